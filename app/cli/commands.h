@@ -1,0 +1,33 @@
+#pragma once
+// difflens-cli sub-commands. Each takes the arguments after its name and returns the exit code; errors are
+// thrown (difflens::Error, UsageError) and printed by main() as one line.
+#include <string>
+#include <vector>
+
+namespace difflens::cli {
+
+using Argv = std::vector<std::string>;
+
+int cmdSchedule(const Argv& args);
+int cmdSample(const Argv& args);
+int cmdInfo(const Argv& args);
+
+/** A progress bar on stderr, drawn only when stderr is a terminal (or DIFFLENS_PROGRESS=1). */
+class ProgressBar
+{
+public:
+    ProgressBar(std::string label, int total);
+    ~ProgressBar();
+    void update(int done, const std::string& extra = "");
+    void finish();
+
+private:
+    std::string m_label;
+    int m_total;
+    bool m_enabled;
+    bool m_finished = false;
+    double m_start;
+    double m_lastDraw = -1;
+};
+
+} // namespace difflens::cli

@@ -1,0 +1,57 @@
+// difflens-cli: the headless front end of Diffusion Lens (schedules, sampling, training, evaluation, export).
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+#include "core/errors.h"
+#include "core/runtime.h"
+
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+
+namespace {
+
+const char* kUsage =
+    "usage: difflens-cli COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  schedule   print a noise schedule and its derived tables (CSV or JSON)\n"
+    "  sample     run DDPM or DDIM with a model; per-step records, trajectory, summary\n"
+    "  info       describe a model: kind, schedule, data shape, parameter count\n"
+    "\n"
+    "Run 'difflens-cli COMMAND --help' for a command's options.\n";
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    using namespace difflens;
+    using namespace difflens::cli;
+    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string command = argv[1];
+    const Argv rest(argv + 2, argv + argc);
+    const std::map<std::string, std::function<int(const Argv&)>> commands = {
+        {"schedule", cmdSchedule}, {"sample", cmdSample}, {"info", cmdInfo}};
+    const auto it = commands.find(command);
+    if (it == commands.end()) {
+        std::fprintf(stderr, "difflens-cli: unknown command '%s'\n%s", command.c_str(), kUsage);
+        return 2;
+    }
+    try {
+        initRuntime();
+        return it->second(rest);
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "difflens-cli %s: %s (see 'difflens-cli %s --help')\n", command.c_str(), e.what(),
+                     command.c_str());
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "difflens-cli %s: error: %s\n", command.c_str(), describeException(e).c_str());
+        return 1;
+    } catch (...) {
+        std::fprintf(stderr, "difflens-cli %s: error: unknown failure\n", command.c_str());
+        return 1;
+    }
+}

@@ -1,0 +1,109 @@
+#include "core/exact.h"
+
+#include "core/errors.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace difflens {
+
+GaussianMixtureDenoiser::GaussianMixtureDenoiser(const NoiseSchedule& schedule, torch::Tensor means,
+                                                 torch::Tensor stds, torch::Tensor weights, torch::Device device)
+    : m_alphaBars(schedule.alphaBars()), m_device(device)
+{
+    if (!means.defined() || means.dim() < 2 || means.size(0) < 1)
+        throw DataError("an exact denoiser needs at least one data point (means of shape [K, ...])");
+    const int64_t K = means.size(0);
+    m_sampleShape.assign(means.sizes().begin() + 1, means.sizes().end());
+    m_means = means.reshape({K, -1}).to(torch::kFloat32).contiguous();
+    if (!torch::isfinite(m_means).all().item<bool>()) throw DataError("the exact denoiser's data contains NaN");
+    m_vars = stds.defined() ? stds.to(torch::kFloat64).reshape({K}).pow(2) : torch::zeros({K}, torch::kFloat64);
+    m_isPointSet = !(m_vars > 0).any().item<bool>();
+    auto w = weights.defined() ? weights.to(torch::kFloat64).reshape({K}) : torch::ones({K}, torch::kFloat64);
+    if ((w < 0).any().item<bool>() || w.sum().item<double>() <= 0)
+        throw DataError("mixture weights must be non-negative with a positive sum");
+    m_logWeights = (w / w.sum()).log();
+    moveTo(device);
+}
+
+void GaussianMixtureDenoiser::moveTo(torch::Device device)
+{
+    m_device = device;
+    m_means = m_means.to(device);
+    m_meanNormSq = m_means.pow(2).sum(1).to(torch::kFloat64);
+    m_vars = m_vars.to(device);
+    m_logWeights = m_logWeights.to(device);
+}
+
+torch::Tensor GaussianMixtureDenoiser::logits(const torch::Tensor& flatX, double ab) const
+{
+    // log pi_k + log N(x; sqrt(abar) m_k, v_k I), v_k = abar s_k^2 + 1 - abar, with the squared distance
+    // expanded as |x|^2 - 2 sqrt(abar) x.m_k + abar |m_k|^2 so that no [B, K, D] tensor is formed.
+    const double D = static_cast<double>(flatX.size(1));
+    const auto v = ab * m_vars + (1.0 - ab);                                            // [K]
+    const auto xNorm = flatX.to(torch::kFloat64).pow(2).sum(1, true);                   // [B, 1]
+    const auto cross = torch::matmul(flatX, m_means.t()).to(torch::kFloat64);          // [B, K]
+    const auto dist = (xNorm - 2.0 * std::sqrt(ab) * cross + ab * m_meanNormSq.unsqueeze(0)).clamp_min(0.0);
+    return m_logWeights.unsqueeze(0) - 0.5 * D * (2.0 * M_PI * v).log().unsqueeze(0) - dist / (2.0 * v.unsqueeze(0));
+}
+
+torch::Tensor GaussianMixtureDenoiser::weights(const torch::Tensor& x, double ab) const
+{
+    const auto flat = x.reshape({x.size(0), -1}).to(m_device, torch::kFloat32);
+    return torch::softmax(logits(flat, ab), 1);
+}
+
+torch::Tensor GaussianMixtureDenoiser::expectedX0(const torch::Tensor& x, double ab) const
+{
+    const auto flat = x.reshape({x.size(0), -1}).to(m_device, torch::kFloat32);
+    const auto r = torch::softmax(logits(flat, ab), 1); // [B, K] float64
+    torch::Tensor e;
+    if (m_isPointSet) {
+        e = torch::matmul(r.to(torch::kFloat32), m_means);
+    } else {
+        // E[x_0|x_t, k] = m_k (1 - abar s_k^2 / v_k) + (sqrt(abar) s_k^2 / v_k) x_t.
+        const auto v = ab * m_vars + (1.0 - ab);
+        const auto keep = 1.0 - ab * m_vars / v, gain = std::sqrt(ab) * m_vars / v;
+        e = torch::matmul((r * keep.unsqueeze(0)).to(torch::kFloat32), m_means) +
+            (r * gain.unsqueeze(0)).sum(1, true).to(torch::kFloat32) * flat;
+    }
+    return e.reshape(x.sizes()).to(x.scalar_type());
+}
+
+torch::Tensor GaussianMixtureDenoiser::logDensity(const torch::Tensor& x, double ab) const
+{
+    const auto flat = x.reshape({x.size(0), -1}).to(m_device, torch::kFloat32);
+    return torch::logsumexp(logits(flat, ab), 1);
+}
+
+torch::Tensor GaussianMixtureDenoiser::score(const torch::Tensor& x, double ab) const
+{
+    return -(x - std::sqrt(ab) * expectedX0(x, ab)) / (1.0 - ab);
+}
+
+torch::Tensor GaussianMixtureDenoiser::forward(const torch::Tensor& x, const torch::Tensor& t)
+{
+    std::vector<int64_t> tail(x.sizes().begin() + 1, x.sizes().end());
+    if (tail != m_sampleShape)
+        throw ModelError("the exact denoiser's data has sample shape " + std::string(c10::str(c10::IntArrayRef(m_sampleShape))) +
+                         " but x_t has shape " + std::string(c10::str(x.sizes())));
+    // One timestep per call is the common case; group by t otherwise.
+    const auto tCpu = t.to(torch::kCPU);
+    auto out = torch::empty_like(x);
+    const auto unique = std::get<0>(at::_unique(tCpu));
+    for (int64_t k = 0; k < unique.size(0); ++k) {
+        const long ti = unique[k].item<long>();
+        if (ti < 0 || ti >= static_cast<long>(m_alphaBars.size()))
+            throw ModelError("timestep " + std::to_string(ti) + " is outside the exact denoiser's schedule");
+        const double ab = m_alphaBars[static_cast<size_t>(ti)];
+        const auto mask = (tCpu == ti).nonzero().squeeze(1).to(x.device());
+        const auto xs = unique.size(0) == 1 ? x : x.index_select(0, mask);
+        const auto eps = (xs - std::sqrt(ab) * expectedX0(xs, ab)) / std::sqrt(1.0 - ab);
+        if (unique.size(0) == 1) return eps;
+        out.index_copy_(0, mask, eps);
+    }
+    return out;
+}
+
+} // namespace difflens

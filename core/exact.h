@@ -1,0 +1,52 @@
+#pragma once
+// Exact denoisers (diffusion-math.md, "Why p_theta is needed"): for data that is a mixture of isotropic
+// Gaussians sum_k pi_k N(m_k, s_k^2 I), q(x_t) and E[x_0|x_t] are closed-form. A finite training set is the
+// special case s_k = 0, pi_k = 1/N. These implement the Denoiser interface (they predict eps*), so every
+// sampler and view works with them.
+#include "core/denoiser.h"
+#include "core/schedule.h"
+
+#include <torch/types.h>
+
+namespace difflens {
+
+class GaussianMixtureDenoiser final : public Denoiser
+{
+public:
+    /**
+     * means [K, ...sample shape]; stds [K] (0 = a point mass); weights [K] (need not be normalised; empty:
+     * uniform). The tables come from `schedule` (abar per training timestep).
+     */
+    GaussianMixtureDenoiser(const NoiseSchedule& schedule, torch::Tensor means, torch::Tensor stds = {},
+                            torch::Tensor weights = {}, torch::Device device = torch::kCPU);
+
+    /** eps*(x_t) = (x_t - sqrt(abar) E[x_0|x_t]) / sqrt(1 - abar) (Karras et al. Eq. 57). */
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t) override;
+    torch::Device device() const override { return m_device; }
+    void moveTo(torch::Device device) override;
+    std::string kind() const override { return m_isPointSet ? "exact-set" : "exact-gmm"; }
+
+    int64_t components() const { return m_means.size(0); }
+    /** Posterior component weights w_k(x_t) = q(k|x_t), [B, K] (log-sum-exp, finite for far-away x_t). */
+    torch::Tensor weights(const torch::Tensor& x, double alphaBar) const;
+    /** E[x_0|x_t], same shape as x. */
+    torch::Tensor expectedX0(const torch::Tensor& x, double alphaBar) const;
+    /** log q_t(x) per sample, [B]. */
+    torch::Tensor logDensity(const torch::Tensor& x, double alphaBar) const;
+    /** grad log q_t(x) = -eps* / sqrt(1 - abar). */
+    torch::Tensor score(const torch::Tensor& x, double alphaBar) const;
+    const torch::Tensor& means() const { return m_means; }
+
+private:
+    torch::Tensor logits(const torch::Tensor& flatX, double alphaBar) const; // [B, K] unnormalised log q(k, x)
+    std::vector<double> m_alphaBars;
+    torch::Tensor m_means;      // [K, D] flattened, float32
+    torch::Tensor m_meanNormSq; // [K]
+    torch::Tensor m_vars;       // [K] s_k^2 (float64)
+    torch::Tensor m_logWeights; // [K] (float64)
+    std::vector<int64_t> m_sampleShape;
+    torch::Device m_device;
+    bool m_isPointSet = true;
+};
+
+} // namespace difflens

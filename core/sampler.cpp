@@ -1,0 +1,285 @@
+#include "core/sampler.h"
+
+#include "core/denoiser.h"
+#include "core/errors.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace difflens {
+
+SamplerKind parseSamplerKind(const std::string& name)
+{
+    if (name == "ddpm") return SamplerKind::Ddpm;
+    if (name == "ddim") return SamplerKind::Ddim;
+    throw ConfigError("unknown sampler '" + name + "' (known: ddpm, ddim)");
+}
+
+std::string samplerName(SamplerKind k)
+{
+    return k == SamplerKind::Ddpm ? "ddpm" : "ddim";
+}
+
+std::vector<long> ReverseProcess::planTimesteps(const SchedulerConfig& c, SamplerKind kind, int steps)
+{
+    const int T = c.numTrainTimesteps;
+    int n = steps > 0 ? steps : (kind == SamplerKind::Ddpm ? T : std::min(50, T));
+    if (n > T)
+        throw ConfigError("cannot sample with " + std::to_string(n) + " steps: the model was trained with " +
+                          std::to_string(T) + " timesteps");
+    std::vector<long> ts;
+    ts.reserve(static_cast<size_t>(n));
+    if (c.timestepSpacing == "linspace") {
+        // np.linspace(0, T - 1, n).round()[::-1]; nearbyint rounds half to even like numpy.
+        for (int i = n - 1; i >= 0; --i) {
+            const double v = n == 1 ? 0.0 : static_cast<double>(T - 1) * i / (n - 1);
+            ts.push_back(static_cast<long>(std::nearbyint(v)));
+        }
+    } else if (c.timestepSpacing == "leading") {
+        const long ratio = T / n;
+        for (int i = n - 1; i >= 0; --i) ts.push_back(static_cast<long>(i) * ratio + c.stepsOffset);
+    } else { // trailing: np.round(np.arange(T, 0, -T / n)) - 1
+        const double ratio = static_cast<double>(T) / n;
+        for (int i = 0; i < n; ++i) ts.push_back(static_cast<long>(std::nearbyint(T - i * ratio)) - 1);
+    }
+    for (long t : ts)
+        if (t < 0 || t >= T)
+            throw ConfigError("timestep_spacing '" + c.timestepSpacing + "' with steps_offset " +
+                              std::to_string(c.stepsOffset) + " gives timestep " + std::to_string(t) +
+                              " outside 0.." + std::to_string(T - 1));
+    return ts;
+}
+
+ReverseProcess::ReverseProcess(const SchedulerConfig& config, SamplerKind kind, int steps, double eta, long startT)
+    : m_config(config), m_schedule(NoiseSchedule::fromConfig(config)), m_kind(kind), m_eta(eta),
+      m_prediction(parsePrediction(config.predictionType))
+{
+    if (steps < 0) throw ConfigError("the number of steps must be positive");
+    if (!(eta >= 0.0) || !std::isfinite(eta)) throw ConfigError("eta must be a number >= 0");
+    m_timesteps = planTimesteps(config, kind, steps);
+    m_ddimStride = config.numTrainTimesteps / static_cast<long>(m_timesteps.size());
+    if (startT >= 0) {
+        if (startT >= config.numTrainTimesteps)
+            throw ConfigError("start timestep " + std::to_string(startT) + " is outside 0.." +
+                              std::to_string(config.numTrainTimesteps - 1));
+        std::vector<long> kept;
+        for (long t : m_timesteps)
+            if (t <= startT) kept.push_back(t);
+        if (kept.empty()) kept.push_back(m_timesteps.back());
+        m_timesteps = std::move(kept);
+    }
+}
+
+long ReverseProcess::prevTimestep(int i) const
+{
+    if (m_kind == SamplerKind::Ddim) {
+        // diffusers' DDIMScheduler: t - T // num_inference_steps (even for trailing spacing).
+        return m_timesteps[static_cast<size_t>(i)] - m_ddimStride;
+    }
+    // DDPM: the next kept timestep (respacing); using t - 1 would add noise (diffusers PR #2076).
+    return i + 1 < stepCount() ? m_timesteps[static_cast<size_t>(i + 1)] : -1;
+}
+
+double ReverseProcess::alphaBarPrev(int i) const
+{
+    const long prev = prevTimestep(i);
+    if (prev >= 0) return m_schedule.alphaBars()[static_cast<size_t>(prev)];
+    if (m_kind == SamplerKind::Ddim && !m_config.setAlphaToOne) return m_schedule.alphaBars()[0];
+    return 1.0;
+}
+
+StepRecord ReverseProcess::describe(int i, const torch::Tensor& xt, const torch::Tensor& output,
+                                    const torch::Tensor& reference, bool discreteData) const
+{
+    if (i < 0 || i >= stepCount()) throw Error("step index " + std::to_string(i) + " is out of range");
+    StepRecord r;
+    r.index = i;
+    r.count = stepCount();
+    r.t = m_timesteps[static_cast<size_t>(i)];
+    r.tPrev = prevTimestep(i);
+    r.alphaBar = m_schedule.alphaBars()[static_cast<size_t>(r.t)];
+    r.alphaBarPrev = alphaBarPrev(i);
+    r.xt = xt;
+    r.rawOutput = output;
+
+    const bool learned = m_config.varianceType == "learned_range";
+    if (output.sizes() == xt.sizes()) {
+        r.modelOutput = output;
+    } else if (output.dim() == xt.dim() && output.dim() >= 2 && output.size(1) == 2 * xt.size(1) &&
+               output.size(0) == xt.size(0) && learned) {
+        auto parts = output.split(xt.size(1), 1);
+        r.modelOutput = parts[0];
+        r.modelLogVariance = parts[1]; // the interpolation fraction v in [-1, 1]; turned into a log variance below
+    } else {
+        std::ostringstream ss;
+        ss << "the model's output has shape " << output.sizes() << " but its input x_t has shape " << xt.sizes()
+           << (learned ? " (learned_range expects the same shape or dimension 1 doubled)" : "");
+        throw ModelError(ss.str());
+    }
+    if (!torch::isfinite(output).all().item<bool>())
+        throw ModelError("the model returned NaN or infinite values at timestep " + std::to_string(r.t));
+
+    const auto pred = diffusion::fromModelOutput(m_prediction, xt, r.modelOutput, r.alphaBar);
+    r.eps = pred.eps;
+    r.x0Pred = pred.x0;
+    if (m_config.clipSample) r.x0Pred = r.x0Pred.clamp(-m_config.clipSampleRange, m_config.clipSampleRange);
+
+    const double ab = r.alphaBar, abPrev = r.alphaBarPrev;
+    r.beta = 1.0 - ab / abPrev;
+    torch::Tensor logVarModel; // per element when learned
+    double varModel = 0.0;
+    if (m_kind == SamplerKind::Ddpm) {
+        const auto pc = diffusion::posterior(ab, abPrev);
+        r.c1 = pc.c1;
+        r.c2 = pc.c2;
+        r.posteriorVariance = pc.variance;
+        r.meanModel = pc.c1 * r.x0Pred + pc.c2 * xt;
+        const double varSmall = std::max(pc.variance, 1e-20); // diffusers clamps before the log
+        const std::string& vt = m_config.varianceType;
+        if (learned && r.modelLogVariance.defined()) {
+            // improved DDPM Eq. 15: interpolate log beta~ and log beta with v = (out + 1) / 2.
+            const auto frac = (r.modelLogVariance + 1.0) / 2.0;
+            logVarModel = frac * std::log(r.beta) + (1.0 - frac) * std::log(varSmall);
+            r.modelLogVariance = logVarModel;
+            r.sigma = std::numeric_limits<double>::quiet_NaN();
+        } else if (vt == "fixed_large" || vt == "fixed_large_log") {
+            varModel = r.beta;
+            r.sigma = std::sqrt(r.beta);
+        } else if (vt == "fixed_small_log") {
+            varModel = varSmall;
+            r.sigma = std::exp(0.5 * std::log(varSmall));
+        } else { // fixed_small, or learned_range on a model without variance channels
+            varModel = varSmall;
+            r.sigma = std::sqrt(varSmall);
+        }
+        r.addsNoise = r.t > 0; // diffusers: noise whenever t > 0
+    } else {
+        const double variance = (1.0 - abPrev) / (1.0 - ab) * (1.0 - ab / abPrev);
+        r.sigma = m_eta * std::sqrt(variance);
+        const double dirCoef = std::sqrt(std::max(0.0, 1.0 - abPrev - r.sigma * r.sigma));
+        r.c2 = dirCoef / std::sqrt(1.0 - ab);
+        r.c1 = std::sqrt(abPrev) - r.c2 * std::sqrt(ab);
+        r.posteriorVariance = r.sigma * r.sigma;
+        varModel = r.posteriorVariance;
+        r.meanModel = std::sqrt(abPrev) * r.x0Pred + dirCoef * r.eps;
+        r.modelLogVariance = torch::Tensor();
+        r.addsNoise = m_eta > 0.0;
+    }
+
+    if (reference.defined()) {
+        const auto ref = reference.to(xt.device(), xt.scalar_type());
+        r.posteriorMean = r.c1 * ref + r.c2 * xt;
+        const auto diff = r.meanModel - r.posteriorMean;
+        r.meanGap = diffusion::meanFlat(diff * diff).sqrt();
+        const auto B = xt.size(0);
+        if (r.tPrev >= 0 || (m_kind == SamplerKind::Ddim && i + 1 < stepCount())) {
+            if (r.posteriorVariance > 0.0) {
+                const auto lvQ = torch::full_like(xt, std::log(r.posteriorVariance));
+                const auto lvP = logVarModel.defined() ? logVarModel : torch::full_like(xt, std::log(varModel));
+                r.kl = diffusion::sumFlat(diffusion::normalKl(r.posteriorMean.expand_as(xt), lvQ, r.meanModel, lvP));
+            } else {
+                // DDIM with eta = 0 is deterministic: the KL to a point mass is undefined.
+                r.kl = torch::full({B}, std::numeric_limits<double>::quiet_NaN(), xt.options());
+            }
+        } else {
+            // L_0 = -log p_theta(x_0|x_1); the variance at index 0 is the clipped one (beta~ of the step above).
+            double varDecoder = r.beta;
+            if (i > 0) {
+                const double abAbove = m_schedule.alphaBars()[static_cast<size_t>(m_timesteps[static_cast<size_t>(i - 1)])];
+                varDecoder = diffusion::posterior(abAbove, ab).variance;
+            }
+            const auto lv = logVarModel.defined() ? logVarModel : torch::full_like(xt, std::log(varDecoder));
+            const auto target = ref.expand_as(xt);
+            const auto ll = discreteData ? diffusion::discretizedGaussianLogLikelihood(target, r.meanModel, 0.5 * lv)
+                                         : diffusion::gaussianLogLikelihood(target, r.meanModel, lv);
+            r.kl = -diffusion::sumFlat(ll);
+            r.klIsDecoderNll = true;
+        }
+    }
+    return r;
+}
+
+torch::Tensor ReverseProcess::next(const StepRecord& r, const torch::Tensor& noise) const
+{
+    if (!r.addsNoise || !noise.defined()) return r.meanModel;
+    if (r.modelLogVariance.defined() && m_kind == SamplerKind::Ddpm)
+        return r.meanModel + torch::exp(0.5 * r.modelLogVariance) * noise;
+    return r.meanModel + r.sigma * noise;
+}
+
+SampleResult runSampler(Denoiser& model, const ReverseProcess& process, const SamplerOptions& o,
+                        const StepCallback& onStep, const std::atomic_bool* cancel)
+{
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    c10::InferenceMode guard;
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(o.seed);
+    const auto floatCpu = torch::TensorOptions().dtype(torch::kFloat32);
+
+    std::vector<int64_t> shape;
+    if (o.init.defined()) {
+        shape = o.init.sizes().vec();
+    } else {
+        if (o.sampleShape.empty()) throw DataError("the sample shape is unknown: give an initial x_T or a data shape");
+        if (o.batch < 1) throw ConfigError("the batch size must be at least 1");
+        shape.push_back(o.batch);
+        shape.insert(shape.end(), o.sampleShape.begin(), o.sampleShape.end());
+    }
+    torch::Tensor reference;
+    if (o.reference.defined()) {
+        reference = o.reference.to(o.device, torch::kFloat32);
+        if (reference.dim() == static_cast<int64_t>(shape.size()) - 1) reference = reference.unsqueeze(0);
+        std::vector<int64_t> refTail(reference.sizes().begin() + 1, reference.sizes().end());
+        std::vector<int64_t> tail(shape.begin() + 1, shape.end());
+        if (refTail != tail || (reference.size(0) != 1 && reference.size(0) != shape[0])) {
+            std::ostringstream ss;
+            ss << "the reference x_0 has shape " << o.reference.sizes() << " but samples have shape "
+               << c10::IntArrayRef(shape);
+            throw DataError(ss.str());
+        }
+    }
+
+    torch::Tensor x;
+    if (o.init.defined()) {
+        x = o.init.to(o.device, torch::kFloat32);
+    } else if (o.noiseReference) {
+        if (!reference.defined()) throw DataError("starting from a noised reference needs a reference x_0");
+        const auto noise = torch::randn(shape, gen, floatCpu).to(o.device);
+        const double ab = process.schedule().alphaBars()[static_cast<size_t>(process.timesteps().front())];
+        x = diffusion::qSample(reference.expand(shape), ab, noise);
+    } else {
+        x = torch::randn(shape, gen, floatCpu).to(o.device);
+    }
+
+    SampleResult result;
+    double modelSeconds = 0;
+    const auto tOptions = torch::TensorOptions().dtype(torch::kInt64).device(o.device);
+    for (int i = 0; i < process.stepCount(); ++i) {
+        if (cancel && cancel->load()) {
+            result.cancelled = true;
+            break;
+        }
+        const auto t = torch::full({shape[0]}, process.timesteps()[static_cast<size_t>(i)], tOptions);
+        const auto m0 = clock::now();
+        const auto out = model.forward(x, t);
+        modelSeconds += std::chrono::duration<double>(clock::now() - m0).count();
+        StepRecord r = process.describe(i, x, out, reference, o.discreteData);
+        torch::Tensor noise;
+        if (r.addsNoise) noise = torch::randn(shape, gen, floatCpu).to(o.device);
+        r.xPrev = process.next(r, noise);
+        if (onStep) onStep(r);
+        x = r.xPrev;
+        result.steps = i + 1;
+    }
+    result.sample = x.to(torch::kCPU);
+    result.modelSeconds = modelSeconds;
+    result.seconds = std::chrono::duration<double>(clock::now() - start).count();
+    return result;
+}
+
+} // namespace difflens

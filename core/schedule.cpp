@@ -1,0 +1,236 @@
+#include "core/schedule.h"
+
+#include "core/errors.h"
+#include "core/json_util.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace difflens {
+
+namespace {
+
+std::vector<double> linspace(double a, double b, int n)
+{
+    std::vector<double> v(static_cast<size_t>(n));
+    if (n == 1) {
+        v[0] = a;
+        return v;
+    }
+    for (int i = 0; i < n; ++i) v[static_cast<size_t>(i)] = a + (b - a) * i / (n - 1);
+    return v;
+}
+
+// squaredcos_cap_v2 (Nichol & Dhariwal 2021, Eq. 17): abar(t) = f(t)/f(0), beta capped at 0.999.
+std::vector<double> cosineBetas(int T)
+{
+    const double pi = 3.14159265358979323846;
+    auto f = [](double u, double piv) {
+        const double c = std::cos((u + 0.008) / 1.008 * piv / 2.0);
+        return c * c;
+    };
+    std::vector<double> betas(static_cast<size_t>(T));
+    for (int i = 0; i < T; ++i) {
+        const double t1 = static_cast<double>(i) / T, t2 = static_cast<double>(i + 1) / T;
+        betas[static_cast<size_t>(i)] = std::min(1.0 - f(t2, pi) / f(t1, pi), 0.999);
+    }
+    return betas;
+}
+
+const std::vector<std::string> kPredictionTypes = {"epsilon", "sample", "v_prediction"};
+const std::vector<std::string> kVarianceTypes = {"fixed_small", "fixed_small_log", "fixed_large",
+                                                 "fixed_large_log", "learned_range"};
+const std::vector<std::string> kSpacings = {"linspace", "leading", "trailing"};
+
+std::string joined(const std::vector<std::string>& names)
+{
+    std::string s;
+    for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
+    return s;
+}
+
+bool contains(const std::vector<std::string>& names, const std::string& n)
+{
+    return std::find(names.begin(), names.end(), n) != names.end();
+}
+
+} // namespace
+
+const std::vector<std::string>& betaScheduleNames()
+{
+    static const std::vector<std::string> names = {"linear", "linear_improved", "scaled_linear",
+                                                   "squaredcos_cap_v2", "cosine", "sigmoid", "custom"};
+    return names;
+}
+
+SchedulerConfig SchedulerConfig::fromJsonText(const std::string& text, const std::string& origin)
+{
+    using namespace json_util;
+    const json j = parse(text, origin);
+    SchedulerConfig c;
+    c.numTrainTimesteps = getInt(j, "num_train_timesteps", c.numTrainTimesteps, origin);
+    c.betaStart = getDouble(j, "beta_start", c.betaStart, origin);
+    c.betaEnd = getDouble(j, "beta_end", c.betaEnd, origin);
+    c.betaSchedule = getString(j, "beta_schedule", c.betaSchedule, origin);
+    c.trainedBetas = getDoubleArray(j, "trained_betas", origin);
+    if (!c.trainedBetas.empty()) c.betaSchedule = "custom";
+    c.predictionType = getString(j, "prediction_type", c.predictionType, origin);
+    c.varianceType = getString(j, "variance_type", c.varianceType, origin);
+    c.clipSample = getBool(j, "clip_sample", c.clipSample, origin);
+    c.clipSampleRange = getDouble(j, "clip_sample_range", c.clipSampleRange, origin);
+    c.timestepSpacing = getString(j, "timestep_spacing", c.timestepSpacing, origin);
+    c.stepsOffset = getInt(j, "steps_offset", c.stepsOffset, origin);
+    c.setAlphaToOne = getBool(j, "set_alpha_to_one", c.setAlphaToOne, origin);
+    try {
+        c.validate();
+    } catch (const ConfigError& e) {
+        throw ConfigError(origin + ": " + e.what());
+    }
+    return c;
+}
+
+SchedulerConfig SchedulerConfig::fromFile(const std::string& path)
+{
+    return fromJsonText(json_util::readTextFile(path), path);
+}
+
+std::string SchedulerConfig::toJsonText() const
+{
+    nlohmann::ordered_json j;
+    j["_class_name"] = "DDPMScheduler";
+    j["num_train_timesteps"] = numTrainTimesteps;
+    j["beta_start"] = betaStart;
+    j["beta_end"] = betaEnd;
+    j["beta_schedule"] = betaSchedule == "custom" ? std::string("linear") : betaSchedule;
+    if (!trainedBetas.empty())
+        j["trained_betas"] = trainedBetas;
+    else
+        j["trained_betas"] = nullptr;
+    j["prediction_type"] = predictionType;
+    j["variance_type"] = varianceType;
+    j["clip_sample"] = clipSample;
+    j["clip_sample_range"] = clipSampleRange;
+    j["timestep_spacing"] = timestepSpacing;
+    j["steps_offset"] = stepsOffset;
+    j["set_alpha_to_one"] = setAlphaToOne;
+    return j.dump(2) + "\n";
+}
+
+void SchedulerConfig::saveFile(const std::string& path) const
+{
+    json_util::writeTextFileAtomic(path, toJsonText());
+}
+
+void SchedulerConfig::validate() const
+{
+    if (numTrainTimesteps < 1)
+        throw ConfigError("num_train_timesteps must be at least 1, got " + std::to_string(numTrainTimesteps));
+    if (!contains(betaScheduleNames(), betaSchedule))
+        throw ConfigError("unknown beta_schedule '" + betaSchedule + "' (known: " + joined(betaScheduleNames()) +
+                          ")");
+    if (betaSchedule == "custom" && static_cast<int>(trainedBetas.size()) != numTrainTimesteps)
+        throw ConfigError("trained_betas has " + std::to_string(trainedBetas.size()) +
+                          " entries but num_train_timesteps is " + std::to_string(numTrainTimesteps));
+    if (!contains(kPredictionTypes, predictionType))
+        throw ConfigError("unknown prediction_type '" + predictionType + "' (known: " + joined(kPredictionTypes) +
+                          ")");
+    if (!contains(kVarianceTypes, varianceType))
+        throw ConfigError("unknown variance_type '" + varianceType + "' (known: " + joined(kVarianceTypes) + ")");
+    if (!contains(kSpacings, timestepSpacing))
+        throw ConfigError("unknown timestep_spacing '" + timestepSpacing + "' (known: " + joined(kSpacings) + ")");
+    if (!(clipSampleRange > 0)) throw ConfigError("clip_sample_range must be positive");
+    if (stepsOffset < 0) throw ConfigError("steps_offset must not be negative");
+}
+
+std::vector<double> makeBetas(const SchedulerConfig& config)
+{
+    config.validate();
+    const int T = config.numTrainTimesteps;
+    const std::string& name = config.betaSchedule;
+    std::vector<double> betas;
+    if (name == "linear") {
+        betas = linspace(config.betaStart, config.betaEnd, T);
+    } else if (name == "linear_improved") {
+        // improved DDPM: the T=1000 endpoints scaled by 1000/T so that any T gives a similar abar_T.
+        const double scale = 1000.0 / T;
+        betas = linspace(scale * config.betaStart, scale * config.betaEnd, T);
+    } else if (name == "scaled_linear") {
+        betas = linspace(std::sqrt(config.betaStart), std::sqrt(config.betaEnd), T);
+        for (double& b : betas) b = b * b;
+    } else if (name == "squaredcos_cap_v2" || name == "cosine") {
+        betas = cosineBetas(T);
+    } else if (name == "sigmoid") {
+        // diffusers (GeoDiff): sigmoid(linspace(-6, 6, T)) * (b1 - b0) + b0.
+        betas = linspace(-6.0, 6.0, T);
+        for (double& b : betas) b = 1.0 / (1.0 + std::exp(-b)) * (config.betaEnd - config.betaStart) + config.betaStart;
+    } else { // custom
+        betas = config.trainedBetas;
+    }
+    for (size_t i = 0; i < betas.size(); ++i) {
+        if (!(betas[i] > 0.0 && betas[i] < 1.0)) {
+            std::ostringstream ss;
+            ss << "beta at t index " << i << " is " << betas[i] << ": every beta must lie in (0, 1)"
+               << " (check beta_start/beta_end)";
+            throw ConfigError(ss.str());
+        }
+    }
+    return betas;
+}
+
+NoiseSchedule::NoiseSchedule(std::vector<double> betas) : m_betas(std::move(betas))
+{
+    const size_t T = m_betas.size();
+    if (T < 1) throw ConfigError("a schedule needs at least one timestep");
+    for (size_t i = 0; i < T; ++i)
+        if (!(m_betas[i] > 0.0 && m_betas[i] < 1.0))
+            throw ConfigError("beta at t index " + std::to_string(i) + " must lie in (0, 1)");
+    m_alphas.resize(T);
+    m_alphaBars.resize(T);
+    m_alphaBarsPrev.resize(T);
+    m_posteriorVariance.resize(T);
+    m_posteriorLogVarianceClipped.resize(T);
+    m_posteriorMeanCoef1.resize(T);
+    m_posteriorMeanCoef2.resize(T);
+    m_snr.resize(T);
+    double cumulative = 1.0;
+    for (size_t k = 0; k < T; ++k) {
+        m_alphas[k] = 1.0 - m_betas[k];
+        m_alphaBarsPrev[k] = cumulative;
+        cumulative *= m_alphas[k];
+        m_alphaBars[k] = cumulative;
+    }
+    for (size_t k = 0; k < T; ++k) {
+        const double ab = m_alphaBars[k], abPrev = m_alphaBarsPrev[k], beta = m_betas[k];
+        // Ho et al. Eq. 6-7.
+        m_posteriorVariance[k] = beta * (1.0 - abPrev) / (1.0 - ab);
+        m_posteriorMeanCoef1[k] = beta * std::sqrt(abPrev) / (1.0 - ab);
+        m_posteriorMeanCoef2[k] = (1.0 - abPrev) * std::sqrt(m_alphas[k]) / (1.0 - ab);
+        m_snr[k] = ab / (1.0 - ab);
+    }
+    for (size_t k = 0; k < T; ++k) {
+        // beta~ at index 0 is 0: take index 1's value (Ho; improved-diffusion). With T = 1 keep beta itself.
+        const double v = k == 0 ? (T > 1 ? m_posteriorVariance[1] : m_betas[0]) : m_posteriorVariance[k];
+        m_posteriorLogVarianceClipped[k] = std::log(v);
+    }
+}
+
+const std::vector<std::string>& scheduleTableColumns()
+{
+    static const std::vector<std::string> cols = {
+        "t",          "beta",       "alpha", "alpha_bar", "alpha_bar_prev", "beta_tilde", "posterior_log_variance_clipped",
+        "posterior_mean_coef1", "posterior_mean_coef2", "snr"};
+    return cols;
+}
+
+std::vector<double> scheduleTableRow(const NoiseSchedule& s, int k)
+{
+    const auto i = static_cast<size_t>(k);
+    return {static_cast<double>(k),          s.betas()[i],
+            s.alphas()[i],                   s.alphaBars()[i],
+            s.alphaBarsPrev()[i],            s.posteriorVariance()[i],
+            s.posteriorLogVarianceClipped()[i], s.posteriorMeanCoef1()[i],
+            s.posteriorMeanCoef2()[i],       s.snr()[i]};
+}
+
+} // namespace difflens

@@ -1,0 +1,24 @@
+#pragma once
+// Opens any model the app and CLI accept: a package folder, a TorchScript file, a built-in net package, or
+// an exact denoiser "exact:DATASET[?n=N&seed=S]".
+#include "core/denoiser.h"
+#include "core/model_package.h"
+
+#include <memory>
+#include <string>
+
+namespace difflens {
+
+struct LoadedModel
+{
+    ModelPackage package;
+    std::shared_ptr<Denoiser> denoiser;
+};
+
+/** Throws ModelError / ConfigError / DataError with a message naming the problem. */
+LoadedModel openModel(const std::string& spec, torch::Device device, const std::string& schedulerOverride = "");
+
+/** Parameter count and one line per fact, for `difflens-cli info` and the GUI's model tooltip. */
+std::string describeModel(const LoadedModel& model);
+
+} // namespace difflens
