@@ -4,6 +4,18 @@
 
 namespace difflens {
 
+namespace {
+// One line a person can read: multi-line library messages (TorchScript parser excerpts) keep their first line.
+std::string firstLine(std::string msg)
+{
+    const auto nl = msg.find('\n');
+    if (nl != std::string::npos) msg = msg.substr(0, nl);
+    while (!msg.empty() && (msg.back() == ':' || msg.back() == ' ')) msg.pop_back();
+    if (msg.size() > 400) msg = msg.substr(0, 400) + "...";
+    return msg;
+}
+} // namespace
+
 std::string describeException(const std::exception& e)
 {
     // c10::Error carries a C++ backtrace in what(); keep only the message a person can read.
@@ -16,9 +28,9 @@ std::string describeException(const std::exception& e)
         const auto lastLine = msg.rfind('\n');
         if (lastLine != std::string::npos && msg.find("Traceback") != std::string::npos)
             msg = msg.substr(lastLine + 1);
-        return msg;
+        return firstLine(msg);
     }
-    return e.what();
+    return firstLine(e.what());
 }
 
 } // namespace difflens

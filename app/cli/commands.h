@@ -11,6 +11,8 @@ using Argv = std::vector<std::string>;
 int cmdSchedule(const Argv& args);
 int cmdSample(const Argv& args);
 int cmdInfo(const Argv& args);
+int cmdTrain(const Argv& args);
+int cmdDataset(const Argv& args);
 
 /** A progress bar on stderr, drawn only when stderr is a terminal (or DIFFLENS_PROGRESS=1). */
 class ProgressBar

@@ -18,6 +18,8 @@ const char* kUsage =
     "  schedule   print a noise schedule and its derived tables (CSV or JSON)\n"
     "  sample     run DDPM or DDIM with a model; per-step records, trajectory, summary\n"
     "  info       describe a model: kind, schedule, data shape, parameter count\n"
+    "  train      train a built-in MLP or UNet into a model package (resumable)\n"
+    "  dataset    write samples of a dataset as a .pt tensor\n"
     "\n"
     "Run 'difflens-cli COMMAND --help' for a command's options.\n";
 
@@ -34,7 +36,8 @@ int main(int argc, char** argv)
     const std::string command = argv[1];
     const Argv rest(argv + 2, argv + argc);
     const std::map<std::string, std::function<int(const Argv&)>> commands = {
-        {"schedule", cmdSchedule}, {"sample", cmdSample}, {"info", cmdInfo}};
+        {"schedule", cmdSchedule}, {"sample", cmdSample}, {"info", cmdInfo},
+        {"train", cmdTrain},       {"dataset", cmdDataset}};
     const auto it = commands.find(command);
     if (it == commands.end()) {
         std::fprintf(stderr, "difflens-cli: unknown command '%s'\n%s", command.c_str(), kUsage);

@@ -1,0 +1,239 @@
+// difflens-cli train / dataset: train a built-in p_theta into a model package; write dataset samples.
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+#include "core/datasets.h"
+#include "core/errors.h"
+#include "core/json_util.h"
+#include "core/runtime.h"
+#include "core/tensor_io.h"
+#include "core/trainer.h"
+#include "models/nets.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace difflens::cli {
+
+namespace {
+
+std::atomic_bool g_stop{false};
+void onSignal(int)
+{
+    g_stop.store(true);
+}
+
+const char* kTrainHelp =
+    "usage: difflens-cli train --dataset NAME|PATH --arch mlp|unet --out DIR [--resume] [--steps N]\n"
+    "         [--batch B] [--lr LR] [--warmup N] [--grad-clip C] [--ema-decay D] [--seed S]\n"
+    "         [--timesteps T] [--beta-schedule NAME] [--beta-start B0] [--beta-end B1]\n"
+    "         [--prediction epsilon|sample|v_prediction] [--learn-variance] [--loss simple|hybrid]\n"
+    "         [--hidden H] [--blocks K] [--base C] [--mults 1,2,2] [--no-attention] [--image-size C,H,W]\n"
+    "         [--checkpoint-every N] [--device auto|cpu|cuda[:i]] [--threads N]\n"
+    "\n"
+    "Writes a model package to DIR: model.pt (EMA weights), difflens.json, scheduler_config.json,\n"
+    "loss.csv, loss_by_t.csv and checkpoint.pt (atomically, every --checkpoint-every steps and on Ctrl-C).\n"
+    "--resume continues DIR's checkpoint exactly where it stopped (architecture and schedule from DIR).\n"
+    "Datasets: gmm1d, moons, 8gaussians, swissroll, checkerboard, spirals, rings, fashion-mnist,\n"
+    "a folder of images, an image file, or points:IMAGE (dark pixels as a 2-D density).\n";
+
+const char* kDatasetHelp =
+    "usage: difflens-cli dataset NAME|PATH --num N [--seed S] [--image-size C,H,W] --out FILE.pt\n"
+    "Writes N samples ([N, d] points or [N, C, H, W] images, in the models' value range) for torch.load.\n";
+
+std::vector<int64_t> parseSize(const std::string& s)
+{
+    std::vector<int64_t> out;
+    for (const auto& p : splitList(s)) out.push_back(std::stoll(p));
+    if (out.size() != 3) throw UsageError("--image-size must be C,H,W, e.g. 1,28,28");
+    return out;
+}
+
+void writePackage(const std::string& dir, ModelPackage pkg, Trainer& trainer)
+{
+    saveNetWeights(*trainer.emaNet(), (fs::path(dir) / "model.pt").string());
+    trainer.writeLossCsv((fs::path(dir) / "loss.csv").string());
+    trainer.writeLossByTCsv((fs::path(dir) / "loss_by_t.csv").string());
+    pkg.trainingLog = (fs::path(dir) / "loss.csv").string();
+    pkg.training["steps_done"] = trainer.currentStep();
+    if (!trainer.log().empty()) pkg.training["final_ema_loss"] = trainer.log().back().emaLoss;
+    pkg.writeMetadata(dir);
+}
+
+} // namespace
+
+int cmdTrain(const Argv& argv)
+{
+    const Args args(argv,
+                    {"dataset", "arch", "out", "steps", "batch", "lr", "warmup", "grad-clip", "ema-decay", "seed",
+                     "timesteps", "beta-schedule", "beta-start", "beta-end", "prediction", "loss", "hidden", "blocks",
+                     "base", "mults", "image-size", "checkpoint-every", "device", "threads", "weight-decay"},
+                    {"help", "resume", "learn-variance", "no-attention"});
+    if (args.flag("help")) {
+        std::fputs(kTrainHelp, stdout);
+        return 0;
+    }
+    if (!args.has("out")) throw UsageError("--out DIR is required");
+    if (args.has("threads")) torch::set_num_threads(args.integer("threads", 1));
+    const std::string dir = args.str("out");
+    const auto device = resolveDevice(args.str("device", "auto"));
+    const std::string checkpoint = (fs::path(dir) / "checkpoint.pt").string();
+
+    ModelPackage pkg;
+    TrainOptions opt;
+    std::string datasetName;
+    if (args.flag("resume")) {
+        if (!fs::exists(checkpoint)) throw DataError("nothing to resume: '" + checkpoint + "' does not exist");
+        pkg = ModelPackage::read(dir);
+        const auto& tr = pkg.training;
+        const std::string o = dir + "/difflens.json training";
+        datasetName = json_util::getString(tr, "dataset", pkg.data.dataset, o);
+        opt.batch = json_util::getInt(tr, "batch", static_cast<int>(opt.batch), o);
+        opt.lr = json_util::getDouble(tr, "lr", opt.lr, o);
+        opt.warmupSteps = json_util::getInt(tr, "warmup", static_cast<int>(opt.warmupSteps), o);
+        opt.gradClip = json_util::getDouble(tr, "grad_clip", opt.gradClip, o);
+        opt.emaDecay = json_util::getDouble(tr, "ema_decay", opt.emaDecay, o);
+        opt.seed = static_cast<uint64_t>(json_util::getInt(tr, "seed", 0, o));
+        opt.loss = json_util::getString(tr, "loss", opt.loss, o);
+        opt.weightDecay = json_util::getDouble(tr, "weight_decay", opt.weightDecay, o);
+        opt.steps = json_util::getInt(tr, "steps", static_cast<int>(opt.steps), o);
+        opt.checkpointEvery = json_util::getInt(tr, "checkpoint_every", static_cast<int>(opt.checkpointEvery), o);
+    } else {
+        if (!args.has("dataset")) throw UsageError("--dataset is required");
+        datasetName = args.str("dataset");
+    }
+    auto dataset = std::shared_ptr<const Dataset>(
+        openDataset(datasetName, args.has("image-size") ? parseSize(args.str("image-size")) : std::vector<int64_t>{}));
+    const DataSpec spec = dataset->spec();
+
+    if (!args.flag("resume")) {
+        const std::string arch = args.str("arch", spec.isImage() ? "unet" : "mlp");
+        pkg.format = "builtin";
+        pkg.name = fs::path(dir).filename().string();
+        pkg.data = spec;
+        SchedulerConfig& sc = pkg.scheduler;
+        sc.numTrainTimesteps = args.integer("timesteps", 1000);
+        sc.betaSchedule = args.str("beta-schedule", "linear");
+        sc.betaStart = args.real("beta-start", sc.betaStart);
+        sc.betaEnd = args.real("beta-end", sc.betaEnd);
+        sc.predictionType = args.str("prediction", "epsilon");
+        sc.clipSample = spec.isImage();
+        if (args.flag("learn-variance")) sc.varianceType = "learned_range";
+        sc.validate();
+        if (arch == "mlp") {
+            if (spec.isImage()) throw UsageError("--arch mlp is for point datasets; use --arch unet for images");
+            MlpConfig c;
+            c.dim = static_cast<int>(spec.shape[0]);
+            c.hidden = args.integer("hidden", c.hidden);
+            c.blocks = args.integer("blocks", c.blocks);
+            c.learnVariance = args.flag("learn-variance");
+            pkg.architecture = c.toJson();
+        } else if (arch == "unet") {
+            if (!spec.isImage()) throw UsageError("--arch unet is for image datasets; use --arch mlp for points");
+            UnetConfig c;
+            c.channels = static_cast<int>(spec.shape[0]);
+            c.size = static_cast<int>(spec.shape[1]);
+            c.base = args.integer("base", c.base);
+            if (args.has("mults")) {
+                c.mults.clear();
+                for (const auto& m : splitList(args.str("mults"))) c.mults.push_back(std::stoi(m));
+            }
+            c.attention = !args.flag("no-attention");
+            c.learnVariance = args.flag("learn-variance");
+            pkg.architecture = c.toJson();
+        } else {
+            throw UsageError("--arch must be mlp or unet");
+        }
+        opt.batch = spec.isImage() ? 64 : 512;
+        opt.lr = spec.isImage() ? 2e-4 : 1e-3;
+        opt.emaDecay = spec.isImage() ? 0.9995 : 0.995;
+        opt.loss = args.str("loss", args.flag("learn-variance") ? "hybrid" : "simple");
+        opt.seed = static_cast<uint64_t>(args.int64("seed", 0));
+    }
+    opt.steps = args.int64("steps", args.flag("resume") ? opt.steps : (spec.isImage() ? 20000 : 5000));
+    opt.batch = args.int64("batch", opt.batch);
+    opt.lr = args.real("lr", opt.lr);
+    opt.warmupSteps = args.int64("warmup", opt.warmupSteps);
+    opt.gradClip = args.real("grad-clip", opt.gradClip);
+    opt.emaDecay = args.real("ema-decay", opt.emaDecay);
+    opt.weightDecay = args.real("weight-decay", opt.weightDecay);
+    opt.checkpointEvery = args.int64("checkpoint-every", opt.checkpointEvery);
+    opt.logEvery = 1;
+    pkg.training = {{"dataset", datasetName}, {"batch", opt.batch},         {"lr", opt.lr},
+                    {"warmup", opt.warmupSteps}, {"grad_clip", opt.gradClip}, {"ema_decay", opt.emaDecay},
+                    {"seed", opt.seed},       {"loss", opt.loss},           {"steps", opt.steps},
+                    {"weight_decay", opt.weightDecay}, {"checkpoint_every", opt.checkpointEvery}};
+
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw IoError("cannot create '" + dir + "': " + ec.message());
+    auto net = makeNet(pkg.architecture), ema = makeNet(pkg.architecture);
+    Trainer trainer(net, ema, dataset, pkg.scheduler, opt, device);
+    if (args.flag("resume")) trainer.resume(checkpoint);
+    int64_t params = 0;
+    for (const auto& p : net->parameters()) params += p.numel();
+    std::fprintf(stderr, "training %s (%lld parameters) on %s, %s, from step %lld to %lld\n",
+                 pkg.architecture.value("type", "?").c_str(), static_cast<long long>(params),
+                 spec.describe().c_str(), device.str().c_str(), static_cast<long long>(trainer.currentStep()),
+                 static_cast<long long>(opt.steps));
+
+    g_stop.store(false);
+    auto prevInt = std::signal(SIGINT, onSignal);
+    auto prevTerm = std::signal(SIGTERM, onSignal);
+    ProgressBar bar("training", static_cast<int>(opt.steps));
+    const int64_t chunk = opt.checkpointEvery > 0 ? opt.checkpointEvery : opt.steps;
+    bool finished = trainer.currentStep() >= opt.steps;
+    double lastLoss = 0;
+    while (!finished && !g_stop.load()) {
+        trainer.setTotalSteps(std::min(opt.steps, (trainer.currentStep() / chunk + 1) * chunk));
+        const bool done = trainer.run(
+            [&](const TrainProgress& p) {
+                lastLoss = p.emaLoss;
+                char extra[96];
+                std::snprintf(extra, sizeof extra, "loss %.4f (ema %.4f) %.1f steps/s", p.loss, p.emaLoss,
+                              p.stepsPerSecond);
+                bar.update(static_cast<int>(p.step), extra);
+            },
+            &g_stop, checkpoint);
+        trainer.setTotalSteps(opt.steps);
+        writePackage(dir, pkg, trainer);
+        finished = done && trainer.currentStep() >= opt.steps;
+    }
+    if (finished) writePackage(dir, pkg, trainer);
+    std::signal(SIGINT, prevInt);
+    std::signal(SIGTERM, prevTerm);
+    bar.finish();
+    std::printf("%s at step %lld of %lld, ema loss %.5f; package in %s\n", finished ? "finished" : "stopped",
+                static_cast<long long>(trainer.currentStep()), static_cast<long long>(opt.steps), lastLoss,
+                dir.c_str());
+    return finished ? 0 : 130;
+}
+
+int cmdDataset(const Argv& argv)
+{
+    const Args args(argv, {"num", "seed", "out", "image-size"}, {"help"});
+    if (args.flag("help")) {
+        std::fputs(kDatasetHelp, stdout);
+        return 0;
+    }
+    if (args.positional().size() != 1) throw UsageError("name one dataset (or path)");
+    if (!args.has("out")) throw UsageError("--out FILE.pt is required");
+    const int64_t n = args.int64("num", 1000);
+    if (n < 1) throw UsageError("--num must be at least 1");
+    auto ds = openDataset(args.positional()[0],
+                          args.has("image-size") ? parseSize(args.str("image-size")) : std::vector<int64_t>{});
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(args.int64("seed", 0)));
+    const auto samples = ds->sample(n, gen);
+    saveTensor(args.str("out"), samples);
+    std::printf("%lld samples of %s (%s) -> %s\n", static_cast<long long>(n), ds->name().c_str(),
+                ds->spec().describe().c_str(), args.str("out").c_str());
+    return 0;
+}
+
+} // namespace difflens::cli

@@ -1,0 +1,381 @@
+#include "core/datasets.h"
+
+#include "core/errors.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+
+namespace fs = std::filesystem;
+
+namespace difflens {
+
+torch::Tensor Dataset::first(int64_t n, uint64_t seed) const
+{
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+    if (size() > 0) {
+        // Finite sets: a seeded permutation's first n (n = size() keeps everything, in a shuffled order).
+        const int64_t m = std::min(n, size());
+        auto all = sample(size(), gen); // sample() of a finite set with n == size returns a permutation
+        return all.slice(0, 0, m).contiguous();
+    }
+    return sample(n, gen);
+}
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+torch::Tensor randn(int64_t n, int64_t d, at::Generator& gen)
+{
+    return torch::randn({n, d}, gen, torch::kFloat32);
+}
+torch::Tensor rand(int64_t n, int64_t d, at::Generator& gen)
+{
+    return torch::rand({n, d}, gen, torch::kFloat32);
+}
+
+class MixtureDataset final : public Dataset
+{
+public:
+    MixtureDataset(std::string name, MixtureSpec mix, double range) : m_name(std::move(name)), m_mix(std::move(mix))
+    {
+        m_spec = DataSpec::points(static_cast<int>(m_mix.means.size(1)), range);
+        m_spec.dataset = m_name;
+    }
+    std::string name() const override { return m_name; }
+    DataSpec spec() const override { return m_spec; }
+    const MixtureSpec* mixture() const override { return &m_mix; }
+    torch::Tensor sample(int64_t n, at::Generator& gen) const override
+    {
+        const auto k = torch::multinomial(m_mix.weights, n, true, gen);
+        const auto noise = randn(n, m_mix.means.size(1), gen);
+        return m_mix.means.index_select(0, k) + m_mix.stds.index_select(0, k).unsqueeze(1) * noise;
+    }
+
+private:
+    std::string m_name;
+    MixtureSpec m_mix;
+    DataSpec m_spec;
+};
+
+/** A 2-D shape drawn by a function of uniform and normal numbers. */
+class ShapeDataset final : public Dataset
+{
+public:
+    using Fn = std::function<torch::Tensor(int64_t, at::Generator&)>;
+    ShapeDataset(std::string name, Fn fn) : m_name(std::move(name)), m_fn(std::move(fn))
+    {
+        m_spec = DataSpec::points(2, 4.0);
+        m_spec.dataset = m_name;
+    }
+    std::string name() const override { return m_name; }
+    DataSpec spec() const override { return m_spec; }
+    torch::Tensor sample(int64_t n, at::Generator& gen) const override { return m_fn(n, gen); }
+
+private:
+    std::string m_name;
+    Fn m_fn;
+    DataSpec m_spec;
+};
+
+/** A finite tensor of items; sample() draws with replacement, or returns a permutation when n == size. */
+class TensorDataset final : public Dataset
+{
+public:
+    TensorDataset(std::string name, torch::Tensor items, DataSpec spec)
+        : m_name(std::move(name)), m_items(std::move(items)), m_spec(std::move(spec))
+    {
+    }
+    std::string name() const override { return m_name; }
+    DataSpec spec() const override { return m_spec; }
+    int64_t size() const override { return m_items.size(0); }
+    torch::Tensor sample(int64_t n, at::Generator& gen) const override
+    {
+        if (n == size()) return m_items.index_select(0, torch::randperm(n, gen, torch::kInt64));
+        const auto idx = torch::randint(size(), {n}, gen, torch::kInt64);
+        return m_items.index_select(0, idx);
+    }
+
+private:
+    std::string m_name;
+    torch::Tensor m_items;
+    DataSpec m_spec;
+};
+
+MixtureSpec gmm1d()
+{
+    MixtureSpec m;
+    m.means = torch::tensor({-2.0f, 0.5f, 2.5f}).reshape({3, 1});
+    m.stds = torch::tensor({0.35f, 0.5f, 0.25f});
+    m.weights = torch::tensor({0.3f, 0.45f, 0.25f});
+    return m;
+}
+
+MixtureSpec eightGaussians()
+{
+    MixtureSpec m;
+    std::vector<float> c;
+    for (int k = 0; k < 8; ++k) {
+        c.push_back(static_cast<float>(2.0 * std::cos(2 * kPi * k / 8)));
+        c.push_back(static_cast<float>(2.0 * std::sin(2 * kPi * k / 8)));
+    }
+    m.means = torch::tensor(c).reshape({8, 2});
+    m.stds = torch::full({8}, 0.2f);
+    m.weights = torch::full({8}, 1.0f / 8);
+    return m;
+}
+
+torch::Tensor moons(int64_t n, at::Generator& gen)
+{
+    // Two interleaved half circles (sklearn's make_moons), centred and scaled to about [-2, 2].
+    const auto which = torch::randint(2, {n}, gen, torch::kInt64).to(torch::kFloat32);
+    const auto angle = rand(n, 1, gen).squeeze(1) * kPi;
+    auto x = torch::where(which < 0.5, torch::cos(angle), 1.0 - torch::cos(angle));
+    auto y = torch::where(which < 0.5, torch::sin(angle), 0.5 - torch::sin(angle));
+    auto pts = torch::stack({x - 0.5, y - 0.25}, 1) * 1.6;
+    return pts + 0.08 * randn(n, 2, gen);
+}
+
+torch::Tensor swissroll(int64_t n, at::Generator& gen)
+{
+    const auto u = 1.5 * kPi * (1.0 + 2.0 * rand(n, 1, gen).squeeze(1));
+    auto pts = torch::stack({u * torch::cos(u), u * torch::sin(u)}, 1) / 5.0;
+    return pts + 0.05 * randn(n, 2, gen);
+}
+
+torch::Tensor checkerboard(int64_t n, at::Generator& gen)
+{
+    // FFJORD's checkerboard on [-2, 2]^2: x2 = u - 2b + (floor(x1) mod 2), u uniform, b a fair bit.
+    const auto x1 = rand(n, 1, gen).squeeze(1) * 4.0 - 2.0;
+    const auto u = rand(n, 1, gen).squeeze(1);
+    const auto bit = torch::randint(2, {n}, gen, torch::kInt64).to(torch::kFloat32);
+    const auto x2 = u - bit * 2.0 + torch::floor(x1).remainder(2.0);
+    return torch::stack({x1, x2}, 1);
+}
+
+torch::Tensor spirals(int64_t n, at::Generator& gen)
+{
+    const auto which = torch::randint(2, {n}, gen, torch::kInt64).to(torch::kFloat32);
+    const auto r = torch::sqrt(rand(n, 1, gen).squeeze(1)) * 3.0 * kPi;
+    const auto ang = r + which * kPi;
+    auto pts = torch::stack({r * torch::cos(ang), r * torch::sin(ang)}, 1) / (3.0 * kPi) * 3.0;
+    return pts + 0.06 * randn(n, 2, gen);
+}
+
+torch::Tensor rings(int64_t n, at::Generator& gen)
+{
+    const auto which = torch::randint(3, {n}, gen, torch::kInt64).to(torch::kFloat32);
+    const auto radius = 0.8 + which * 1.0;
+    const auto ang = rand(n, 1, gen).squeeze(1) * 2.0 * kPi;
+    return torch::stack({radius * torch::cos(ang), radius * torch::sin(ang)}, 1) + 0.06 * randn(n, 2, gen);
+}
+
+// ---- images ----
+
+std::vector<unsigned char> readGzip(const std::string& path)
+{
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (!f) throw DataError("cannot open '" + path + "'");
+    std::vector<unsigned char> out;
+    unsigned char buf[1 << 16];
+    int got;
+    while ((got = gzread(f, buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + got);
+    const bool bad = got < 0;
+    gzclose(f);
+    if (bad) throw DataError("'" + path + "' is not a valid gzip file");
+    return out;
+}
+
+uint32_t be32(const unsigned char* p)
+{
+    return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
+}
+
+torch::Tensor matToTensor(const cv::Mat& img, int channels, int height, int width)
+{
+    cv::Mat m;
+    if (channels == 1) {
+        if (img.channels() == 1)
+            m = img;
+        else
+            cv::cvtColor(img, m, img.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+    } else {
+        if (img.channels() == 1)
+            cv::cvtColor(img, m, cv::COLOR_GRAY2RGB);
+        else
+            cv::cvtColor(img, m, img.channels() == 4 ? cv::COLOR_BGRA2RGB : cv::COLOR_BGR2RGB);
+    }
+    // Resize the short side, then centre-crop.
+    const double scale = std::max(static_cast<double>(width) / m.cols, static_cast<double>(height) / m.rows);
+    cv::Mat resized;
+    cv::resize(m, resized, cv::Size(std::max(width, int(std::lround(m.cols * scale))),
+                                     std::max(height, int(std::lround(m.rows * scale)))),
+               0, 0, cv::INTER_AREA);
+    const int x0 = (resized.cols - width) / 2, y0 = (resized.rows - height) / 2;
+    cv::Mat crop = resized(cv::Rect(x0, y0, width, height)).clone();
+    crop.convertTo(crop, CV_32F, 2.0 / 255.0, -1.0);
+    auto t = torch::from_blob(crop.data, {height, width, channels}, torch::kFloat32).clone();
+    return t.permute({2, 0, 1}).contiguous();
+}
+
+bool isImageFile(const fs::path& p)
+{
+    std::string ext = p.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+    return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".pgm" || ext == ".ppm" ||
+           ext == ".tif" || ext == ".tiff" || ext == ".webp";
+}
+
+cv::Mat readImage(const std::string& path)
+{
+    cv::Mat img = cv::imread(path, cv::IMREAD_UNCHANGED);
+    if (img.empty()) throw DataError("cannot read image '" + path + "': missing, unreadable or not an image");
+    if (img.depth() != CV_8U) img.convertTo(img, CV_8U, img.depth() == CV_16U ? 1.0 / 257.0 : 1.0);
+    return img;
+}
+
+/** 2-D points distributed like the darkness of an image, mapped to [-3, 3] (aspect kept). */
+class ImageDensityDataset final : public Dataset
+{
+public:
+    explicit ImageDensityDataset(const std::string& path) : m_name("points:" + path)
+    {
+        cv::Mat gray;
+        cv::Mat img = readImage(path);
+        if (img.channels() == 1)
+            gray = img;
+        else
+            cv::cvtColor(img, gray, img.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+        const int maxSide = 256;
+        const double s = std::min(1.0, static_cast<double>(maxSide) / std::max(gray.cols, gray.rows));
+        if (s < 1.0) cv::resize(gray, gray, cv::Size(), s, s, cv::INTER_AREA);
+        cv::Mat f;
+        gray.convertTo(f, CV_32F, 1.0 / 255.0);
+        auto darkness = 1.0 - torch::from_blob(f.data, {f.rows, f.cols}, torch::kFloat32).clone();
+        darkness = torch::where(darkness > 0.1, darkness, torch::zeros_like(darkness));
+        if (darkness.sum().item<double>() <= 0)
+            throw DataError("image '" + path + "' has no dark pixels to turn into points");
+        m_w = f.cols;
+        m_h = f.rows;
+        m_probs = darkness.flatten();
+        m_spec = DataSpec::points(2, 4.0);
+        m_spec.dataset = m_name;
+    }
+    std::string name() const override { return m_name; }
+    DataSpec spec() const override { return m_spec; }
+    torch::Tensor sample(int64_t n, at::Generator& gen) const override
+    {
+        const auto idx = torch::multinomial(m_probs, n, true, gen);
+        const auto px = (idx.remainder(m_w)).to(torch::kFloat32) + rand(n, 1, gen).squeeze(1);
+        const auto py = (idx.div(m_w, "floor")).to(torch::kFloat32) + rand(n, 1, gen).squeeze(1);
+        const double scale = 6.0 / std::max(m_w, m_h);
+        return torch::stack({(px - m_w / 2.0) * scale, -(py - m_h / 2.0) * scale}, 1);
+    }
+
+private:
+    std::string m_name;
+    int m_w = 0, m_h = 0;
+    torch::Tensor m_probs;
+    DataSpec m_spec;
+};
+
+} // namespace
+
+const std::vector<std::string>& datasetNames()
+{
+    static const std::vector<std::string> names = {"gmm1d",        "moons",   "8gaussians", "swissroll",
+                                                   "checkerboard", "spirals", "rings",      "fashion-mnist"};
+    return names;
+}
+
+std::string fashionMnistDir()
+{
+    if (const char* env = std::getenv("DIFFLENS_FASHION_MNIST_DIR")) return env;
+    return "/usr/share/datasets/fashion-mnist";
+}
+
+torch::Tensor readFashionMnist(const std::string& dir, const std::string& split, torch::Tensor* labels)
+{
+    const std::string prefix = split == "test" ? "t10k" : "train";
+    const std::string imagesPath = dir + "/" + prefix + "-images-idx3-ubyte.gz";
+    if (!fs::exists(imagesPath))
+        throw DataError("Fashion-MNIST is not installed ('" + imagesPath +
+                        "' is missing): install Debian's package with 'sudo apt-get install dataset-fashion-mnist'");
+    const auto bytes = readGzip(imagesPath);
+    if (bytes.size() < 16 || be32(bytes.data()) != 2051)
+        throw DataError("'" + imagesPath + "' is not an IDX image file");
+    const int64_t n = be32(bytes.data() + 4), rows = be32(bytes.data() + 8), cols = be32(bytes.data() + 12);
+    if (static_cast<int64_t>(bytes.size()) < 16 + n * rows * cols) throw DataError("'" + imagesPath + "' is truncated");
+    auto images = torch::from_blob(const_cast<unsigned char*>(bytes.data() + 16), {n, 1, rows, cols}, torch::kUInt8)
+                      .to(torch::kFloat32)
+                      .div_(127.5)
+                      .sub_(1.0);
+    if (labels) {
+        const std::string labelsPath = dir + "/" + prefix + "-labels-idx1-ubyte.gz";
+        const auto lb = readGzip(labelsPath);
+        if (lb.size() < 8 + static_cast<size_t>(n) || be32(lb.data()) != 2049)
+            throw DataError("'" + labelsPath + "' is not an IDX label file");
+        *labels = torch::from_blob(const_cast<unsigned char*>(lb.data() + 8), {n}, torch::kUInt8).to(torch::kInt64);
+    }
+    return images;
+}
+
+std::unique_ptr<Dataset> openDataset(const std::string& nameOrPath, std::vector<int64_t> imageSize)
+{
+    if (imageSize.empty()) imageSize = {1, 28, 28};
+    const std::string& s = nameOrPath;
+    if (s == "gmm1d") return std::make_unique<MixtureDataset>(s, gmm1d(), 4.0);
+    if (s == "8gaussians") return std::make_unique<MixtureDataset>(s, eightGaussians(), 4.0);
+    if (s == "moons") return std::make_unique<ShapeDataset>(s, moons);
+    if (s == "swissroll") return std::make_unique<ShapeDataset>(s, swissroll);
+    if (s == "checkerboard") return std::make_unique<ShapeDataset>(s, checkerboard);
+    if (s == "spirals") return std::make_unique<ShapeDataset>(s, spirals);
+    if (s == "rings") return std::make_unique<ShapeDataset>(s, rings);
+    if (s == "fashion-mnist" || s == "fashion-mnist-test") {
+        auto images = readFashionMnist(fashionMnistDir(), s == "fashion-mnist" ? "train" : "test");
+        auto spec = DataSpec::images(1, 28, 28);
+        spec.dataset = "fashion-mnist";
+        return std::make_unique<TensorDataset>(s, images, spec);
+    }
+    if (s.rfind("points:", 0) == 0) return std::make_unique<ImageDensityDataset>(s.substr(7));
+    std::error_code ec;
+    if (!fs::exists(s, ec)) {
+        std::string known;
+        for (const auto& n : datasetNames()) known += (known.empty() ? "" : ", ") + n;
+        throw DataError("unknown dataset '" + s + "': not a file or folder, and not one of " + known);
+    }
+    if (imageSize.size() != 3) throw DataError("image datasets need a size C,H,W");
+    const int c = static_cast<int>(imageSize[0]), h = static_cast<int>(imageSize[1]), w = static_cast<int>(imageSize[2]);
+    std::vector<torch::Tensor> items;
+    if (fs::is_directory(s, ec)) {
+        std::vector<fs::path> files;
+        for (const auto& e : fs::recursive_directory_iterator(s, fs::directory_options::skip_permission_denied, ec))
+            if (e.is_regular_file() && isImageFile(e.path())) files.push_back(e.path());
+        if (ec) throw DataError("cannot read the image folder '" + s + "': " + ec.message());
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files) {
+            cv::Mat img = cv::imread(f.string(), cv::IMREAD_UNCHANGED);
+            if (img.empty()) continue; // unreadable files are skipped; an empty result is an error below
+            if (img.depth() != CV_8U) img.convertTo(img, CV_8U, img.depth() == CV_16U ? 1.0 / 257.0 : 1.0);
+            items.push_back(matToTensor(img, c, h, w));
+        }
+        if (items.empty()) throw DataError("the folder '" + s + "' holds no readable images (png, jpg, bmp, ...)");
+    } else {
+        items.push_back(matToTensor(readImage(s), c, h, w));
+    }
+    auto spec = DataSpec::images(c, h, w);
+    spec.dataset = s;
+    return std::make_unique<TensorDataset>(s, torch::stack(items), spec);
+}
+
+} // namespace difflens

@@ -1,0 +1,75 @@
+#pragma once
+// Built-in p_theta networks: an MLP for 1-D/2-D points and a small UNet for images, both with a sinusoidal
+// time embedding. Architectures are described by JSON objects stored in difflens.json.
+#include "core/net.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/nn.h>
+
+#include <memory>
+
+namespace difflens {
+
+/** Sinusoidal embedding of timesteps (Vaswani et al.; Ho et al. Appendix B): [B] -> [B, dim]. */
+torch::Tensor timestepEmbedding(const torch::Tensor& t, int64_t dim, double scale = 1.0);
+
+struct MlpConfig
+{
+    int dim = 2;         // data dimension (1 or 2)
+    int hidden = 128;    // width
+    int blocks = 3;      // residual blocks
+    int embed = 64;      // per-input sinusoidal embedding size
+    double inputScale = 25.0; // x is embedded as sin/cos(inputScale * x * freqs) (tiny-diffusion)
+    bool learnVariance = false;
+    nlohmann::json toJson() const;
+    static MlpConfig fromJson(const nlohmann::json& j);
+};
+
+class MlpNet final : public DenoiserNet
+{
+public:
+    explicit MlpNet(const MlpConfig& config);
+    torch::Tensor forward(torch::Tensor x, torch::Tensor t) override;
+    const MlpConfig& config() const { return m_config; }
+
+private:
+    MlpConfig m_config;
+    torch::nn::Linear m_in{nullptr}, m_out{nullptr};
+    torch::nn::ModuleList m_blocks;
+    torch::nn::LayerNorm m_norm{nullptr};
+};
+
+struct UnetConfig
+{
+    int channels = 1;      // image channels
+    int size = 28;         // height = width
+    int base = 32;         // channels at full resolution
+    std::vector<int> mults = {1, 2, 2};
+    int resBlocks = 1;     // per resolution
+    bool attention = true; // self-attention at the lowest resolution
+    int groups = 8;        // GroupNorm groups
+    bool learnVariance = false;
+    nlohmann::json toJson() const;
+    static UnetConfig fromJson(const nlohmann::json& j);
+};
+
+class UnetNet final : public DenoiserNet
+{
+public:
+    explicit UnetNet(const UnetConfig& config);
+    torch::Tensor forward(torch::Tensor x, torch::Tensor t) override;
+    const UnetConfig& config() const { return m_config; }
+
+private:
+    struct Impl;
+    UnetConfig m_config;
+    std::shared_ptr<Impl> m_impl;
+};
+
+/** Builds the net an architecture object names ({"type": "mlp"|"unet", ...}); throws ConfigError. */
+std::shared_ptr<DenoiserNet> makeNet(const nlohmann::json& architecture);
+/** Loads weights saved with saveNet into a net of the same architecture (ModelError when they do not fit). */
+void loadNetWeights(DenoiserNet& net, const std::string& path);
+void saveNetWeights(DenoiserNet& net, const std::string& path);
+
+} // namespace difflens

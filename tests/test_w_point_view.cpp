@@ -1,0 +1,183 @@
+// PointView: draws points where the data says, the reference only when there is one, clicks pick data.
+#include "widgets/palette.h"
+#include "widgets/point_view.h"
+
+#include <QSet>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <cmath>
+
+using namespace difflens::widgets;
+
+namespace {
+
+PointFrame twoDFrame(bool withReference)
+{
+    PointFrame f;
+    f.dim = 2;
+    for (int i = 0; i < 8; ++i)
+        f.data.push_back(QPointF(2.5 * std::cos(i * M_PI / 4), 2.5 * std::sin(i * M_PI / 4)));
+    for (int i = 0; i < 40; ++i) {
+        const QPointF x(-3.0 + 0.15 * i, 0.5 * std::sin(i * 0.7));
+        f.xt.push_back(x);
+        f.meanModel.push_back(x * 0.9);
+        f.x0Pred.push_back(x * 0.8);
+    }
+    f.selected = 3;
+    f.hasReference = withReference;
+    f.reference = QPointF(-2.0, 2.0);
+    f.posteriorMean = QPointF(-1.5, 1.2);
+    return f;
+}
+
+int colorDistance(QRgb a, QRgb b)
+{
+    return std::abs(qRed(a) - qRed(b)) + std::abs(qGreen(a) - qGreen(b)) + std::abs(qBlue(a) - qBlue(b));
+}
+
+// Pixels within `radius` of `center` whose colour is within `tolerance` of `color`.
+int countNear(const QImage& img, const QPointF& center, int radius, const QColor& color, int tolerance = 30)
+{
+    int n = 0;
+    for (int y = int(center.y()) - radius; y <= int(center.y()) + radius; ++y)
+        for (int x = int(center.x()) - radius; x <= int(center.x()) + radius; ++x)
+            if (img.rect().contains(x, y) && colorDistance(img.pixel(x, y), color.rgb()) <= tolerance) ++n;
+    return n;
+}
+
+// The x_t blue (bars and their outline), not the purple of a curve: blue and green both above red.
+bool isHistogramBlue(QRgb c)
+{
+    return qBlue(c) > qRed(c) + 40 && qGreen(c) > qRed(c) + 20;
+}
+
+PointView::Options noLegend()
+{
+    PointView::Options o;
+    o.showLegend = false;
+    return o;
+}
+
+} // namespace
+
+class TestPointView : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void twoDIsDrawnWhereTheDataIs()
+    {
+        PointView view;
+        view.setOptions(noLegend());
+        view.resize(500, 500);
+        view.setFrame(twoDFrame(false));
+        const QImage img = view.renderToImage(view.size());
+        QSet<QRgb> colors;
+        for (int y = 0; y < img.height(); y += 2)
+            for (int x = 0; x < img.width(); x += 2)
+                colors.insert(img.pixel(x, y));
+        QVERIFY2(colors.size() > 30, qPrintable(QString::number(colors.size())));
+        // Every x_t dot is blue at its mapped position; an empty spot far from all points is not.
+        for (int i = 0; i < 40; i += 7)
+            QVERIFY2(countNear(img, view.mapFromData(view.frame().xt[i]), 2, palette::xt()) > 0,
+                     qPrintable(QString::number(i)));
+        QCOMPARE(countNear(img, view.mapFromData(QPointF(3.5, -3.5)), 4, palette::xt()), 0);
+        // Data dots in their grey.
+        QVERIFY(countNear(img, view.mapFromData(view.frame().data[2]), 2, palette::data(), 60) > 0);
+    }
+
+    void referenceMarkerOnlyWithReference()
+    {
+        PointView view;
+        view.setOptions(noLegend());
+        view.resize(500, 500);
+        view.setFrame(twoDFrame(false));
+        const QPointF ref = view.mapFromData(QPointF(-2.0, 2.0));
+        const QPointF mu = view.mapFromData(QPointF(-1.5, 1.2));
+        const QImage without = view.renderToImage(view.size());
+        QCOMPARE(countNear(without, ref, 6, palette::reference(), 20), 0);
+        QCOMPARE(countNear(without, mu, 8, palette::posterior(), 20), 0);
+        view.setFrame(twoDFrame(true));
+        const QImage with = view.renderToImage(view.size());
+        QVERIFY(countNear(with, ref, 6, palette::reference(), 20) > 15);
+        QVERIFY(countNear(with, mu, 8, palette::posterior(), 20) > 5);
+        // The gap mu_theta - mu~ of the selected sample is drawn in the difference colour.
+        QVERIFY(countNear(with, (mu + view.mapFromData(view.frame().meanModel[3])) / 2, 4,
+                          palette::difference(), 40) > 0);
+    }
+
+    void viewRangeChangesTheMapping()
+    {
+        PointView view;
+        view.resize(400, 400);
+        view.setFrame(twoDFrame(false));
+        const QPointF before = view.mapFromData(QPointF(1, 1));
+        view.setViewRange(QRectF(-2, -2, 4, 4));
+        const QPointF after = view.mapFromData(QPointF(1, 1));
+        QVERIFY(after.x() > before.x() + 10);
+        QVERIFY(after.y() < before.y() - 10);
+        const QPointF back = view.mapToData(after);
+        QVERIFY(std::fabs(back.x() - 1) < 1e-9 && std::fabs(back.y() - 1) < 1e-9);
+    }
+
+    void clickNearDataPointEmitsIt()
+    {
+        PointView view;
+        view.resize(500, 500);
+        view.setFrame(twoDFrame(false));
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QSignalSpy spy(&view, &PointView::dataPointClicked);
+        const QPointF target = view.mapFromData(view.frame().data[5]);
+        QTest::mouseClick(&view, Qt::LeftButton, {}, (target + QPointF(3, -2)).toPoint());
+        QCOMPARE(spy.count(), 1);
+        QCOMPARE(spy.at(0).at(0).toInt(), 5);
+        QCOMPARE(spy.at(0).at(1).toPointF(), view.frame().data[5]);
+        // Far from every point: nothing.
+        QTest::mouseClick(&view, Qt::LeftButton, {}, view.mapFromData(QPointF(0, 3.6)).toPoint());
+        QCOMPARE(spy.count(), 1);
+    }
+
+    void oneDHistogramAndCurves()
+    {
+        PointView view;
+        view.setOptions(noLegend());
+        view.resize(600, 400);
+        PointFrame f;
+        f.dim = 1;
+        for (int i = 0; i < 500; ++i)
+            f.xt.push_back(QPointF(1.0 + 0.2 * std::sin(i * 1.3), 0)); // all x_t near 1
+        Curve c;
+        c.name = QStringLiteral("q(xₜ₋₁ | xₜ)");
+        c.color = palette::exact();
+        for (double x = -4; x <= 4; x += 0.05)
+            c.points.push_back(QPointF(x, 0.3 * std::exp(-(x + 2) * (x + 2) * 4)));
+        f.curves.push_back(c);
+        view.setFrame(f);
+        const QImage img = view.renderToImage(view.size());
+        // Histogram bars rise above x = 1, not above x = -3.
+        int blueAt1 = 0, blueAtMinus3 = 0;
+        for (int y = 0; y < img.height(); ++y) {
+            const QRgb a = img.pixel(int(view.mapFromData(QPointF(1.0, 0)).x()), y);
+            const QRgb b = img.pixel(int(view.mapFromData(QPointF(-3.0, 0)).x()), y);
+            blueAt1 += isHistogramBlue(a);
+            blueAtMinus3 += isHistogramBlue(b);
+        }
+        QVERIFY2(blueAt1 > 50, qPrintable(QString::number(blueAt1)));
+        QCOMPARE(blueAtMinus3, 0);
+        // The named curve is drawn in its colour, peaking above x = -2.
+        QVERIFY(countNear(img, view.mapFromData(QPointF(-2.0, 0.3)), 6, palette::exact(), 40) > 0);
+    }
+
+    void emptyFrameShowsPlaceholderNotCrash()
+    {
+        PointView view;
+        view.resize(300, 300);
+        const QImage img = view.renderToImage(QSize(300, 300), 2.0);
+        QCOMPARE(img.size(), QSize(600, 600));
+    }
+};
+
+QTEST_MAIN(TestPointView)
+#include "test_w_point_view.moc"

@@ -1,0 +1,278 @@
+#include "widgets/explanation_panel.h"
+
+#include "widgets/format.h"
+#include "widgets/palette.h"
+
+#include <QScrollBar>
+
+#include <cmath>
+#include <limits>
+
+namespace difflens::widgets {
+
+namespace {
+
+QString colored(const QString& text, const QColor& color)
+{
+    return QStringLiteral("<span style=\"color:%1\">%2</span>").arg(color.name(), text);
+}
+
+QString strong(const QString& text, const QColor& color)
+{
+    return QStringLiteral("<b style=\"color:%1\">%2</b>").arg(color.name(), text);
+}
+
+QString num(double v)
+{
+    return QStringLiteral("<b>%1</b>").arg(formatSig(v));
+}
+
+// The quantities, in the palette's colours so the text reads like the panels.
+QString xt()
+{
+    return colored(QStringLiteral("xₜ"), palette::xt());
+}
+QString x0()
+{
+    return colored(QStringLiteral("x₀"), palette::reference());
+}
+// Bold on purpose: DejaVu Sans (regular) misplaces the combining hat on x and v; the bold face places it.
+QString x0hat()
+{
+    return strong(QStringLiteral("x̂₀"), palette::model());
+}
+QString vHat()
+{
+    return strong(QStringLiteral("v̂"), palette::model());
+}
+QString epsHat()
+{
+    return colored(QStringLiteral("ε̂"), palette::model());
+}
+QString muTheta()
+{
+    return colored(QStringLiteral("μ_θ"), palette::model());
+}
+QString muTilde()
+{
+    return colored(QStringLiteral("μ̃"), palette::posterior());
+}
+QString pTheta()
+{
+    return colored(QStringLiteral("p_θ"), palette::model());
+}
+
+QString section(const QString& title)
+{
+    return QStringLiteral("<h4 style=\"margin-top:12px; margin-bottom:4px\">%1</h4>").arg(title);
+}
+QString formula(const QString& body)
+{
+    return QStringLiteral("<p style=\"margin-left:14px; margin-top:2px; margin-bottom:2px\">%1</p>")
+        .arg(body);
+}
+QString para(const QString& body)
+{
+    return QStringLiteral("<p style=\"margin-top:4px; margin-bottom:4px\">%1</p>").arg(body);
+}
+
+QString whyParagraph()
+{
+    return section(QStringLiteral("Why learn p_θ when q(xₜ₋₁ | xₜ, x₀) is closed form?")) +
+           para(QStringLiteral(
+                    "Because that formula needs %1, the clean sample — exactly what we are trying to "
+                    "generate. While sampling only %2 is known. Without %1 the best possible step is "
+                    "q(xₜ₋₁ | xₜ) = ∫ q(xₜ₋₁ | xₜ, x₀) q(x₀ | xₜ) dx₀, an average over every %1 that "
+                    "could have produced %2, and q(x₀ | xₜ) depends on the whole data distribution. "
+                    "The network %3 learns that average from examples: %3(xₜ₋₁ | xₜ) ≈ q(xₜ₋₁ | xₜ).")
+                    .arg(x0(), xt(), pTheta()));
+}
+
+} // namespace
+
+ExplanationPanel::ExplanationPanel(QWidget* parent) : QTextBrowser(parent)
+{
+    setOpenLinks(false);
+    setFrameShape(QFrame::NoFrame);
+    QPalette pal = palette();
+    pal.setColor(QPalette::Base, palette::background());
+    pal.setColor(QPalette::Text, palette::text());
+    setPalette(pal);
+    document()->setDocumentMargin(10);
+    clearNumbers();
+}
+
+ExplanationPanel::~ExplanationPanel() = default;
+
+void ExplanationPanel::setNumbers(const StepNumbers& numbers)
+{
+    m_numbers = numbers;
+    m_hasNumbers = true;
+    // Keep the reader's place while scrubbing.
+    const int scroll = verticalScrollBar()->value();
+    setHtml(html(numbers));
+    verticalScrollBar()->setValue(scroll);
+}
+
+void ExplanationPanel::clearNumbers()
+{
+    m_numbers = StepNumbers{};
+    m_hasNumbers = false;
+    setHtml(introductionHtml());
+}
+
+void ExplanationPanel::setFontPixelSize(int pixels)
+{
+    QFont f = font();
+    f.setPixelSize(std::max(8, pixels));
+    setFont(f);
+    document()->setDefaultFont(f);
+    setHtml(m_hasNumbers ? html(m_numbers) : introductionHtml());
+}
+
+QString ExplanationPanel::introductionHtml()
+{
+    return section(QStringLiteral("One reverse step, explained")) +
+           para(QStringLiteral(
+                    "Run or scrub a sampling run: this panel then shows, for the current step, how %1 was "
+                    "made from %2, what the model predicts (%3, %4), the true posterior mean %5 "
+                    "and how far the model is from it.")
+                    .arg(xt(), x0(), x0hat(), muTheta(), muTilde())) +
+           whyParagraph();
+}
+
+QString ExplanationPanel::html(const StepNumbers& n)
+{
+    const bool strided = n.tPrev != n.t - 1;
+    // The previous timestep's name in formulas: t−1, or t′ when the sampler skips timesteps.
+    const QString prev = strided ? QStringLiteral("t′") : QStringLiteral("t−1");
+    const QString prevSub = strided ? QStringLiteral("ₜ′") : QStringLiteral("ₜ₋₁");
+    const QString xPrev = colored(QStringLiteral("x") + prevSub, palette::xt());
+    const QString abarPrev = QStringLiteral("ᾱ") + prevSub;
+    const double sqrtAbar = std::sqrt(n.alphaBar);
+    const double sqrtOneMinus = std::sqrt(std::max(0.0, 1.0 - n.alphaBar));
+    QString h;
+
+    h += QStringLiteral("<h3 style=\"margin-bottom:2px\">Step %1 of %2: t = %3 → %4</h3>")
+             .arg(n.stepIndex + 1)
+             .arg(n.stepCount)
+             .arg(n.t)
+             .arg(n.tPrev);
+    QString predicts = n.predictionType == QLatin1String("sample") ? QStringLiteral("x₀ (sample)")
+                       : n.predictionType == QLatin1String("v_prediction")
+                           ? QStringLiteral("v (v-prediction)")
+                           : QStringLiteral("ε̂ (epsilon)");
+    h += QStringLiteral("<p style=\"color:%1; margin-top:0px\">%2 sampler · model predicts %3 · variance %4 "
+                        "· T = %5%6</p>")
+             .arg(palette::mutedText().name(), n.sampler.toHtmlEscaped(), predicts,
+                  n.varianceType.toHtmlEscaped())
+             .arg(n.T)
+             .arg(strided ? QStringLiteral(" · strided: t′ = %1").arg(n.tPrev) : QString());
+
+    // 1. Forward process (Ho et al. Eq. 4).
+    h += section(QStringLiteral("1 · How %1 was made (forward process)").arg(xt()));
+    h += formula(QStringLiteral("%1 = √ᾱₜ · %2 + √(1 − ᾱₜ) · ε,&nbsp;&nbsp; ε ~ N(0, I)").arg(xt(), x0()));
+    h += formula(QStringLiteral("ᾱₜ = %1, so %2 = %3 · %4 + %5 · ε")
+                     .arg(num(n.alphaBar), xt(), num(sqrtAbar), x0(), num(sqrtOneMinus)));
+    const double snr =
+        n.alphaBar < 1.0 ? n.alphaBar / (1.0 - n.alphaBar) : std::numeric_limits<double>::infinity();
+    h += para(QStringLiteral("%1 % of the variance of %2 is signal; SNR = ᾱₜ / (1 − ᾱₜ) = %3.")
+                  .arg(formatSig(100.0 * n.alphaBar, 3), xt(), formatSig(snr)));
+
+    // 2. The model (Ho et al. Eq. 11; prediction types as in diffusers).
+    h += section(QStringLiteral("2 · What the model predicts"));
+    if (n.predictionType == QLatin1String("sample")) {
+        h += para(QStringLiteral("The network sees %1 and t and predicts the clean sample %2 directly; "
+                                 "its noise estimate follows: %3 = (%1 − √ᾱₜ %2) / √(1 − ᾱₜ).")
+                      .arg(xt(), x0hat(), epsHat()));
+    } else if (n.predictionType == QLatin1String("v_prediction")) {
+        h += para(QStringLiteral("The network sees %1 and t and predicts v = √ᾱₜ ε − √(1 − ᾱₜ) x₀. Then")
+                      .arg(xt()));
+        h += formula(QStringLiteral("%1 = √ᾱₜ %2 − √(1 − ᾱₜ) %5 = %3 · %2 − %4 · %5")
+                         .arg(x0hat(), xt(), num(sqrtAbar), num(sqrtOneMinus), vHat()));
+    } else {
+        h += para(
+            QStringLiteral("The network sees %1 and t and predicts the noise %2. Solving the forward formula "
+                           "for x₀:")
+                .arg(xt(), epsHat()));
+        h += formula(QStringLiteral("%1 = (%2 − √(1 − ᾱₜ) %3) / √ᾱₜ = %4 · %2 − %5 · %3")
+                         .arg(x0hat(), xt(), epsHat(), num(sqrtAbar > 0 ? 1.0 / sqrtAbar : NAN),
+                              num(sqrtAbar > 0 ? sqrtOneMinus / sqrtAbar : NAN)));
+    }
+    h += formula(QStringLiteral("%1 = c₁ · %2 + c₂ · %3 = %4 · %2 + %5 · %3")
+                     .arg(muTheta(), x0hat(), xt(), num(n.c1), num(n.c2)));
+
+    // 3. The posterior given x_0 (Ho et al. Eqs. 6-7).
+    h += section(QStringLiteral("3 · The true step if %1 were known").arg(x0()));
+    h += formula(QStringLiteral("q(x%1 | %2, %3) = N(%4, β̃ₜ I),&nbsp;&nbsp; %4 = c₁ · %3 + c₂ · %2")
+                     .arg(prevSub, xt(), x0(), muTilde()));
+    h += formula(QStringLiteral("c₁ = βₜ √%1 / (1 − ᾱₜ) = %2").arg(abarPrev, num(n.c1)));
+    h += formula(QStringLiteral("c₂ = √αₜ (1 − %1) / (1 − ᾱₜ) = %2").arg(abarPrev, num(n.c2)));
+    h += formula(QStringLiteral("β̃ₜ = βₜ (1 − %1) / (1 − ᾱₜ) = %2,&nbsp;&nbsp; βₜ = %3, %4 = %5")
+                     .arg(abarPrev, num(n.betaTilde), num(n.beta), abarPrev, num(n.alphaBarPrev)));
+    h += para(QStringLiteral(
+                  "Same c₁ and c₂ as in %1: the model's mean is this posterior mean with its guess %2 in "
+                  "place of the unknown %3.")
+                  .arg(muTheta(), x0hat(), x0()));
+
+    // 4. The sampler's update.
+    h += section(QStringLiteral("4 · The sampler's step to %1").arg(xPrev));
+    const QString z = QStringLiteral("z ~ N(0, I)");
+    if (n.sampler.compare(QLatin1String("DDIM"), Qt::CaseInsensitive) == 0) {
+        // Song et al. 2020 Eq. 12.
+        const double sigma2 = n.sigma * n.sigma;
+        const double direction = std::sqrt(std::max(0.0, 1.0 - n.alphaBarPrev - sigma2));
+        h += formula(QStringLiteral("%1 = √%2 · %3 + √(1 − %2 − σₜ²) · %4 + σₜ z")
+                         .arg(xPrev, abarPrev, x0hat(), epsHat()));
+        h += formula(
+            QStringLiteral("= %1 · %2 + %3 · %4 + %5 · z")
+                .arg(num(std::sqrt(n.alphaBarPrev)), x0hat(), num(direction), epsHat(), num(n.sigma)));
+        h += formula(QStringLiteral("σₜ = η √((1 − %1)/(1 − ᾱₜ)) √(1 − ᾱₜ/%1) = %2,&nbsp;&nbsp; η = %3")
+                         .arg(abarPrev, num(n.sigma), num(n.eta)));
+        h += para(n.eta == 0.0 ? QStringLiteral("η = 0: no noise is added, the step is deterministic.")
+                               : QStringLiteral("η = 1 adds as much noise as DDPM; η = 0 adds none."));
+    } else if (n.sampler.compare(QLatin1String("exact"), Qt::CaseInsensitive) == 0) {
+        h += para(
+            QStringLiteral("The exact sampler replaces the network by the ideal denoiser E[x₀ | %1] of the "
+                           "training set, so its step is the true q(x%2 | %1). Sampling with it reproduces "
+                           "training points: memorisation.")
+                .arg(xt(), prevSub));
+        h += formula(
+            QStringLiteral("%1 = %2 + σₜ z,&nbsp;&nbsp; σₜ = %3").arg(xPrev, muTheta(), num(n.sigma)));
+    } else {
+        // Ho et al. Algorithm 2.
+        h += formula(QStringLiteral("%1 = %2 + σₜ z,&nbsp;&nbsp; %3").arg(xPrev, muTheta(), z));
+        const QString varianceRule = n.varianceType.startsWith(QLatin1String("fixed_large"))
+                                         ? QStringLiteral("σₜ² = βₜ")
+                                     : n.varianceType == QLatin1String("learned_range")
+                                         ? QStringLiteral("σₜ² learned between β̃ₜ and βₜ")
+                                         : QStringLiteral("σₜ² = β̃ₜ");
+        h += formula(QStringLiteral("σₜ = %1 (%2)").arg(num(n.sigma), varianceRule));
+        if (n.tPrev == 0)
+            h += para(QStringLiteral("Last step: no noise is added, the sample is %1.").arg(muTheta()));
+    }
+
+    // 5. Model against truth.
+    h += section(QStringLiteral("5 · How far is %1 from the truth?").arg(pTheta()));
+    if (n.hasReference) {
+        h += formula(QStringLiteral("KL(q(x%1 | %2, %3) ‖ %4(x%1 | %2)) = %5 nats")
+                         .arg(prevSub, xt(), x0(), pTheta(), num(n.kl)));
+        h += formula(QStringLiteral("rms |%1 − %2| = %3")
+                         .arg(muTheta(), muTilde(), strong(formatSig(n.meanGap), palette::difference())));
+        if (n.varianceType.startsWith(QLatin1String("fixed_small")) &&
+            n.sampler.compare(QLatin1String("DDIM"), Qt::CaseInsensitive) != 0)
+            h += para(QStringLiteral("With σₜ² = β̃ₜ both Gaussians have the same variance, so the KL is "
+                                     "‖%1 − %2‖² / (2β̃ₜ): all of it comes from the means.")
+                          .arg(muTilde(), muTheta()));
+    } else {
+        h += para(QStringLiteral(
+                      "<i>Choose a reference %1 (a training sample, a file or a drawing) to see the true "
+                      "posterior %2 and the KL of this step.</i>")
+                      .arg(x0(), muTilde()));
+    }
+
+    h += whyParagraph();
+    return h;
+}
+
+} // namespace difflens::widgets

@@ -1,0 +1,92 @@
+#pragma once
+// QPainter building blocks shared by the hand-painted views (PointView, DensityTimeView, ImagePanelGrid):
+// the same axes, ticks, markers and legend everywhere. Internal to widgets/.
+#include <QColor>
+#include <QFont>
+#include <QPointF>
+#include <QRectF>
+#include <QString>
+#include <QVector>
+
+class QPainter;
+
+namespace difflens::widgets::paint {
+
+/** Round tick positions covering [lo, hi], about `approxCount` of them (steps 1, 2, 5 x 10^k). */
+QVector<double> niceTicks(double lo, double hi, int approxCount);
+/** A tick label with just enough decimals for the tick step. */
+QString tickLabel(double value, double step);
+
+/** A font whose pixel size follows the size of what is drawn, so labels stay readable on a projector. */
+QFont scaledFont(double pixelSize, bool bold = false);
+/** A readable base label size (logical px) for a drawing area of this size. */
+double baseFontPixels(const QSizeF& area);
+
+/** Linear map between a data rectangle (y up) and a pixel rectangle (y down). */
+class PlotTransform
+{
+public:
+    PlotTransform() = default;
+    PlotTransform(const QRectF& view, const QRectF& pixels) : m_view(view), m_pixels(pixels) {}
+    QPointF map(const QPointF& p) const;
+    QPointF unmap(const QPointF& pixel) const;
+    double mapX(double x) const;
+    double mapY(double y) const;
+    const QRectF& view() const { return m_view; }
+    const QRectF& pixels() const { return m_pixels; }
+
+private:
+    QRectF m_view;   // data coordinates: left = xmin, top = ymin, width, height (y grows up when drawn)
+    QRectF m_pixels; // widget coordinates
+};
+
+/** Space the axis decorations need around the plot rectangle for this font. */
+struct AxisMargins
+{
+    double left, top, right, bottom;
+};
+AxisMargins axisMargins(const QFont& font, bool hasYLabel, bool hasXLabel);
+
+/** Background, grid, frame, ticks, tick labels and axis titles around transform.pixels(). */
+void drawAxes(QPainter& painter, const PlotTransform& transform, const QFont& font, const QString& xLabel,
+              const QString& yLabel, bool grid = true);
+
+/** An arrow from -> to with a filled head of `head` pixels (shorter for short arrows). */
+void drawArrow(QPainter& painter, const QPointF& from, const QPointF& to, double head);
+/** A five-pointed star (the reference x_0). */
+void drawStar(QPainter& painter, const QPointF& center, double radius);
+/** A diamond (the posterior mean mu~). */
+void drawDiamond(QPainter& painter, const QPointF& center, double radius);
+/** Text with a thin halo in the background colour, readable over dots and lines. */
+void drawHaloText(QPainter& painter, const QPointF& baselineLeft, const QString& text, const QColor& color,
+                  const QColor& halo);
+
+struct LegendEntry
+{
+    enum Kind
+    {
+        Line,
+        DashedLine,
+        Dot,
+        Star,
+        Diamond,
+        Bar,
+        Arrow,
+        Ring
+    };
+    QString text;
+    QColor color;
+    Kind kind = Line;
+};
+/** Size of the boxed legend drawLegend draws (one entry per row). */
+QSizeF legendSize(const QFont& font, const QVector<LegendEntry>& entries);
+/** A boxed legend with its top-left corner at `topLeft`; returns the box drawn. */
+QRectF drawLegend(QPainter& painter, const QPointF& topLeft, const QFont& font,
+                  const QVector<LegendEntry>& entries);
+/** Height of a legend laid out in rows across `width` (entries side by side, wrapping). */
+double flowLegendHeight(const QFont& font, const QVector<LegendEntry>& entries, double width);
+/** That legend, without a box, inside `area` (left aligned). */
+void drawFlowLegend(QPainter& painter, const QRectF& area, const QFont& font,
+                    const QVector<LegendEntry>& entries);
+
+} // namespace difflens::widgets::paint

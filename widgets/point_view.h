@@ -1,0 +1,71 @@
+#pragma once
+// The 1-D / 2-D point-model view: data, the batch x_t, the model's step x_t -> mu_theta, trajectories, the
+// reference x_0 and the posterior mean mu~, a score field; in 1-D a histogram of x_t under named densities.
+#include "widgets/types.h"
+
+#include <QImage>
+#include <QRectF>
+#include <QWidget>
+
+namespace difflens::widgets {
+
+class PointView final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(PointView)
+
+public:
+    /** What to draw besides the points; all on by default. */
+    struct Options
+    {
+        bool showField = true;
+        bool showArrows = true;       ///< x_t -> mu_theta (2-D)
+        bool showPredictions = true;  ///< x0^ (2-D)
+        bool showTrajectories = true; ///< 2-D
+        bool showLegend = true;
+        int maxArrows = 300;     ///< above this, every k-th arrow only
+        int histogramBins = 60;  ///< 1-D histogram of x_t over the x range
+        double densityMax = 0.0; ///< 1-D y range; 0: automatic
+    };
+
+    explicit PointView(QWidget* parent = nullptr);
+    ~PointView() override;
+
+    void setFrame(const PointFrame& frame);
+    const PointFrame& frame() const { return m_frame; }
+
+    /** Data range shown: x from left() to right(), y from top() (minimum) to bottom() (maximum).
+        Default (-4, -4, 8, 8), i.e. [-4, 4]². In 1-D only the x range is used. Fixed, so frames compare. */
+    void setViewRange(const QRectF& range);
+    QRectF viewRange() const { return m_viewRange; }
+
+    void setOptions(const Options& options);
+    const Options& options() const { return m_options; }
+    void setHistogramBins(int bins);
+    void setDensityMax(double yMax);
+
+    /** Data coordinates <-> widget coordinates at the current size. */
+    QPointF mapFromData(const QPointF& data) const;
+    QPointF mapToData(const QPointF& widgetPos) const;
+
+    /** The same painting as on screen, at `size` logical pixels (for export). */
+    QImage renderToImage(const QSize& size, qreal devicePixelRatio = 1.0) const;
+
+    QSize sizeHint() const override { return {560, 520}; }
+    QSize minimumSizeHint() const override { return {220, 200}; }
+
+Q_SIGNALS:
+    /** A click landed within a few pixels of data point `index` (e.g. to choose it as the reference x_0). */
+    void dataPointClicked(int index, QPointF point);
+
+protected:
+    void paintEvent(QPaintEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+
+private:
+    PointFrame m_frame;
+    QRectF m_viewRange{-4.0, -4.0, 8.0, 8.0};
+    Options m_options;
+};
+
+} // namespace difflens::widgets
