@@ -7,6 +7,7 @@
 
 #include <malloc.h>
 
+#include <cstdlib>
 #include <thread>
 
 namespace difflens {
@@ -19,7 +20,8 @@ void initRuntime(int threads)
 #ifdef M_MMAP_THRESHOLD
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
 #endif
-    const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (const char* env = std::getenv("DIFFLENS_THREADS"); env && std::atoi(env) > 0 && threads <= 0) n = std::atoi(env);
     torch::set_num_threads(n);
 }
 

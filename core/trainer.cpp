@@ -226,24 +226,22 @@ void Trainer::resume(const std::string& path)
         m->net->load(netArchive);
         m->ema->load(emaArchive);
         m->optimizer->load(optArchive);
-        torch::Tensor v;
-        archive.read("step", v);
-        m->step = v.item<int64_t>();
-        archive.read("ema_loss", v);
-        m->emaLoss = v.item<double>();
-        archive.read("generator_state", v);
-        m->gen.set_state(v.to(torch::kCPU));
-        torch::Tensor ls, ll, le;
-        archive.read("log_step", ls);
-        archive.read("log_loss", ll);
-        archive.read("log_ema", le);
+        // Each read needs a fresh tensor: reading into a defined one resizes it in place.
+        const auto read = [&archive](const char* key) {
+            torch::Tensor t;
+            archive.read(key, t);
+            return t.to(torch::kCPU);
+        };
+        m->step = read("step").item<int64_t>();
+        m->emaLoss = read("ema_loss").item<double>();
+        m->gen.set_state(read("generator_state"));
+        const auto ls = read("log_step"), ll = read("log_loss").contiguous(), le = read("log_ema").contiguous();
         m->log.clear();
         for (int64_t i = 0; i < ls.size(0); ++i)
-            m->log.push_back({ls[i].item<int64_t>(), ll[i].item<double>(), le[i].item<double>()});
-        archive.read("loss_sum_by_t", v);
-        m->lossSumByT.assign(v.data_ptr<double>(), v.data_ptr<double>() + v.numel());
-        archive.read("loss_count_by_t", v);
-        m->lossCountByT.assign(v.data_ptr<double>(), v.data_ptr<double>() + v.numel());
+            m->log.push_back({ls[i].item<int64_t>(), ll.data_ptr<double>()[i], le.data_ptr<double>()[i]});
+        const auto sums = read("loss_sum_by_t").contiguous(), counts = read("loss_count_by_t").contiguous();
+        m->lossSumByT.assign(sums.data_ptr<double>(), sums.data_ptr<double>() + sums.numel());
+        m->lossCountByT.assign(counts.data_ptr<double>(), counts.data_ptr<double>() + counts.numel());
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {

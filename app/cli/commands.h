@@ -13,6 +13,8 @@ int cmdSample(const Argv& args);
 int cmdInfo(const Argv& args);
 int cmdTrain(const Argv& args);
 int cmdDataset(const Argv& args);
+int cmdEval(const Argv& args);
+int cmdTrainClassifier(const Argv& args);
 
 /** A progress bar on stderr, drawn only when stderr is a terminal (or DIFFLENS_PROGRESS=1). */
 class ProgressBar

@@ -20,6 +20,8 @@ const char* kUsage =
     "  info       describe a model: kind, schedule, data shape, parameter count\n"
     "  train      train a built-in MLP or UNet into a model package (resumable)\n"
     "  dataset    write samples of a dataset as a .pt tensor\n"
+    "  eval       sample quality and likelihood figures with their floors and ceilings\n"
+    "  train-classifier  train the Fashion-MNIST classifier behind the image Frechet distance\n"
     "\n"
     "Run 'difflens-cli COMMAND --help' for a command's options.\n";
 
@@ -37,7 +39,8 @@ int main(int argc, char** argv)
     const Argv rest(argv + 2, argv + argc);
     const std::map<std::string, std::function<int(const Argv&)>> commands = {
         {"schedule", cmdSchedule}, {"sample", cmdSample}, {"info", cmdInfo},
-        {"train", cmdTrain},       {"dataset", cmdDataset}};
+        {"train", cmdTrain},       {"dataset", cmdDataset},
+        {"eval", cmdEval},         {"train-classifier", cmdTrainClassifier}};
     const auto it = commands.find(command);
     if (it == commands.end()) {
         std::fprintf(stderr, "difflens-cli: unknown command '%s'\n%s", command.c_str(), kUsage);

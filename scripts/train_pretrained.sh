@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Trains the shipped pretrained models into a work folder (default /work/runs or $1) and copies the packages
+# (without their resumable checkpoint.pt) into models/pretrained/<dataset>. Re-running resumes where it stopped.
+# Usage: scripts/train_pretrained.sh [WORKDIR] [points|fashion-mnist|all]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK="${1:-/work/runs}"
+WHAT="${2:-points}"
+CLI="${DIFFLENS_CLI:-build/release/app/difflens-cli}"
+mkdir -p "$WORK" models/pretrained
+
+publish() { # name
+  local src="$WORK/$1" dst="models/pretrained/$1"
+  mkdir -p "$dst"
+  cp "$src/model.pt" "$src/difflens.json" "$src/scheduler_config.json" "$src/loss.csv" "$src/loss_by_t.csv" "$dst/"
+}
+
+train_points() { # name steps [extra args]
+  local name="$1" steps="$2"; shift 2
+  local resume=() threads=()
+  [ -f "$WORK/$name/checkpoint.pt" ] && resume=(--resume)
+  [ -n "${DIFFLENS_TRAIN_THREADS:-}" ] && threads=(--threads "$DIFFLENS_TRAIN_THREADS")
+  "$CLI" train --dataset "$name" --arch mlp --out "$WORK/$name" --steps "$steps" --seed 1 \
+    --checkpoint-every 1000 "${resume[@]}" "${threads[@]}" "$@"
+  publish "$name"
+}
+
+if [ "$WHAT" = points ] || [ "$WHAT" = all ]; then
+  train_points gmm1d 6000
+  train_points 8gaussians 8000
+  train_points moons 8000
+  train_points swissroll 8000
+  train_points checkerboard 10000
+  train_points spirals 10000
+  train_points rings 8000
+fi
+if [ "$WHAT" = fashion-mnist ] || [ "$WHAT" = all ]; then
+  resume=()
+  [ -f "$WORK/fashion-mnist/checkpoint.pt" ] && resume=(--resume)
+  "$CLI" train --dataset fashion-mnist --arch unet --out "$WORK/fashion-mnist" --steps 30000 --batch 64 \
+    --lr 4e-4 --warmup 500 --checkpoint-every 500 --seed 1 "${resume[@]}"
+  publish fashion-mnist
+fi
