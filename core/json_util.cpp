@@ -62,7 +62,11 @@ int getInt(const json& j, const char* key, int fallback, const std::string& orig
 {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return fallback;
-    if (it->is_number_integer()) return it->get<int>();
+    if (it->is_number_integer()) {
+        const auto v = it->get<long long>();
+        if (v < -2147483647LL || v > 2147483647LL) throw ConfigError(origin + ": '" + key + "' is out of range (" + it->dump() + ")");
+        return static_cast<int>(v);
+    }
     if (it->is_number_float() && it->get<double>() == static_cast<double>(static_cast<int>(it->get<double>())))
         return static_cast<int>(it->get<double>());
     wrongType(origin, key, "an integer", *it);

@@ -36,16 +36,20 @@ std::vector<long> ReverseProcess::planTimesteps(const SchedulerConfig& c, Sample
     ts.reserve(static_cast<size_t>(n));
     if (c.timestepSpacing == "linspace") {
         // np.linspace(0, T - 1, n).round()[::-1]; nearbyint rounds half to even like numpy.
+        // numpy computes start + i * step with step = (stop - start) / (n - 1) and sets the last value exactly.
+        const double step = n == 1 ? 0.0 : static_cast<double>(T - 1) / (n - 1);
         for (int i = n - 1; i >= 0; --i) {
-            const double v = n == 1 ? 0.0 : static_cast<double>(T - 1) * i / (n - 1);
+            const double v = (i == n - 1 && n > 1) ? static_cast<double>(T - 1) : i * step;
             ts.push_back(static_cast<long>(std::nearbyint(v)));
         }
     } else if (c.timestepSpacing == "leading") {
         const long ratio = T / n;
         for (int i = n - 1; i >= 0; --i) ts.push_back(static_cast<long>(i) * ratio + c.stepsOffset);
     } else { // trailing: np.round(np.arange(T, 0, -T / n)) - 1
+        // numpy's arange(T, 0, -ratio) evaluates T + i * delta with delta = (T - ratio) - T.
         const double ratio = static_cast<double>(T) / n;
-        for (int i = 0; i < n; ++i) ts.push_back(static_cast<long>(std::nearbyint(T - i * ratio)) - 1);
+        const double delta = (T - ratio) - T;
+        for (int i = 0; i < n; ++i) ts.push_back(static_cast<long>(std::nearbyint(T + i * delta)) - 1);
     }
     for (long t : ts)
         if (t < 0 || t >= T)

@@ -19,6 +19,7 @@ std::vector<double> linspace(double a, double b, int n)
         return v;
     }
     for (int i = 0; i < n; ++i) v[static_cast<size_t>(i)] = a + (b - a) * i / (n - 1);
+    v.back() = b; // exact end point, as numpy and torch give
     return v;
 }
 

@@ -1,2 +1,3 @@
 # Tests of core pieces beyond the foundation: export, training, exact denoisers, metrics.
 difflens_add_test(test_core_export SOURCES test_core_export.cpp LIBS difflens_core GIF::GIF ${OpenCV_LIBS})
+difflens_add_test(test_core_exact SOURCES test_core_exact.cpp LIBS difflens_core)

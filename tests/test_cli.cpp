@@ -1,0 +1,377 @@
+// difflens-cli as a user runs it (QProcess): schedule CSV / JSON, sample --json with and without a reference,
+// --out / --trajectory files read back by Python's torch.load, info, and every bad input answered with a
+// non-zero exit code and exactly one line on stderr that names the problem (no C++ backtrace, no TorchScript
+// traceback). No torch in this file: the .pt outputs are checked from Python, which is what they are for.
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+#include <cmath>
+
+namespace {
+
+QString envOr(const char* name, const QString& fallback)
+{
+    const QString v = qEnvironmentVariable(name);
+    return v.isEmpty() ? fallback : v;
+}
+
+struct Run
+{
+    int exitCode = -1;
+    QByteArray out, err;
+};
+
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+    QString m_cli, m_python, m_source, m_data;
+    bool m_models = false;
+    QString m_noModels; // why the model tests skip
+    QTemporaryDir m_tmp;
+
+    Run run(const QString& program, const QStringList& args)
+    {
+        QProcess p;
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.remove("DIFFLENS_PROGRESS"); // no progress bar: stderr must hold only the error line
+        p.setProcessEnvironment(env);
+        p.start(program, args);
+        Run r;
+        if (!p.waitForFinished(120000)) {
+            p.kill();
+            p.waitForFinished();
+            qWarning() << "timed out:" << program << args;
+            return r;
+        }
+        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = p.readAllStandardOutput();
+        r.err = p.readAllStandardError();
+        return r;
+    }
+    Run cli(const QStringList& args) { return run(m_cli, args); }
+
+    QString writeFile(const QString& name, const QByteArray& text)
+    {
+        const QString path = m_tmp.filePath(name);
+        QFile f(path);
+        if (f.open(QIODevice::WriteOnly)) f.write(text);
+        return path;
+    }
+
+    QString model(const QString& name) const { return m_data + "/" + name; }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        const QString bin = envOr("DIFFLENS_BINARY_DIR", QStringLiteral(DIFFLENS_TEST_BINARY_DIR));
+        m_source = envOr("DIFFLENS_SOURCE_DIR", QStringLiteral(DIFFLENS_TEST_SOURCE_DIR));
+        m_python = envOr("DIFFLENS_PYTHON", "/usr/bin/python3");
+        m_cli = bin + "/app/difflens-cli";
+        m_data = bin + "/testdata";
+        QVERIFY(m_tmp.isValid());
+        QVERIFY2(QFileInfo(m_cli).isExecutable(), qPrintable(m_cli + " is not built"));
+        m_models = QFileInfo::exists(m_data + "/mlp2d/model.pt");
+        m_noModels =
+            "no test models: " + m_python + " cannot import torch (Debian: apt install python3-torch)";
+        if (!m_models) {
+            QProcess probe;
+            probe.start(m_python, {"-c", "import torch"});
+            const bool hasTorch = probe.waitForFinished(60000) && probe.exitCode() == 0;
+            // Without PyTorch the model tests skip (each says why); with it the models must be there.
+            QVERIFY2(!hasTorch,
+                     qPrintable("test models missing in " + m_data + ": run 'ctest -R core_testdata' first"));
+        }
+    }
+
+    void scheduleCsv()
+    {
+        const Run r = cli({"schedule", "--beta-schedule", "linear", "--timesteps", "50"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.err.isEmpty());
+        const auto lines = QString::fromUtf8(r.out).trimmed().split('\n');
+        QCOMPARE(lines.size(), 51);
+        QCOMPARE(lines[0],
+                 QString("t,beta,alpha,alpha_bar,alpha_bar_prev,beta_tilde,posterior_log_variance_clipped,"
+                         "posterior_mean_coef1,posterior_mean_coef2,snr"));
+        const auto first = lines[1].split(','), last = lines[50].split(',');
+        QCOMPARE(first.size(), 10);
+        QCOMPARE(first[0], QString("0"));
+        QCOMPARE(first[1].toDouble(), 0.0001);
+        QCOMPARE(first[4].toDouble(), 1.0); // alpha_bar_prev at t = 0
+        QCOMPARE(first[5].toDouble(), 0.0); // beta~ at t = 0
+        QCOMPARE(last[0], QString("49"));
+        // diffusion-math.md: tiny-diffusion's linear T = 50 ends at alpha_bar 0.603.
+        QVERIFY2(std::abs(last[3].toDouble() - 0.603) < 5e-4, qPrintable(last[3]));
+        // Full precision: snr = abar / (1 - abar) from the printed abar to 1e-15.
+        const double ab = last[3].toDouble();
+        QVERIFY(std::abs(last[9].toDouble() - ab / (1 - ab)) < 1e-14);
+
+        const Run cos = cli({"schedule", "--beta-schedule", "cosine", "--timesteps", "1000"});
+        QCOMPARE(cos.exitCode, 0);
+        const auto cosLines = QString::fromUtf8(cos.out).trimmed().split('\n');
+        QCOMPARE(cosLines.size(), 1001);
+        QVERIFY(std::abs(cosLines[1].split(',')[1].toDouble() / 4.13e-5 - 1) < 1e-3);
+    }
+
+    void scheduleFromConfig()
+    {
+        const QString cfg =
+            writeFile("sched.json", R"({"beta_schedule": "scaled_linear", "beta_start": 0.00085,
+                                                       "beta_end": 0.012, "num_train_timesteps": 20})");
+        const Run r = cli({"schedule", "--config", cfg});
+        QCOMPARE(r.exitCode, 0);
+        const auto lines = QString::fromUtf8(r.out).trimmed().split('\n');
+        QCOMPARE(lines.size(), 21);
+        QVERIFY(std::abs(lines[20].split(',')[1].toDouble() - 0.012) < 1e-15);
+    }
+
+    void scheduleJson()
+    {
+        const Run r =
+            cli({"schedule", "--beta-schedule", "linear", "--timesteps", "1000", "--format", "json"});
+        QCOMPARE(r.exitCode, 0);
+        QJsonParseError pe;
+        const auto doc = QJsonDocument::fromJson(r.out, &pe);
+        QVERIFY2(pe.error == QJsonParseError::NoError, qPrintable(pe.errorString()));
+        const auto o = doc.object();
+        QCOMPARE(o["num_train_timesteps"].toInt(), 1000);
+        QCOMPARE(o["beta_schedule"].toString(), QString("linear"));
+        for (const char* col :
+             {"t", "beta", "alpha", "alpha_bar", "alpha_bar_prev", "beta_tilde",
+              "posterior_log_variance_clipped", "posterior_mean_coef1", "posterior_mean_coef2", "snr"}) {
+            QVERIFY2(o[col].isArray(), col);
+            QCOMPARE(o[col].toArray().size(), 1000);
+        }
+        QCOMPARE(o["t"].toArray()[999].toInt(), 999);
+        // diffusion-math.md: linear T = 1000 ends at alpha_bar 4.0e-5.
+        QVERIFY(std::abs(o["alpha_bar"].toArray()[999].toDouble() - 4.0e-5) < 0.05e-5);
+        const auto lv = o["posterior_log_variance_clipped"].toArray();
+        QCOMPARE(lv[0].toDouble(), lv[1].toDouble());
+    }
+
+    void sampleJson()
+    {
+        if (!m_models) QSKIP(qPrintable(m_noModels));
+        const Run r = cli({"sample", "--model", model("mlp2d"), "--steps", "20", "--num-samples", "8",
+                           "--seed", "1", "--json", "--device", "cpu"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.err.isEmpty(), r.err.constData());
+        const auto o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o["steps"].toInt(), 20);
+        QCOMPARE(o["planned_steps"].toInt(), 20);
+        QCOMPARE(o["sampler"].toString(), QString("ddpm"));
+        QCOMPARE(o["num_samples"].toInt(), 8);
+        QCOMPARE(o["cancelled"].toBool(), false);
+        QVERIFY(o["ms_per_step"].toDouble() > 0);
+        QVERIFY(!o.contains("kl_per_step"));
+
+        const Run d = cli({"sample", "--model", model("mlp2d"), "--sampler", "ddim", "--steps", "10", "--eta",
+                           "0.5", "--json"});
+        QCOMPARE(d.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(d.out).object()["sampler"].toString(), QString("ddim"));
+        QCOMPARE(QJsonDocument::fromJson(d.out).object()["steps"].toInt(), 10);
+    }
+
+    void sampleWithReference()
+    {
+        if (!m_models) QSKIP(qPrintable(m_noModels));
+        const QString out = m_tmp.filePath("final.pt"), traj = m_tmp.filePath("trajectory.pt");
+        const Run r = cli({"sample", "--model", model("mlp2d"), "--steps", "20", "--num-samples", "8",
+                           "--seed", "2", "--reference", m_data + "/tensors/ref_points.pt", "--out", out,
+                           "--trajectory", traj, "--json"});
+        QCOMPARE(r.exitCode, 0);
+        const auto o = QJsonDocument::fromJson(r.out).object();
+        const auto per = o["kl_per_step"].toArray();
+        QCOMPARE(per.size(), 20);
+        double total = 0;
+        for (int i = 0; i < per.size(); ++i) {
+            const auto s = per[i].toObject();
+            // leading spacing, 20 of 1000: t = 950, 900, ..., 0
+            QCOMPARE(s["t"].toInt(), 950 - 50 * i);
+            QVERIFY2(s["kl"].isDouble(), qPrintable(QString("step %1").arg(i)));
+            QVERIFY(std::isfinite(s["kl"].toDouble()));
+            if (i < 19) QVERIFY(s["kl"].toDouble() >= 0.0); // the last entry is L_0 = -log p(x_0|x_1)
+            QVERIFY(s["mean_gap"].toDouble() >= 0.0);
+            total += s["kl"].toDouble();
+        }
+        QVERIFY(std::abs(o["kl_sum_nats"].toDouble() - total) < 1e-9 * std::max(1.0, std::abs(total)));
+
+        // The files load back in Python: the final sample [8, 2]; the trajectory dict with x [21, 8, 2] whose
+        // last state is the final sample, timesteps as in the JSON, kl [20, 8].
+        const char* script = R"(
+import json, sys, torch
+out, tr = torch.load(sys.argv[1]), torch.load(sys.argv[2])
+print(json.dumps({"out": list(out.shape), "mean": out.mean().item(), "keys": sorted(tr.keys()),
+                  "x": list(tr["x"].shape), "kl": list(tr["kl"].shape), "timesteps": tr["timesteps"].tolist(),
+                  "last_is_out": bool(torch.equal(tr["x"][-1], out)),
+                  "kl_mean_per_step": tr["kl"].double().mean(1).tolist()}))
+)";
+        const Run py = run(m_python, {"-c", script, out, traj});
+        QVERIFY2(py.exitCode == 0, py.err.constData());
+        const auto p = QJsonDocument::fromJson(py.out).object();
+        QCOMPARE(p["out"].toArray(), QJsonArray({8, 2}));
+        QCOMPARE(p["x"].toArray(), QJsonArray({21, 8, 2}));
+        QCOMPARE(p["kl"].toArray(), QJsonArray({20, 8}));
+        QVERIFY(p["last_is_out"].toBool());
+        for (const char* key : {"kl", "mean_model", "model_output", "posterior_mean", "prev_timesteps",
+                                "reference", "sigma", "timesteps", "x", "x0_pred"})
+            QVERIFY2(p["keys"].toArray().contains(QString(key)), key);
+        QCOMPARE(p["timesteps"].toArray()[0].toInt(), 950);
+        QVERIFY(std::abs(p["mean"].toDouble() - o["sample_mean"].toDouble()) < 1e-6);
+        // The JSON's per-step KL is the batch mean of the trajectory's kl.
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(
+                std::abs(p["kl_mean_per_step"].toArray()[i].toDouble() - per[i].toObject()["kl"].toDouble()) <
+                1e-5 * std::max(1.0, std::abs(per[i].toObject()["kl"].toDouble())));
+    }
+
+    // End to end: the CLI's sample equals scripts/reference_sampler.py's for the same seed.
+    void sampleMatchesReferenceScript()
+    {
+        if (!m_models) QSKIP(qPrintable(m_noModels));
+        const QString a = m_tmp.filePath("cli.pt"), b = m_tmp.filePath("ref.pt");
+        const Run r = cli({"sample", "--model", model("mlp2d_v"), "--steps", "50", "--num-samples", "8",
+                           "--seed", "9", "--out", a});
+        QCOMPARE(r.exitCode, 0);
+        const Run ref =
+            run(m_python, {m_source + "/scripts/reference_sampler.py", "--model", model("mlp2d_v"), "--steps",
+                           "50", "--num-samples", "8", "--seed", "9", "--out", b, "--threads",
+                           QString::number(QThread::idealThreadCount())});
+        QVERIFY2(ref.exitCode == 0, ref.err.constData());
+        const Run cmp = run(m_python, {"-c",
+                                       "import sys, torch; print((torch.load(sys.argv[1]) - "
+                                       "torch.load(sys.argv[2])).abs().max().item())",
+                                       a, b});
+        QVERIFY2(cmp.exitCode == 0, cmp.err.constData());
+        QVERIFY2(cmp.out.trimmed().toDouble() < 1e-5, cmp.out.constData());
+    }
+
+    void info()
+    {
+        if (!m_models) QSKIP(qPrintable(m_noModels));
+        const Run r = cli({"info", "--model", model("mlp2d")});
+        QCOMPARE(r.exitCode, 0);
+        const QString text = QString::fromUtf8(r.out);
+        // The MLP's parameter count: Linear(34, 64) + 2 x Linear(64, 64) + Linear(64, 2).
+        const int expected = (34 * 64 + 64) + 2 * (64 * 64 + 64) + (64 * 2 + 2);
+        QVERIFY2(text.contains(QString("parameters:  %1\n").arg(expected)), qPrintable(text));
+        QVERIFY(text.contains("points in 2-D"));
+        const Run j = cli({"info", "--model", model("unet_small"), "--json"});
+        QCOMPARE(j.exitCode, 0);
+        const auto o = QJsonDocument::fromJson(j.out).object();
+        QVERIFY(o["parameters"].toInt() > 10000);
+        QCOMPARE(o["kind"].toString(), QString("torchscript"));
+        QCOMPARE(o["data"].toObject()["shape"].toArray(), QJsonArray({1, 28, 28}));
+        QCOMPARE(o["scheduler"].toObject()["clip_sample"].toBool(), true);
+    }
+
+    void badInputs_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<bool>("needsModels");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("expected");
+        const QString wrongType = writeFile("wrong_type.json", R"({"num_train_timesteps": "1000"})");
+        const QString invalid = writeFile("invalid.json", "{\"num_train_timesteps\": 10,");
+        const QString badBeta = writeFile("bad_beta.json", R"({"beta_end": 1.5, "num_train_timesteps": 10})");
+        QTest::newRow("unknown schedule")
+            << QStringList{"schedule", "--beta-schedule", "foo", "--timesteps", "10"} << false << 1
+            << "unknown beta_schedule 'foo'";
+        QTest::newRow("beta above 1")
+            << QStringList{"schedule", "--beta-schedule", "linear", "--timesteps", "10", "--beta-end", "1.5"}
+            << false << 1 << "must lie in (0, 1)";
+        QTest::newRow("beta zero") << QStringList{"schedule", "--beta-schedule", "linear", "--timesteps",
+                                                  "10",       "--beta-start",    "0"}
+                                   << false << 1 << "must lie in (0, 1)";
+        QTest::newRow("beta in config")
+            << QStringList{"schedule", "--config", badBeta} << false << 1 << "must lie in (0, 1)";
+        QTest::newRow("T zero") << QStringList{"schedule", "--beta-schedule", "linear", "--timesteps", "0"}
+                                << false << 1 << "num_train_timesteps must be at least 1";
+        QTest::newRow("config wrong type") << QStringList{"schedule", "--config", wrongType} << false << 1
+                                           << "'num_train_timesteps' must be an integer";
+        QTest::newRow("config invalid JSON")
+            << QStringList{"schedule", "--config", invalid} << false << 1 << "not valid JSON";
+        QTest::newRow("config missing") << QStringList{"schedule", "--config", "/nonexistent/sched.json"}
+                                        << false << 1 << "cannot read '/nonexistent/sched.json'";
+        QTest::newRow("unknown option")
+            << QStringList{"sample", "--bogus", "3"} << false << 2 << "unknown option --bogus";
+        QTest::newRow("schedule unknown option")
+            << QStringList{"schedule", "--frobnicate"} << false << 2 << "unknown option --frobnicate";
+        QTest::newRow("steps not a number")
+            << QStringList{"sample", "--model", model("mlp2d"), "--steps", "abc"} << true << 2
+            << "--steps must be an integer";
+        QTest::newRow("missing model") << QStringList{"sample", "--model", "/nonexistent/model"} << false << 1
+                                       << "model '/nonexistent/model' does not exist";
+        QTest::newRow("corrupt model") << QStringList{"sample", "--model", model("corrupt")} << true << 1
+                                       << "is not a TorchScript model";
+        QTest::newRow("corrupt model info")
+            << QStringList{"info", "--model", model("corrupt")} << true << 1 << "is not a TorchScript model";
+        QTest::newRow("output shape mismatch")
+            << QStringList{"sample", "--model", model("broken_shape"), "--steps", "5"} << true << 1
+            << "the model's output has shape [1, 1] but its input x_t has shape [1, 2]";
+        QTest::newRow("NaN model") << QStringList{"sample", "--model", model("broken_nan"), "--steps", "5"}
+                                   << true << 1 << "the model returned NaN or infinite values";
+        QTest::newRow("scheduler config wrong type")
+            << QStringList{"sample", "--model", model("mlp2d"), "--scheduler-config", wrongType} << true << 1
+            << "'num_train_timesteps' must be an integer";
+        QTest::newRow("scheduler config invalid JSON")
+            << QStringList{"sample", "--model", model("mlp2d"), "--scheduler-config", invalid} << true << 1
+            << "not valid JSON";
+        QTest::newRow("too many steps") << QStringList{"sample", "--model", model("mlp2d"), "--steps", "5000"}
+                                        << true << 1 << "cannot sample with 5000 steps";
+        QTest::newRow("unknown sampler")
+            << QStringList{"sample", "--model", model("mlp2d"), "--sampler", "euler"} << true << 1
+            << "unknown sampler 'euler'";
+        QTest::newRow("reference shape") << QStringList{"sample",
+                                                        "--model",
+                                                        model("mlp2d"),
+                                                        "--steps",
+                                                        "3",
+                                                        "--reference",
+                                                        m_data + "/tensors/ref_image.pt"}
+                                         << true << 1 << "the reference x_0 has shape [1, 1, 28, 28]";
+        QTest::newRow("init not a tensor file")
+            << QStringList{"sample", "--model", model("mlp2d"), "--init", invalid} << true << 1
+            << "is not a tensor file written by torch.save";
+        QTest::newRow("model fails in forward")
+            << QStringList{"sample", "--model", model("mlp2d"), "--shape", "3", "--steps", "2"} << true << 1
+            << "failed on input of shape [1, 3]";
+    }
+
+    void badInputs()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(bool, needsModels);
+        QFETCH(int, exitCode);
+        QFETCH(QString, expected);
+        if (needsModels && !m_models) QSKIP(qPrintable(m_noModels));
+        const Run r = cli(args);
+        const QString err = QString::fromUtf8(r.err);
+        QVERIFY2(r.exitCode != 0, "exit code 0");
+        QCOMPARE(r.exitCode, exitCode);
+        QVERIFY2(r.out.isEmpty(), r.out.constData());
+        QVERIFY2(err.contains(expected), qPrintable(err));
+        QVERIFY2(err.startsWith("difflens-cli " + args[0] + ": "), qPrintable(err));
+        QVERIFY2(!err.contains("Exception raised from") && !err.contains("frame #"), qPrintable(err));
+        QVERIFY2(!err.contains("Traceback"), qPrintable(err));
+        QVERIFY2(err.endsWith('\n') && err.count('\n') == 1, qPrintable("not one line:\n" + err));
+        if (QByteArray(QTest::currentDataTag()) == "model fails in forward") {
+            // The line must also say why the model failed (the interpreter's last line), not only that it did.
+            QVERIFY2(err.contains("mat1 and mat2 shapes cannot be multiplied"), qPrintable(err));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
