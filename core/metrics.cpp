@@ -43,13 +43,12 @@ double mmd(const torch::Tensor& a, const torch::Tensor& b)
     const auto all = torch::cat({fa, fb});
     const auto d2 = torch::cdist(all, all).pow(2);
     const double median = d2.median().item<double>();
-    const int64_t n = fa.size(0), m = fb.size(0);
+    const int64_t n = fa.size(0);
     double total = 0;
     for (double scale : {0.25, 1.0, 4.0}) {
         const auto k = torch::exp(-d2 / (scale * std::max(median, 1e-12)));
         const auto kxx = k.slice(0, 0, n).slice(1, 0, n), kyy = k.slice(0, n).slice(1, n), kxy = k.slice(0, 0, n).slice(1, n);
-        total += (kxx.sum() - kxx.diagonal().sum()).item<double>() / (n * (n - 1.0)) +
-                 (kyy.sum() - kyy.diagonal().sum()).item<double>() / (m * (m - 1.0)) - 2.0 * kxy.mean().item<double>();
+        total += kxx.mean().item<double>() + kyy.mean().item<double>() - 2.0 * kxy.mean().item<double>();
     }
     return total;
 }
@@ -91,8 +90,9 @@ Neighbours nearestNeighbours(const torch::Tensor& samples, const torch::Tensor& 
     for (int64_t i = 0; i < s.size(0); i += chunk) {
         const auto block = s.slice(0, i, std::min(i + chunk, s.size(0)));
         const auto d2 = (block.pow(2).sum(1, true) - 2.0 * torch::matmul(block, tr.t()) + trNorm.unsqueeze(0)).clamp_min(0);
-        const auto [minD, idx] = d2.min(1);
-        out.distance.slice(0, i, i + block.size(0)).copy_(minD.sqrt());
+        const auto idx = std::get<1>(d2.min(1));
+        // The expanded form loses precision near 0: recompute the winner's distance directly.
+        out.distance.slice(0, i, i + block.size(0)).copy_((block - tr.index_select(0, idx)).norm(2, 1));
         out.index.slice(0, i, i + block.size(0)).copy_(idx);
     }
     return out;

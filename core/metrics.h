@@ -18,7 +18,7 @@ namespace metrics {
 
 /** Sliced Wasserstein-2 distance between point sets [N, d] and [M, d], over `projections` random directions. */
 double slicedWasserstein(const torch::Tensor& a, const torch::Tensor& b, int projections = 256, uint64_t seed = 0);
-/** Unbiased MMD^2 with a sum of RBF kernels (bandwidths relative to the median distance); uses <= 4000 points. */
+/** MMD^2 (V-statistic: exactly 0 for identical sets) with a sum of RBF kernels (bandwidths relative to the median distance); uses <= 4000 points. */
 double mmd(const torch::Tensor& a, const torch::Tensor& b);
 /** Mean log-likelihood of points under a mixture (nats per sample). */
 double mixtureLogLikelihood(const torch::Tensor& points, const MixtureSpec& mixture);
