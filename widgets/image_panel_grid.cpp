@@ -430,6 +430,25 @@ QImage ImagePanelGrid::renderToImage(const QSize& size, qreal devicePixelRatio) 
     return image;
 }
 
+QImage ImagePanelGrid::render(const QStringList& titles, const QVector<QColor>& titleColors,
+                              const QStringList& subtitles, const QStringList& rowLabels,
+                              const QVector<QVector<QImage>>& cells, const QString& caption, const QSize& size,
+                              qreal devicePixelRatio)
+{
+    GridContent c;
+    c.titles = titles;
+    c.titleColors = titleColors;
+    c.subtitles = subtitles;
+    c.rowLabels = rowLabels;
+    c.cells = cells;
+    c.caption = caption;
+    QImage image(size * devicePixelRatio, QImage::Format_RGB32);
+    image.setDevicePixelRatio(devicePixelRatio);
+    QPainter p(&image);
+    paintGrid(p, QSizeF(size), c, devicePixelRatio, nullptr);
+    return image;
+}
+
 QSize ImagePanelGrid::sizeHint() const
 {
     return m_canvas->minimumSize().expandedTo(QSize(640, 420));

@@ -49,6 +49,13 @@ public:
     QRect cellRect(int row, int column) const;
     /** The same painting as on screen, into an image of `size` logical pixels (for export). */
     QImage renderToImage(const QSize& size, qreal devicePixelRatio = 1.0) const;
+    /**
+     * The same painting without a widget: usable from any thread (export jobs). Arguments as the setters;
+     * returns an image of `size` logical pixels.
+     */
+    static QImage render(const QStringList& titles, const QVector<QColor>& titleColors, const QStringList& subtitles,
+                         const QStringList& rowLabels, const QVector<QVector<QImage>>& cells, const QString& caption,
+                         const QSize& size, qreal devicePixelRatio = 1.0);
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;

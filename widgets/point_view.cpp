@@ -538,6 +538,16 @@ QImage PointView::renderToImage(const QSize& size, qreal devicePixelRatio) const
     return image;
 }
 
+QImage PointView::render(const PointFrame& frame, const QRectF& viewRange, const Options& options, const QSize& size,
+                         qreal devicePixelRatio)
+{
+    QImage image(size * devicePixelRatio, QImage::Format_RGB32);
+    image.setDevicePixelRatio(devicePixelRatio);
+    QPainter p(&image);
+    paintPoints(p, QSizeF(size), frame, viewRange, options);
+    return image;
+}
+
 void PointView::paintEvent(QPaintEvent*)
 {
     QPainter p(this);

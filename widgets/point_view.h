@@ -50,6 +50,9 @@ public:
 
     /** The same painting as on screen, at `size` logical pixels (for export). */
     QImage renderToImage(const QSize& size, qreal devicePixelRatio = 1.0) const;
+    /** The same painting without a widget: usable from any thread (export jobs). */
+    static QImage render(const PointFrame& frame, const QRectF& viewRange, const Options& options, const QSize& size,
+                         qreal devicePixelRatio = 1.0);
 
     QSize sizeHint() const override { return {560, 520}; }
     QSize minimumSizeHint() const override { return {220, 200}; }
