@@ -123,7 +123,9 @@ int cmdTrain(const Argv& argv)
         sc.betaStart = args.real("beta-start", sc.betaStart);
         sc.betaEnd = args.real("beta-end", sc.betaEnd);
         sc.predictionType = args.str("prediction", "epsilon");
-        sc.clipSample = spec.isImage();
+        // Clip x0^ to the data range: images to [-1, 1]; points to their box (a few DDIM outliers otherwise).
+        sc.clipSample = true;
+        sc.clipSampleRange = spec.isImage() ? 1.0 : spec.high;
         if (args.flag("learn-variance")) sc.varianceType = "learned_range";
         sc.validate();
         if (arch == "mlp") {
