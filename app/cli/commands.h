@@ -15,6 +15,8 @@ int cmdTrain(const Argv& args);
 int cmdDataset(const Argv& args);
 int cmdEval(const Argv& args);
 int cmdTrainClassifier(const Argv& args);
+/** Only in builds with Qt (DIFFLENS_CLI_EXPORT): frames are painted with the widgets. */
+int cmdExport(const Argv& args);
 
 /** A progress bar on stderr, drawn only when stderr is a terminal (or DIFFLENS_PROGRESS=1). */
 class ProgressBar

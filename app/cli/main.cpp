@@ -22,6 +22,7 @@ const char* kUsage =
     "  dataset    write samples of a dataset as a .pt tensor\n"
     "  eval       sample quality and likelihood figures with their floors and ceilings\n"
     "  train-classifier  train the Fashion-MNIST classifier behind the image Frechet distance\n"
+    "  export     step-by-step GIF, MP4, PNG frames, filmstrip or CSV of a sampled run\n"
     "\n"
     "Run 'difflens-cli COMMAND --help' for a command's options.\n";
 
@@ -40,7 +41,16 @@ int main(int argc, char** argv)
     const std::map<std::string, std::function<int(const Argv&)>> commands = {
         {"schedule", cmdSchedule}, {"sample", cmdSample}, {"info", cmdInfo},
         {"train", cmdTrain},       {"dataset", cmdDataset},
-        {"eval", cmdEval},         {"train-classifier", cmdTrainClassifier}};
+        {"eval", cmdEval},         {"train-classifier", cmdTrainClassifier},
+#ifdef DIFFLENS_CLI_EXPORT
+        {"export", cmdExport},
+#else
+        {"export", [](const Argv&) -> int {
+             throw difflens::Error("export paints frames with Qt: this difflens-cli was built without Qt "
+                                   "(DIFFLENS_WITH_QT=OFF); use a build with the GUI");
+         }},
+#endif
+    };
     const auto it = commands.find(command);
     if (it == commands.end()) {
         std::fprintf(stderr, "difflens-cli: unknown command '%s'\n%s", command.c_str(), kUsage);

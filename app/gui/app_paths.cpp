@@ -19,7 +19,8 @@ QStringList pretrainedDirs()
     const QString env = qEnvironmentVariable("DIFFLENS_MODELS_DIR");
     if (!env.isEmpty()) candidates << env;
     if (QCoreApplication::instance())
-        candidates << QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("../share/difflens/pretrained"));
+        candidates << QDir(QCoreApplication::applicationDirPath())
+                          .filePath(QStringLiteral("../share/difflens/pretrained"));
 #ifdef DIFFLENS_SOURCE_DIR
     candidates << QDir(QStringLiteral(DIFFLENS_SOURCE_DIR)).filePath(QStringLiteral("models/pretrained"));
 #endif
@@ -36,9 +37,7 @@ QString userModelsDir()
 {
     QString base = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     if (base.isEmpty()) base = QDir::home().filePath(QStringLiteral(".local/share/difflens"));
-    const QString dir = QDir(base).filePath(QStringLiteral("models"));
-    QDir().mkpath(dir);
-    return dir;
+    return QDir(base).filePath(QStringLiteral("models"));
 }
 
 bool isPackageDir(const QString& dir)

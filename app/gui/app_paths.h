@@ -12,7 +12,7 @@ namespace difflens::gui {
  */
 QStringList pretrainedDirs();
 
-/** Where models trained in the app are written (AppDataLocation/models); created on demand. */
+/** Where models trained in the app are written (AppDataLocation/models); created when one is written. */
 QString userModelsDir();
 
 /** True when `dir` looks like a model package (model.pt or difflens.json inside). */

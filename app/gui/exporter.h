@@ -1,0 +1,72 @@
+#pragma once
+// Export of a recorded run for lectures and papers: animated GIF, MP4, PNG frames, a PNG filmstrip/grid, and
+// the per-step numbers as CSV. Frames are painted by the same code as the app's panels (ImagePanelGrid /
+// PointView static renderers), so an exported frame k is what the app shows at step k. Thread-safe: the job
+// builds its own FrameBuilder over the (thread-safe) trajectory and paints QImages, never widgets.
+#include "app/gui/frames.h"
+#include "app/gui/model.h"
+
+#include <QImage>
+#include <QSize>
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+namespace difflens {
+class Trajectory;
+struct RgbFrame;
+} // namespace difflens
+
+namespace difflens::gui {
+
+struct ExportOptions
+{
+    QString format = QStringLiteral("gif"); ///< gif | mp4 | frames | filmstrip | csv
+    /** Image panels by key: xt, x0hat, mu, mutilde, x0, diff (reverse runs); empty: all the run has. */
+    QStringList panels;
+    int sample = -1; ///< -1: the batch (up to maxRows rows); else that sample only
+    int maxRows = 4;
+    QString frames = QStringLiteral("log:60"); ///< all | every:K | log:N
+    bool reverseOrder = false;                 ///< play from the last step back to the first
+    double fps = 12.0;
+    int loopCount = 0; ///< GIF: 0 loops forever
+    double holdLastSeconds = 1.5;
+    bool globalPalette = false; ///< GIF: one palette and frame differencing (smaller), else one per frame
+    int scale = 4;              ///< output pixels per image pixel (nearest neighbour)
+    QSize pointSize = QSize(560, 560); ///< point models: the plot's size
+    bool scheduleStrip = true;         ///< an ᾱₜ / βₜ strip with a moving marker under each frame
+    int filmstripColumns = 8;
+    QString path;
+};
+
+/** The keys of ExportOptions::panels, in column order. */
+QStringList exportPanelKeys();
+/** Checks options (keys, formats, ranges); returns "" or a message naming the problem. */
+QString validateExportOptions(const ExportOptions& options);
+
+/** One exported frame as an image (thread-safe). alphaBars/betas: the model's schedule, for the strip. */
+QImage renderExportFrame(const Frame& frame, const ExportOptions& options, const ModelInfo& info);
+/** QImage -> core's RGB frame. */
+RgbFrame toRgbFrame(const QImage& image);
+
+struct ExportResult
+{
+    int frames = 0;
+    qint64 bytes = 0;
+    QString path;
+};
+
+/**
+ * Writes the export of a recorded run (any thread). progress(done, total); cancel is checked between frames;
+ * a cancelled or failed export leaves nothing at the target and an existing file there untouched. Throws
+ * difflens::Error (IoError for unwritable paths, Cancelled) with a readable message.
+ */
+ExportResult runExport(const ModelHandle& model, std::shared_ptr<const Trajectory> trajectory,
+                       const QVector<StepSummary>& summaries, const ExportOptions& options,
+                       const std::function<void(int, int)>& progress = {},
+                       const std::atomic_bool* cancel = nullptr);
+
+} // namespace difflens::gui

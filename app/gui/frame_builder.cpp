@@ -1,0 +1,652 @@
+#include "app/gui/frame_builder.h"
+
+#include "app/gui/model_runtime.h"
+#include "core/diffusion.h"
+#include "core/sampler.h"
+#include "core/trajectory.h"
+#include "widgets/format.h"
+#include "widgets/image_utils.h"
+#include "widgets/palette.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <map>
+
+namespace difflens::gui {
+
+namespace {
+
+using widgets::ImageData;
+using widgets::PointFrame;
+using widgets::StepNumbers;
+namespace palette = widgets::palette;
+
+constexpr int kCachedFrames = 8;
+// Paths are stroked segment by segment (fading with age): their points cost most of a point frame's paint
+// time.
+constexpr int kPathPoints = 48;
+constexpr int kDensityPaths = 3;
+constexpr int kDensityPathPoints = 40;
+constexpr int kDrawnDataPoints = 1000; // behind the batch; a prefix, so a clicked index is a dataset index
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/** Row j of [N, C, H, W] (CPU float32, contiguous) as an image shown from low (black) to high (white). */
+ImageData imageAt(const torch::Tensor& x, int64_t j, double low, double high)
+{
+    ImageData img;
+    img.channels = static_cast<int>(x.size(1));
+    img.height = static_cast<int>(x.size(2));
+    img.width = static_cast<int>(x.size(3));
+    img.low = low;
+    img.high = high;
+    const int64_t n = static_cast<int64_t>(img.channels) * img.height * img.width;
+    const float* p = x.data_ptr<float>() + j * n;
+    img.values.assign(p, p + n);
+    return img;
+}
+
+QVector<QPointF> pointsOf(const torch::Tensor& x, int dim)
+{
+    const auto c = x.to(torch::kCPU, torch::kFloat32).contiguous();
+    const auto acc = c.accessor<float, 2>();
+    QVector<QPointF> out;
+    out.reserve(static_cast<int>(acc.size(0)));
+    for (int64_t i = 0; i < acc.size(0); ++i)
+        out.push_back(QPointF(acc[i][0], dim == 2 ? acc[i][1] : 0.0));
+    return out;
+}
+
+torch::Tensor cpu(const torch::Tensor& x)
+{
+    return x.to(torch::kCPU, torch::kFloat32).contiguous();
+}
+
+QString rangeText(double low, double high)
+{
+    return QStringLiteral("[%1, %2]").arg(widgets::formatSig(low, 2), widgets::formatSig(high, 2));
+}
+
+/**
+ * Display range of a quantity distributed like x_t at abar: the data's half-range shrunk by sqrt(abar) plus
+ * two standard deviations of the noise. It depends on t only, so frames compare, and it is rounded for the
+ * label.
+ */
+std::pair<double, double> noisyRange(const ModelInfo& info, double alphaBar)
+{
+    const double centre = 0.5 * (info.low + info.high), half = 0.5 * (info.high - info.low);
+    double r = std::sqrt(alphaBar) * half + 2.0 * std::sqrt(std::max(0.0, 1.0 - alphaBar));
+    r = std::max(half, std::ceil(r * 10.0) / 10.0);
+    return {centre - r, centre + r};
+}
+
+double gaussian(double x, double mean, double variance)
+{
+    return std::exp(-0.5 * (x - mean) * (x - mean) / variance) / std::sqrt(2.0 * M_PI * variance);
+}
+
+/** A Gaussian N(mean, variance) sampled over [xmin, xmax] (denser near the mean so narrow peaks stay sharp).
+ */
+widgets::Curve gaussianCurve(const QString& name, double mean, double variance, const QColor& color,
+                             bool dashed, double xmin, double xmax)
+{
+    widgets::Curve c;
+    c.name = name;
+    c.color = color;
+    c.dashed = dashed;
+    c.filled = !dashed;
+    const double sd = std::sqrt(variance);
+    std::vector<double> xs;
+    for (int i = 0; i <= 200; ++i)
+        xs.push_back(xmin + (xmax - xmin) * i / 200.0);
+    for (int i = -60; i <= 60; ++i)
+        xs.push_back(mean + sd * i / 10.0);
+    std::sort(xs.begin(), xs.end());
+    for (double x : xs)
+        if (x >= xmin && x <= xmax) c.points.push_back(QPointF(x, gaussian(x, mean, variance)));
+    return c;
+}
+
+/** q(x_t) of a 1-D Gaussian mixture: sum_k w_k N(sqrt(abar) m_k, abar s_k^2 + 1 - abar) (diffusion-math.md).
+ */
+void mixtureDensity(const Mixture1d& m, double alphaBar, double xmin, double xmax, QVector<double>& xs,
+                    QVector<double>& ys)
+{
+    xs.clear();
+    ys.clear();
+    const int n = 300;
+    for (int i = 0; i <= n; ++i) {
+        const double x = xmin + (xmax - xmin) * i / n;
+        double y = 0.0;
+        for (size_t k = 0; k < m.means.size(); ++k)
+            y += m.weights[k] * gaussian(x, std::sqrt(alphaBar) * m.means[k],
+                                         alphaBar * m.stds[k] * m.stds[k] + 1.0 - alphaBar);
+        xs.push_back(x);
+        ys.push_back(y);
+    }
+}
+
+QString captionFor(long t, int T, int step, int steps)
+{
+    return QStringLiteral("t = %1 / %2 · step %3 of %4").arg(t).arg(T).arg(step + 1).arg(steps);
+}
+
+} // namespace
+
+struct FrameBuilder::Impl
+{
+    ModelHandle model;
+    Mode mode = Mode::None;
+    int maxRows = 16;
+    bool fieldEnabled = false;
+    std::map<long, std::pair<QVector<QPointF>, QVector<QPointF>>> fields; // t -> (origins, vectors)
+
+    // Reverse.
+    std::shared_ptr<const Trajectory> trajectory;
+    QVector<StepSummary> summaries;
+
+    // Forward.
+    torch::Tensor x0;  // [1, ...] CPU
+    torch::Tensor eps; // [B, ...] CPU
+    int t0 = 0;
+    std::vector<double> alphaBars; // abar_t for t = 1..T at index t - 1
+
+    std::deque<Frame> cache;
+
+    void invalidate() { cache.clear(); }
+    const ModelInfo& info() const { return model->info; }
+    double alphaBar(long t) const { return t <= 0 ? 1.0 : alphaBars[static_cast<size_t>(t - 1)]; }
+
+    StepNumbers numbersOf(const StepRecord& r) const;
+    Frame reverseFrame(int i);
+    Frame forwardFrame(int i);
+    ImageGridFrame reverseGrid(const StepRecord& r, int i) const;
+    PointFrame reversePoints(const StepRecord& r, int i) const;
+    void addField(PointFrame& f, long t) const;
+};
+
+StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
+{
+    const ReverseProcess& p = trajectory->process();
+    const ModelInfo& in = info();
+    StepNumbers n;
+    n.stepIndex = r.index;
+    n.stepCount = r.count;
+    n.t = r.t + 1;
+    n.tPrev = std::max<long>(0, r.tPrev + 1); // DDIM's last step goes below t = 1: it lands on x_0
+    n.T = in.T();
+    n.beta = r.beta;
+    n.alpha = 1.0 - r.beta;
+    n.alphaBar = r.alphaBar;
+    n.alphaBarPrev = r.alphaBarPrev;
+    // The panel explains the posterior q(x_{t-1}|x_t,x_0) of Ho et al. Eq. 7: its coefficients for this step.
+    const auto post = diffusion::posterior(r.alphaBar, r.alphaBarPrev);
+    n.c1 = post.c1;
+    n.c2 = post.c2;
+    n.betaTilde = post.variance;
+    n.sigma = r.sigma;
+    if (!std::isfinite(n.sigma) && r.modelLogVariance.defined())
+        n.sigma = torch::exp(0.5 * r.modelLogVariance).mean().item<double>();
+    const bool ddim = p.kind() == SamplerKind::Ddim;
+    n.sampler =
+        ddim ? QStringLiteral("DDIM") : (in.isExact() ? QStringLiteral("exact") : QStringLiteral("DDPM"));
+    n.predictionType = QString::fromStdString(in.scheduler.predictionType);
+    n.varianceType = QString::fromStdString(in.scheduler.varianceType);
+    n.eta = p.eta();
+    n.hasReference = r.posteriorMean.defined();
+    if (r.kl.defined() && !r.klIsDecoderNll) n.kl = r.kl.mean().item<double>();
+    if (r.meanGap.defined()) n.meanGap = r.meanGap.mean().item<double>();
+    return n;
+}
+
+ImageGridFrame FrameBuilder::Impl::reverseGrid(const StepRecord& r, int i) const
+{
+    const ModelInfo& in = info();
+    const int64_t batch = r.xt.size(0);
+    const int64_t rows = std::min<int64_t>(batch, maxRows);
+    const auto xt = cpu(r.xt.slice(0, 0, rows));
+    const auto x0 = cpu(r.x0Pred.slice(0, 0, rows));
+    const auto mean = cpu(r.meanModel.slice(0, 0, rows));
+    const bool withReference = r.posteriorMean.defined() && trajectory->reference().defined();
+    torch::Tensor post, ref, diff;
+    double diffMax = 0.0;
+    if (withReference) {
+        post = cpu(r.posteriorMean.expand_as(r.xt).slice(0, 0, rows));
+        ref = cpu(trajectory->reference().slice(0, 0, 1));
+        diff = (mean - post).contiguous();
+        diffMax = diff.abs().max().item<double>();
+    }
+    const auto [xtLow, xtHigh] = noisyRange(in, r.alphaBar);
+    const auto [prevLow, prevHigh] = noisyRange(in, r.alphaBarPrev);
+
+    ImageGridFrame g;
+    g.titles = QStringList{QStringLiteral("xₜ"), QStringLiteral("x̂₀ (model)"), QStringLiteral("μ_θ (model)")};
+    g.colors = {palette::xt(), palette::model(), palette::model()};
+    g.subtitles =
+        QStringList{rangeText(xtLow, xtHigh), rangeText(in.low, in.high), rangeText(prevLow, prevHigh)};
+    if (withReference) {
+        g.titles << QStringLiteral("μ̃ (true)") << QStringLiteral("x₀ (ref.)") << QStringLiteral("|μ_θ − μ̃|");
+        g.colors << palette::posterior() << palette::reference() << palette::difference();
+        g.subtitles << rangeText(prevLow, prevHigh) << rangeText(in.low, in.high)
+                    << QStringLiteral("max %1").arg(widgets::formatSig(diffMax, 2));
+    }
+    QImage refImage;
+    if (withReference) refImage = widgets::toImage(imageAt(ref, 0, in.low, in.high));
+    for (int64_t j = 0; j < rows; ++j) {
+        QVector<QImage> row;
+        row << widgets::toImage(imageAt(xt, j, xtLow, xtHigh))
+            << widgets::toImage(imageAt(x0, j, in.low, in.high))
+            << widgets::toImage(imageAt(mean, j, prevLow, prevHigh));
+        if (withReference) {
+            row << widgets::toImage(imageAt(post, j, prevLow, prevHigh)) << refImage
+                << widgets::heatMap(imageAt(diff, j, 0.0, 1.0), diffMax > 0 ? diffMax : 1.0);
+        }
+        g.cells.push_back(row);
+        g.rowLabels << QStringLiteral("#%1").arg(j + 1);
+    }
+    g.caption = captionFor(r.t + 1, in.T(), i, r.count);
+    if (rows < batch) g.caption += QStringLiteral(" · first %1 of %2 samples").arg(rows).arg(batch);
+    return g;
+}
+
+void FrameBuilder::Impl::addField(PointFrame& f, long t) const
+{
+    if (!fieldEnabled || info().dim != 2) return;
+    const auto it = fields.find(t);
+    if (it == fields.end()) return;
+    f.fieldOrigins = it->second.first;
+    f.fieldVectors = it->second.second;
+    f.fieldName = QStringLiteral("model score −ε̂/√(1−ᾱₜ)");
+}
+
+PointFrame FrameBuilder::Impl::reversePoints(const StepRecord& r, int i) const
+{
+    const ModelInfo& in = info();
+    const QRectF view = viewRange(in);
+    PointFrame f;
+    f.dim = in.dim;
+    f.caption = captionFor(r.t + 1, in.T(), i, r.count);
+    f.data = model->dataPoints.mid(0, kDrawnDataPoints);
+    f.xt = pointsOf(r.xt, in.dim);
+    f.meanModel = pointsOf(r.meanModel, in.dim);
+    f.x0Pred = pointsOf(r.x0Pred, in.dim);
+    if (in.dim == 2) {
+        const int upTo = std::min<int>(i + 1, summaries.size());
+        const int paths = upTo > 0 ? summaries[0].tracked.size() : 0;
+        // At most ~kPathPoints points a path: a 1000-step DDPM path is mostly small noise, and the lines stay
+        // readable behind the batch.
+        const int stride = std::max(1, upTo / kPathPoints);
+        for (int j = 0; j < paths; ++j) {
+            QVector<QPointF> path;
+            path.reserve(upTo / stride + 2);
+            for (int s = 0; s < upTo; s += stride)
+                if (j < summaries[s].tracked.size()) path.push_back(summaries[s].tracked[j]);
+            if ((upTo - 1) % stride != 0 && j < summaries[upTo - 1].tracked.size())
+                path.push_back(summaries[upTo - 1].tracked[j]);
+            f.trajectories.push_back(path);
+        }
+    }
+    const bool withReference = r.posteriorMean.defined() && trajectory->reference().defined();
+    f.hasReference = withReference;
+    if (withReference) {
+        f.reference = pointsOf(trajectory->reference().reshape({1, in.dim}), in.dim).value(0);
+        f.posteriorMean = pointsOf(r.posteriorMean.expand_as(r.xt).slice(0, 0, 1), in.dim).value(0);
+    }
+    f.selected = (withReference || in.dim == 1) && !f.xt.isEmpty() ? 0 : -1;
+    addField(f, r.t + 1);
+    if (in.dim == 1) {
+        if (!in.mixture.isEmpty()) {
+            mixtureDensity(in.mixture, r.alphaBar, view.left(), view.right(), f.densityX, f.densityY);
+            f.densityName = QStringLiteral("q(xₜ) (exact)");
+        }
+        if (!f.xt.isEmpty()) {
+            const double muTheta = f.meanModel[0].x();
+            if (withReference && r.posteriorVariance > 0)
+                f.curves.push_back(gaussianCurve(QStringLiteral("q(xₜ₋₁ | xₜ, x₀) (true step, sample #1)"),
+                                                 f.posteriorMean.x(), r.posteriorVariance,
+                                                 palette::posterior(), false, view.left(), view.right()));
+            const double sigma = std::isfinite(r.sigma) ? r.sigma : 0.0;
+            if (sigma > 0)
+                f.curves.push_back(gaussianCurve(QStringLiteral("p_θ(xₜ₋₁ | xₜ) (model step, sample #1)"),
+                                                 muTheta, sigma * sigma, palette::model(), true, view.left(),
+                                                 view.right()));
+        }
+    }
+    return f;
+}
+
+Frame FrameBuilder::Impl::reverseFrame(int i)
+{
+    const StepRecord r = trajectory->step(i);
+    Frame f;
+    f.step = i;
+    f.t = r.t + 1;
+    f.isImage = info().isImage;
+    f.numbers = numbersOf(r);
+    if (f.isImage)
+        f.grid = reverseGrid(r, i);
+    else
+        f.points = reversePoints(r, i);
+    return f;
+}
+
+Frame FrameBuilder::Impl::forwardFrame(int i)
+{
+    const ModelInfo& in = info();
+    const long t = i; // frame i is x_t with t = i; frame 0 is x_0 itself
+    const double ab = alphaBar(t), abPrev = alphaBar(t - 1);
+    const double signal = std::sqrt(ab), noise = std::sqrt(1.0 - ab);
+    c10::InferenceMode guard;
+    const auto xt = (signal * x0 + noise * eps).contiguous(); // Ho et al. Eq. 4
+    Frame f;
+    f.step = i;
+    f.t = t;
+    f.isImage = in.isImage;
+    if (t >= 1) {
+        StepNumbers& n = f.numbers;
+        n.stepIndex = i - 1;
+        n.stepCount = t0;
+        n.t = t;
+        n.tPrev = t - 1;
+        n.T = in.T();
+        n.alphaBar = ab;
+        n.alphaBarPrev = abPrev;
+        n.beta = 1.0 - ab / abPrev;
+        n.alpha = 1.0 - n.beta;
+        const auto post = diffusion::posterior(ab, abPrev);
+        n.c1 = post.c1;
+        n.c2 = post.c2;
+        n.betaTilde = post.variance;
+        n.sigma = std::sqrt(post.variance);
+        n.predictionType = QString::fromStdString(in.scheduler.predictionType);
+        n.varianceType = QString::fromStdString(in.scheduler.varianceType);
+        n.hasReference = true;
+    }
+    const QString caption = t == 0 ? QStringLiteral("t = 0 / %1 · the clean x₀").arg(in.T())
+                                   : QStringLiteral("t = %1 / %2 · forward process: %3 of the signal kept")
+                                         .arg(t)
+                                         .arg(in.T())
+                                         .arg(QStringLiteral("√ᾱₜ = %1").arg(widgets::formatSig(signal, 3)));
+    if (in.isImage) {
+        const int64_t rows = std::min<int64_t>(eps.size(0), maxRows);
+        const auto [xtLow, xtHigh] = noisyRange(in, ab);
+        const auto scaled = (signal * x0).contiguous();
+        const auto scaledNoise = (noise * eps).contiguous();
+        ImageGridFrame& g = f.grid;
+        g.titles =
+            QStringList{QStringLiteral("x₀ (reference)"), QStringLiteral("ε (fixed noise)"),
+                        QStringLiteral("√ᾱₜ · x₀"), QStringLiteral("√(1−ᾱₜ) · ε"), QStringLiteral("xₜ")};
+        g.colors = {palette::reference(), palette::mutedText(), palette::reference(), palette::mutedText(),
+                    palette::xt()};
+        g.subtitles =
+            QStringList{rangeText(in.low, in.high), QStringLiteral("[−2, 2]"), rangeText(in.low, in.high),
+                        QStringLiteral("[−2, 2]"), rangeText(xtLow, xtHigh)};
+        const QImage ref = widgets::toImage(imageAt(x0, 0, in.low, in.high));
+        const QImage signalImage = widgets::toImage(imageAt(scaled, 0, in.low, in.high));
+        for (int64_t j = 0; j < rows; ++j) {
+            g.cells.push_back({ref, widgets::toImage(imageAt(eps, j, -2.0, 2.0)), signalImage,
+                               widgets::toImage(imageAt(scaledNoise, j, -2.0, 2.0)),
+                               widgets::toImage(imageAt(xt, j, xtLow, xtHigh))});
+            g.rowLabels << QStringLiteral("#%1").arg(j + 1);
+        }
+        g.caption = caption;
+        return f;
+    }
+    PointFrame& p = f.points;
+    const QRectF view = viewRange(in);
+    p.dim = in.dim;
+    p.caption = caption;
+    p.data = model->dataPoints.mid(0, kDrawnDataPoints);
+    p.xt = pointsOf(xt.reshape({xt.size(0), in.dim}), in.dim);
+    const QPointF ref = pointsOf(x0.reshape({1, in.dim}), in.dim).value(0);
+    p.hasReference = true;
+    p.reference = ref;
+    p.selected = 0;
+    // The true reverse step from sample #1 at this t: mu~ = c1 x_0 + c2 x_t (Ho et al. Eq. 7).
+    const auto post = diffusion::posterior(ab, abPrev);
+    p.posteriorMean = t >= 1 ? post.c1 * ref + post.c2 * p.xt.value(0) : ref;
+    if (in.dim == 2) {
+        const int paths = std::min<int>(kTrackedSamples, eps.size(0));
+        const auto e = eps.reshape({eps.size(0), 2}).contiguous();
+        const auto acc = e.accessor<float, 2>();
+        for (int j = 0; j < paths; ++j) {
+            QVector<QPointF> path;
+            for (long s = 0; s <= t; s += std::max<long>(1, t / 200)) {
+                const double a = std::sqrt(alphaBar(s)), b = std::sqrt(1.0 - alphaBar(s));
+                path.push_back(QPointF(a * ref.x() + b * acc[j][0], a * ref.y() + b * acc[j][1]));
+            }
+            path.push_back(p.xt.value(j));
+            p.trajectories.push_back(path);
+        }
+        addField(p, t);
+    } else {
+        if (!in.mixture.isEmpty()) {
+            mixtureDensity(in.mixture, ab, view.left(), view.right(), p.densityX, p.densityY);
+            p.densityName = QStringLiteral("q(xₜ) of the data (exact)");
+        }
+        if (t >= 1)
+            p.curves.push_back(gaussianCurve(QStringLiteral("q(xₜ | x₀) = N(√ᾱₜ x₀, 1 − ᾱₜ)"),
+                                             signal * ref.x(), 1.0 - ab, palette::reference(), false,
+                                             view.left(), view.right()));
+    }
+    return f;
+}
+
+FrameBuilder::FrameBuilder() : m(std::make_unique<Impl>()) {}
+
+FrameBuilder::~FrameBuilder() = default;
+
+void FrameBuilder::setModel(ModelHandle model)
+{
+    m->model = std::move(model);
+    m->alphaBars.clear();
+    if (m->model) m->alphaBars = NoiseSchedule::fromConfig(m->model->info.scheduler).alphaBars();
+    m->fields.clear();
+    clear();
+}
+
+const ModelHandle& FrameBuilder::model() const
+{
+    return m->model;
+}
+
+void FrameBuilder::clear()
+{
+    m->mode = Mode::None;
+    m->trajectory.reset();
+    m->summaries.clear();
+    m->x0 = torch::Tensor();
+    m->eps = torch::Tensor();
+    m->t0 = 0;
+    m->invalidate();
+}
+
+void FrameBuilder::setReverse(std::shared_ptr<const Trajectory> trajectory)
+{
+    clear();
+    if (!m->model || !trajectory) return;
+    m->trajectory = std::move(trajectory);
+    m->mode = Mode::Reverse;
+}
+
+void FrameBuilder::appendSummaries(const QVector<StepSummary>& summaries)
+{
+    m->summaries += summaries;
+}
+
+const QVector<StepSummary>& FrameBuilder::summaries() const
+{
+    return m->summaries;
+}
+
+void FrameBuilder::setForward(const Reference& x0, int batch, quint64 seed, int t0)
+{
+    clear();
+    if (!m->model || !x0.isValid()) return;
+    const ModelInfo& in = m->model->info;
+    m->x0 = referenceTensor(in, x0);
+    std::vector<int64_t> shape{std::max(1, batch)};
+    shape.insert(shape.end(), in.shape.begin(), in.shape.end());
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+    m->eps = torch::randn(shape, gen, torch::kFloat32).contiguous();
+    m->t0 = std::clamp(t0, 1, in.T());
+    m->mode = Mode::Forward;
+}
+
+FrameBuilder::Mode FrameBuilder::mode() const
+{
+    return m->mode;
+}
+
+int FrameBuilder::availableFrames() const
+{
+    switch (m->mode) {
+    case Mode::Reverse:
+        return m->trajectory->recordedSteps();
+    case Mode::Forward:
+        return m->t0 + 1;
+    case Mode::None:
+        break;
+    }
+    return 0;
+}
+
+int FrameBuilder::totalFrames() const
+{
+    switch (m->mode) {
+    case Mode::Reverse:
+        return m->trajectory->stepCount();
+    case Mode::Forward:
+        return m->t0 + 1;
+    case Mode::None:
+        break;
+    }
+    return 0;
+}
+
+QVector<long> FrameBuilder::timestepLabels() const
+{
+    QVector<long> t;
+    if (m->mode == Mode::Reverse) {
+        for (long k : m->trajectory->process().timesteps())
+            t.push_back(k + 1);
+    } else if (m->mode == Mode::Forward) {
+        for (int i = 0; i <= m->t0; ++i)
+            t.push_back(i);
+    }
+    return t;
+}
+
+Frame FrameBuilder::frame(int step)
+{
+    const int available = availableFrames();
+    if (available == 0 || !m->model) return {};
+    step = std::clamp(step, 0, available - 1);
+    for (const Frame& f : m->cache)
+        if (f.step == step) return f;
+    Frame f = m->mode == Mode::Reverse ? m->reverseFrame(step) : m->forwardFrame(step);
+    m->cache.push_front(f);
+    while (static_cast<int>(m->cache.size()) > kCachedFrames)
+        m->cache.pop_back();
+    return f;
+}
+
+void FrameBuilder::setMaxRows(int rows)
+{
+    m->maxRows = std::max(1, rows);
+    m->invalidate();
+}
+
+void FrameBuilder::setFieldEnabled(bool on)
+{
+    if (m->fieldEnabled == on) return;
+    m->fieldEnabled = on;
+    m->invalidate();
+}
+
+bool FrameBuilder::fieldEnabled() const
+{
+    return m->fieldEnabled;
+}
+
+bool FrameBuilder::needsField(long t) const
+{
+    return m->fieldEnabled && m->model && !m->model->info.isImage && m->model->info.dim == 2 && t >= 1 &&
+           m->fields.find(t) == m->fields.end();
+}
+
+void FrameBuilder::setField(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors)
+{
+    if (m->fields.size() > 64) m->fields.clear();
+    m->fields[t] = {origins, vectors};
+    m->cache.erase(std::remove_if(m->cache.begin(), m->cache.end(), [t](const Frame& f) { return f.t == t; }),
+                   m->cache.end());
+}
+
+FrameBuilder::DensityMap FrameBuilder::densityMap() const
+{
+    DensityMap d;
+    if (!m->model || m->model->info.isImage || m->model->info.dim != 1) return d;
+    const ModelInfo& in = m->model->info;
+    const QRectF view = viewRange(in);
+    d.T = in.T();
+    d.bins = kHistogramBins;
+    d.xmin = view.left();
+    d.xmax = view.right();
+    if (m->mode == Mode::Reverse) {
+        const auto& s = m->summaries;
+        if (s.isEmpty()) return d;
+        d.values.fill(0.0, d.T * d.bins);
+        // Column t shows the step whose x_t covers it: t in (t_{i+1}, t_i] (strided runs fill the gaps).
+        for (int i = 0; i < s.size(); ++i) {
+            if (s[i].histogram.size() != d.bins) continue;
+            // The first step's x_t (pure noise when sampling from x_T) also stands for the t above it.
+            const long hi = i == 0 ? d.T : s[i].t;
+            const long lo = i + 1 < s.size() ? s[i + 1].t : (i + 1 < m->trajectory->stepCount() ? hi - 1 : 0);
+            for (long t = std::max<long>(lo + 1, 1); t <= hi; ++t)
+                std::copy(s[i].histogram.begin(), s[i].histogram.end(), d.values.begin() + (t - 1) * d.bins);
+        }
+        const int paths = std::min<int>(kDensityPaths, s[0].tracked.size());
+        const int stride = std::max(1, static_cast<int>(s.size()) / kDensityPathPoints);
+        for (int j = 0; j < paths; ++j) {
+            QVector<QPointF> path;
+            for (int i = 0; i < s.size(); i += stride)
+                if (j < s[i].tracked.size()) path.push_back(QPointF(s[i].t, s[i].tracked[j].x()));
+            if ((s.size() - 1) % stride != 0 && j < s.last().tracked.size())
+                path.push_back(QPointF(s.last().t, s.last().tracked[j].x()));
+            d.paths.push_back(path);
+        }
+    } else if (m->mode == Mode::Forward) {
+        const auto x0 = m->x0.reshape({-1}).contiguous();
+        const auto eps = m->eps.reshape({-1}).contiguous();
+        const double ref = x0.data_ptr<float>()[0];
+        const float* e = eps.data_ptr<float>();
+        const int64_t n = eps.numel();
+        d.values.fill(0.0, d.T * d.bins);
+        const double width = (d.xmax - d.xmin) / d.bins;
+        const int paths = static_cast<int>(std::min<int64_t>(n, kDensityPaths));
+        d.paths.resize(paths);
+        const int every = std::max(1, d.T / kDensityPathPoints);
+        for (int t = 1; t <= d.T; ++t) {
+            const double a = std::sqrt(m->alphaBar(t)), b = std::sqrt(1.0 - m->alphaBar(t));
+            for (int64_t j = 0; j < n; ++j) {
+                const double x = a * ref + b * e[j];
+                const int bin = static_cast<int>(std::floor((x - d.xmin) / width));
+                if (bin >= 0 && bin < d.bins) d.values[(t - 1) * d.bins + bin] += 1.0;
+                if (j < paths && (t % every == 0 || t == 1)) d.paths[j].push_back(QPointF(t, x));
+            }
+        }
+    }
+    return d;
+}
+
+QRectF FrameBuilder::viewRange(const ModelInfo& info)
+{
+    const double low = std::min(info.low, -1.0), high = std::max(info.high, 1.0);
+    return QRectF(low, low, high - low, high - low);
+}
+
+} // namespace difflens::gui

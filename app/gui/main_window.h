@@ -1,0 +1,176 @@
+#pragma once
+// The main window: the control panel (left), the views of the current step (centre) over the timeline, and
+// the explanation, schedule, loss and step-metric tabs (right). It wires the controllers (model loading and
+// sampling on worker threads) to the views; the views only draw plain values the frame builder makes.
+#include "app/gui/frame_builder.h"
+#include "app/gui/model.h"
+#include "app/gui/model_catalog.h"
+#include "widgets/types.h"
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+
+#include <memory>
+
+class QAction;
+class QDockWidget;
+class QLabel;
+class QSettings;
+class QTabWidget;
+class QTimer;
+
+namespace difflens::widgets {
+class ControlPanel;
+class ExplanationPanel;
+class TimelineBar;
+} // namespace difflens::widgets
+
+namespace difflens::gui {
+
+class CentralView;
+class LossPanel;
+class MetricsPanel;
+class ModelLoader;
+class SamplingController;
+class SchedulePanel;
+class Settings;
+class TrainingDialog;
+
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+
+public:
+    struct Options
+    {
+        QString model; ///< open this model (else the last one, else the default)
+        QString device = QStringLiteral("auto");
+        bool presentation = false; ///< start in presentation mode
+        bool restoreState = true;  ///< last model, window geometry and dock layout
+        bool autoSample = true;    ///< sample as soon as a model is loaded
+        bool interactive = true;   ///< false: errors are signalled and kept, no modal dialogs (tests)
+        std::unique_ptr<QSettings> settings; ///< null: the application's QSettings
+    };
+
+    explicit MainWindow(Options options, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /** Opens a model on the loader thread; the window keeps the current one until it has loaded. */
+    void openModel(const QString& spec);
+    /** Runs `settings` (reverse process on the worker, or the forward process at once). */
+    void sample(const widgets::RunSettings& settings);
+    void setCurrentStep(int step);
+    int currentStep() const;
+    void setPresentationMode(bool on);
+    bool presentationMode() const { return m_presentation; }
+
+    const ModelHandle& model() const { return m_model; }
+    const Reference& reference() const { return m_reference; }
+    SamplingController* sampler() const { return m_sampler; }
+    FrameBuilder& frames() { return m_frames; }
+    CentralView* centralView() const { return m_central; }
+    widgets::ControlPanel* controlPanel() const { return m_controls; }
+    widgets::TimelineBar* timeline() const { return m_timeline; }
+    QString lastError() const { return m_lastError; }
+
+Q_SIGNALS:
+    void modelReady(const QString& spec);
+    void runFinished(bool ok, const QString& message);
+    /** A frame reached the views (after the frame was built and the views were told to repaint). */
+    void frameDisplayed(int step);
+    void errorShown(const QString& title, const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildUi();
+    void buildMenus();
+    void restoreWindow();
+    void saveWindow();
+    QString initialModel() const;
+
+    void onModelLoaded(int request, const QString& spec, const ModelHandle& model);
+    void onModelFailed(int request, const QString& spec, const QString& message);
+    void onSettingsChanged(const widgets::RunSettings& settings);
+    void onStepsAvailable(int recorded);
+    void onRunEnded(bool ok, const QString& status, const QString& error);
+    void onCurrentStepChanged(int step);
+    void onDataPointClicked(int index);
+    void onFieldReady(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors);
+
+    void startForward(const widgets::RunSettings& settings);
+    void updateReference();
+    void scheduleFrame();
+    void showCurrentFrame();
+    void updateExplanation();
+    void selectModelName(const QString& name);
+    void refreshCatalog();
+    void updateStatus();
+    void showError(const QString& title, const QString& message, const QString& hint = QString());
+
+    void openModelDialog();
+    void chooseReferenceFile();
+    void drawReference();
+    void saveTrajectory();
+    void saveFrameImage();
+    void showTraining();
+
+    Options m_options;
+    std::unique_ptr<Settings> m_settings;
+    ModelCatalog m_catalog;
+    ModelLoader* m_loader = nullptr;
+    SamplingController* m_sampler = nullptr;
+    FrameBuilder m_frames;
+    ModelHandle m_model;
+    int m_loadRequest = 0;
+    QString m_loadingSpec;
+    bool m_loadIsUserChoice = false;
+
+    widgets::RunSettings m_runSettings; ///< the panel's last settings (to tell what changed)
+    widgets::RunSettings m_lastRun;     ///< what the views show
+    bool m_hasRun = false;
+    Reference m_reference;
+    widgets::ImageData m_drawing;
+    QString m_fileReferencePath;
+    Reference m_fileReference;
+    int m_applying = 0; // > 0 while the window sets the panel itself
+
+    int m_summaryCount = 0;
+    bool m_followLive = true;
+    bool m_framePending = false;
+    QElapsedTimer m_runClock;
+    double m_firstFrameMs = -1;
+    Frame m_shownFrame; ///< what the views show (the explanation is filled from it when it becomes visible)
+
+    widgets::ControlPanel* m_controls = nullptr;
+    CentralView* m_central = nullptr;
+    widgets::TimelineBar* m_timeline = nullptr;
+    widgets::ExplanationPanel* m_explanation = nullptr;
+    SchedulePanel* m_schedule = nullptr;
+    LossPanel* m_loss = nullptr;
+    MetricsPanel* m_metrics = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    QDockWidget* m_controlsDock = nullptr;
+    QDockWidget* m_sideDock = nullptr;
+    QLabel* m_statusModel = nullptr;
+    QLabel* m_statusDevice = nullptr;
+    QLabel* m_statusTiming = nullptr;
+    QTimer* m_rerunTimer = nullptr;
+    QTimer* m_explanationTimer = nullptr; ///< the explanation follows a fast scrub at most every 100 ms
+    bool m_explanationStale = false;
+    TrainingDialog* m_training = nullptr;
+
+    QAction* m_presentationAction = nullptr;
+    QAction* m_fieldAction = nullptr;
+    QAction* m_referenceImageAction = nullptr;
+    QAction* m_saveTrajectoryAction = nullptr;
+    QList<QAction*> m_presentationKeys;
+    bool m_presentation = false;
+    QByteArray m_savedState;
+    bool m_wasMaximized = false;
+    QString m_lastError;
+};
+
+} // namespace difflens::gui

@@ -1,0 +1,31 @@
+#pragma once
+// The torch side of a loaded model. Included only by the files that run or read tensors.
+#include "app/gui/model.h"
+#include "core/datasets.h"
+#include "models/registry.h"
+
+#include <torch/types.h>
+
+#include <optional>
+
+namespace difflens::gui {
+
+struct ModelRuntime
+{
+    LoadedModel loaded;
+    torch::Device device = torch::kCPU;
+    torch::Tensor references; ///< [N, ...sample shape] CPU float32: the items a reference index picks
+    std::optional<MixtureSpec> mixture;
+};
+
+/**
+ * Builds a Model from an opened one (what loadModel does after openModel): info, probe, dataset items.
+ * datasetOverride: use these items ([N, ...]) instead of opening the dataset (tests).
+ */
+ModelHandle makeModel(const QString& spec, LoadedModel loaded, torch::Device device,
+                      torch::Tensor datasetOverride = {});
+
+/** A reference's values as a [1, ...sample shape] float32 CPU tensor. */
+torch::Tensor referenceTensor(const ModelInfo& info, const Reference& reference);
+
+} // namespace difflens::gui

@@ -1,0 +1,375 @@
+#include "app/gui/sampling_controller.h"
+
+#include "app/gui/model_runtime.h"
+#include "core/denoiser.h"
+#include "core/diffusion.h"
+#include "core/errors.h"
+#include "core/sampler.h"
+#include "core/trajectory.h"
+
+#include <torch/torch.h>
+
+#include <QMetaObject>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <optional>
+
+namespace difflens::gui {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/** Above this many stored values (states + outputs, float32) the trajectory keeps float16: half the memory.
+ */
+constexpr double kFloat16Threshold = 16.0e6;
+
+enum Outcome
+{
+    kFinished,
+    kCancelled,
+    kFailed
+};
+
+} // namespace
+
+struct SamplingController::Job
+{
+    int id = 0;
+    SamplingParams params;
+    std::shared_ptr<const ReverseProcess> process;
+    std::shared_ptr<Trajectory> trajectory;
+    torch::Tensor reference;
+    std::atomic_bool cancel{false};
+    Clock::time_point begin = Clock::now();
+    std::atomic<double> seconds{0.0};
+    std::atomic_bool running{true};
+
+    mutable std::mutex mutex;
+    QVector<StepSummary> summaries;
+};
+
+struct FieldRequest
+{
+    ModelHandle model;
+    long t = 1;
+    QRectF range;
+    int n = 21;
+};
+
+struct SamplingController::FieldQueue
+{
+    std::mutex mutex;
+    std::optional<FieldRequest> pending;
+
+    std::optional<FieldRequest> take()
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        std::optional<FieldRequest> r;
+        r.swap(pending);
+        return r;
+    }
+};
+
+namespace {
+
+StepSummary summarise(const StepRecord& r, const ModelInfo& info, double seconds)
+{
+    StepSummary s;
+    s.t = r.t + 1;
+    s.seconds = seconds;
+    if (r.kl.defined() && !r.klIsDecoderNll) s.meanKl = r.kl.mean().item<double>();
+    if (r.meanGap.defined()) s.meanGap = r.meanGap.mean().item<double>();
+    if (!info.isImage) {
+        const auto xt = r.xt.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+        const int64_t n = std::min<int64_t>(xt.size(0), kTrackedSamples);
+        const auto acc = xt.accessor<float, 2>();
+        for (int64_t j = 0; j < n; ++j)
+            s.tracked.push_back(QPointF(acc[j][0], info.dim == 2 ? acc[j][1] : 0.0));
+        if (info.dim == 1) {
+            const auto h = torch::histc(xt.flatten(), kHistogramBins, info.low, info.high)
+                               .to(torch::kFloat64)
+                               .contiguous();
+            s.histogram = QVector<double>(h.data_ptr<double>(), h.data_ptr<double>() + h.numel());
+        }
+    }
+    return s;
+}
+
+/** The model's score on a grid; runs on the worker. */
+void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPointF>& vectors)
+{
+    c10::InferenceMode guard;
+    const ModelInfo& info = f.model->info;
+    auto& rt = *f.model->runtime;
+    const int n = std::max(2, f.n);
+    std::vector<float> grid;
+    grid.reserve(static_cast<size_t>(n) * n * 2);
+    for (int iy = 0; iy < n; ++iy)
+        for (int ix = 0; ix < n; ++ix) {
+            const double x = f.range.left() + (ix + 0.5) * f.range.width() / n;
+            const double y = f.range.top() + (iy + 0.5) * f.range.height() / n;
+            grid.push_back(static_cast<float>(x));
+            grid.push_back(static_cast<float>(y));
+            origins.push_back(QPointF(x, y));
+        }
+    const long k = std::clamp<long>(f.t - 1, 0, info.T() - 1);
+    const auto x =
+        torch::from_blob(grid.data(), {static_cast<int64_t>(n) * n, 2}, torch::kFloat32).to(rt.device);
+    const auto t = torch::full({x.size(0)}, k, torch::TensorOptions().dtype(torch::kInt64).device(rt.device));
+    auto out = rt.loaded.denoiser->forward(x, t);
+    if (out.dim() == 2 && out.size(1) == 4) out = out.slice(1, 0, 2); // learned variance: the prediction part
+    const NoiseSchedule schedule = NoiseSchedule::fromConfig(info.scheduler);
+    const double abar = schedule.alphaBars()[static_cast<size_t>(k)];
+    const auto eps =
+        diffusion::fromModelOutput(parsePrediction(info.scheduler.predictionType), x, out, abar).eps;
+    // Score of the model's marginal: grad log p_t(x) = -eps_theta / sqrt(1 - abar_t) (diffusion-math.md).
+    const auto score = (-eps / std::sqrt(1.0 - abar)).to(torch::kCPU, torch::kFloat32).contiguous();
+    const auto acc = score.accessor<float, 2>();
+    for (int64_t i = 0; i < acc.size(0); ++i)
+        vectors.push_back(QPointF(acc[i][0], acc[i][1]));
+}
+
+} // namespace
+
+SamplingController::SamplingController(QObject* parent)
+    : QObject(parent), m_fields(std::make_shared<FieldQueue>())
+{
+    m_thread.setObjectName(QStringLiteral("difflens sampler"));
+    m_worker = new QObject;
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_thread.start();
+}
+
+SamplingController::~SamplingController()
+{
+    if (m_job) m_job->cancel.store(true);
+    m_thread.requestInterruption();
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void SamplingController::post(std::function<void()> f)
+{
+    QMetaObject::invokeMethod(this, std::move(f), Qt::QueuedConnection);
+}
+
+void SamplingController::start(const SamplingParams& params)
+{
+    if (m_job) m_job->cancel.store(true); // its later reports carry an old id and are ignored
+    auto job = std::make_shared<Job>();
+    job->id = ++m_nextJob;
+    job->params = params;
+    m_params = params;
+    m_job = job;
+    m_running = true;
+
+    QString error;
+    try {
+        if (!params.model) throw Error("no model is loaded");
+        const ModelInfo& info = params.model->info;
+        if (params.batch < 1) throw ConfigError("the batch size must be at least 1");
+        const SamplerKind kind = params.sampler.compare(QLatin1String("DDIM"), Qt::CaseInsensitive) == 0
+                                     ? SamplerKind::Ddim
+                                     : SamplerKind::Ddpm;
+        if (params.fromReference && !params.reference.isValid())
+            throw DataError(
+                "denoising from t0 starts at the reference x0: choose one first (a dataset item, a file, "
+                "a drawing, or click a data point)");
+        const long startT = params.fromReference ? std::clamp(params.t0, 1, info.T()) - 1 : -1;
+        job->process = std::make_shared<ReverseProcess>(info.scheduler, kind, std::max(0, params.steps),
+                                                        params.eta, startT);
+        job->reference = referenceTensor(info, params.reference);
+        const double stored =
+            2.0 * static_cast<double>(params.batch) * info.numel() * (job->process->stepCount() + 1);
+        const auto storage = stored > kFloat16Threshold ? torch::kFloat16 : torch::kFloat32;
+        job->trajectory = std::make_shared<Trajectory>(job->process, job->reference, info.isImage, storage);
+    } catch (const std::exception& e) {
+        error = QString::fromStdString(describeException(e));
+    }
+    if (!error.isEmpty()) {
+        job->running = false;
+        job->trajectory.reset();
+        const int id = job->id;
+        post([this, id, error] { onEnded(id, kFailed, 0, error); });
+        return;
+    }
+
+    Q_EMIT started(job->process->stepCount());
+    const int throttleMs = m_throttleMs;
+    auto fields = m_fields;
+    QMetaObject::invokeMethod(
+        m_worker,
+        [this, job, throttleMs, fields] {
+            // Runs on the worker thread.
+            const ModelInfo& info = job->params.model->info;
+            auto& rt = *job->params.model->runtime;
+            auto serveField = [this, fields] { serveFields(*fields); };
+            int outcome = kFinished;
+            QString message;
+            job->begin = Clock::now();
+            auto lastReport = Clock::time_point::min();
+            auto lastStep = job->begin;
+            try {
+                if (job->cancel.load()) throw Cancelled();
+                SamplerOptions o;
+                o.seed = job->params.seed;
+                o.batch = job->params.batch;
+                o.sampleShape = info.shape;
+                o.reference = job->reference;
+                o.noiseReference = job->params.fromReference;
+                o.discreteData = info.isImage;
+                o.device = rt.device;
+                const int count = job->process->stepCount();
+                const auto result = runSampler(
+                    *rt.loaded.denoiser, *job->process, o,
+                    [&](const StepRecord& r) {
+                        job->trajectory->record(r);
+                        const auto now = Clock::now();
+                        StepSummary s =
+                            summarise(r, info, std::chrono::duration<double>(now - lastStep).count());
+                        lastStep = now;
+                        {
+                            std::lock_guard<std::mutex> lock(job->mutex);
+                            job->summaries.push_back(std::move(s));
+                        }
+                        job->seconds.store(std::chrono::duration<double>(now - job->begin).count());
+                        const int recorded = r.index + 1;
+                        if (recorded == 1 || recorded == count ||
+                            now - lastReport >= std::chrono::milliseconds(throttleMs)) {
+                            lastReport = now;
+                            const int id = job->id;
+                            post([this, id, recorded] { onRecorded(id, recorded); });
+                        }
+                        serveField();
+                    },
+                    &job->cancel);
+                if (result.cancelled) outcome = kCancelled;
+            } catch (const Cancelled&) {
+                outcome = kCancelled;
+            } catch (const std::exception& e) {
+                outcome = kFailed;
+                message = QString::fromStdString(describeException(e));
+            } catch (...) {
+                outcome = kFailed;
+                message = QStringLiteral("an unknown error stopped the sampler");
+            }
+            job->seconds.store(std::chrono::duration<double>(Clock::now() - job->begin).count());
+            job->running = false;
+            const int id = job->id;
+            const int recorded = job->trajectory->recordedSteps();
+            post([this, id, outcome, recorded, message] { onEnded(id, outcome, recorded, message); });
+            serveField();
+        },
+        Qt::QueuedConnection);
+}
+
+void SamplingController::serveFields(FieldQueue& queue)
+{
+    // Worker thread. The field is decoration: a model that fails here fails the run too, with its message.
+    auto f = queue.take();
+    if (!f) return;
+    QVector<QPointF> origins, vectors;
+    try {
+        computeField(*f, origins, vectors);
+    } catch (const std::exception&) {
+        return;
+    }
+    const long t = f->t;
+    post([this, t, origins, vectors] { Q_EMIT fieldReady(t, origins, vectors); });
+}
+
+void SamplingController::onRecorded(int job, int recorded)
+{
+    if (!m_job || job != m_job->id) return;
+    Q_EMIT stepsAvailable(recorded);
+    Q_EMIT progress(recorded, totalSteps());
+}
+
+void SamplingController::onEnded(int job, int outcome, int recorded, const QString& message)
+{
+    if (!m_job || job != m_job->id) return;
+    m_running = false;
+    if (outcome != kFailed && recorded > 0) {
+        Q_EMIT stepsAvailable(recorded);
+        Q_EMIT progress(recorded, totalSteps());
+    }
+    if (outcome == kFinished)
+        Q_EMIT finished(m_job->seconds.load());
+    else if (outcome == kCancelled)
+        Q_EMIT cancelled(recorded);
+    else
+        Q_EMIT failed(message);
+}
+
+void SamplingController::cancel()
+{
+    if (m_job) m_job->cancel.store(true);
+}
+
+std::shared_ptr<const Trajectory> SamplingController::trajectory() const
+{
+    return m_job ? m_job->trajectory : nullptr;
+}
+
+int SamplingController::totalSteps() const
+{
+    return m_job && m_job->process ? m_job->process->stepCount() : 0;
+}
+
+int SamplingController::recordedSteps() const
+{
+    return m_job && m_job->trajectory ? m_job->trajectory->recordedSteps() : 0;
+}
+
+QVector<long> SamplingController::timesteps() const
+{
+    QVector<long> t;
+    if (!m_job || !m_job->process) return t;
+    for (long k : m_job->process->timesteps())
+        t.push_back(k + 1);
+    return t;
+}
+
+QVector<StepSummary> SamplingController::summaries(int from) const
+{
+    if (!m_job) return {};
+    std::lock_guard<std::mutex> lock(m_job->mutex);
+    from = std::clamp(from, 0, static_cast<int>(m_job->summaries.size()));
+    return m_job->summaries.mid(from);
+}
+
+void SamplingController::saveTrajectory(const QString& path) const
+{
+    if (!m_job || !m_job->trajectory) throw Error("there is no run to save: sample first");
+    m_job->trajectory->save(path.toStdString());
+}
+
+qint64 SamplingController::trajectoryBytes() const
+{
+    return m_job && m_job->trajectory ? static_cast<qint64>(m_job->trajectory->bytes()) : 0;
+}
+
+double SamplingController::elapsedSeconds() const
+{
+    return m_job ? m_job->seconds.load() : 0.0;
+}
+
+void SamplingController::requestField(const ModelHandle& model, long t, const QRectF& range, int n)
+{
+    if (!model || model->info.isImage || model->info.dim != 2) return;
+    {
+        std::lock_guard<std::mutex> lock(m_fields->mutex);
+        m_fields->pending = FieldRequest{model, t, range, n};
+    }
+    // Served now when the worker is idle, or between two steps of the run under way.
+    auto fields = m_fields;
+    QMetaObject::invokeMethod(
+        m_worker, [this, fields] { serveFields(*fields); }, Qt::QueuedConnection);
+}
+
+} // namespace difflens::gui

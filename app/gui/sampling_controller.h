@@ -1,0 +1,106 @@
+#pragma once
+// Runs the reverse process on a worker thread and records it into a Trajectory the GUI reads while it grows.
+// A job: SamplingParams in; stepsAvailable (throttled), progress, finished / cancelled / failed out; an
+// atomic cancel flag checked between steps; every exception caught in the worker and turned into a message.
+// The same thread answers the one other model call the GUI makes: the score field at the shown t.
+#include "app/gui/frames.h"
+#include "app/gui/model.h"
+
+#include <QObject>
+#include <QRectF>
+#include <QThread>
+
+#include <functional>
+#include <memory>
+
+namespace difflens {
+class Trajectory;
+}
+
+namespace difflens::gui {
+
+struct SamplingParams
+{
+    ModelHandle model;
+    QString sampler = QStringLiteral("DDPM"); ///< "DDPM" | "DDIM"
+    int steps = 0;                            ///< 0: every timestep (DDPM) or 50 (DDIM)
+    double eta = 0.0;                         ///< DDIM
+    quint64 seed = 0;
+    int batch = 16;
+    bool fromReference = false; ///< noise the reference to t0, then denoise from there
+    int t0 = 500;               ///< 1..T
+    Reference reference;        ///< x_0 for mu~ and the KL (and the start when fromReference)
+};
+
+class SamplingController final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SamplingController)
+
+public:
+    explicit SamplingController(QObject* parent = nullptr);
+    ~SamplingController() override;
+
+    /**
+     * Starts a run, cancelling the one under way. The trajectory (with its step count) exists when this
+     * returns; invalid parameters are reported through failed().
+     */
+    void start(const SamplingParams& params);
+    /** Asks the run to stop after the step it is computing. */
+    void cancel();
+    bool isRunning() const { return m_running; }
+
+    /** The current run's recording (null before the first run). Safe to read while it grows. */
+    std::shared_ptr<const Trajectory> trajectory() const;
+    const SamplingParams& params() const { return m_params; }
+    int totalSteps() const;
+    int recordedSteps() const;
+    /** The timestep t (1..T) of each step of the current run. */
+    QVector<long> timesteps() const;
+    /** Summaries of steps from..recorded-1 of the current run (thread-safe copy). */
+    QVector<StepSummary> summaries(int from = 0) const;
+    /** Writes the recorded steps for torch.load (Trajectory::save); throws with a readable message. */
+    void saveTrajectory(const QString& path) const;
+    /** Bytes the current recording holds. */
+    qint64 trajectoryBytes() const;
+    /** Seconds the current (or last) run has taken so far. */
+    double elapsedSeconds() const;
+
+    /** Minimum time between two stepsAvailable signals (the first and last step are always reported). */
+    void setThrottleMs(int ms) { m_throttleMs = ms; }
+
+    /**
+     * The model's score -eps_theta(x, t) / sqrt(1 - abar_t) on an n x n grid over `range` (2-D models),
+     * computed on the worker (between two sampling steps when a run is under way). Only the latest request is
+     * served.
+     */
+    void requestField(const ModelHandle& model, long t, const QRectF& range, int n = 21);
+
+Q_SIGNALS:
+    void started(int totalSteps);
+    void stepsAvailable(int recorded);
+    void progress(int done, int total);
+    void finished(double seconds);
+    void cancelled(int recorded);
+    void failed(const QString& message);
+    void fieldReady(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors);
+
+private:
+    struct Job;
+    struct FieldQueue;
+    void post(std::function<void()> f);
+    void serveFields(FieldQueue& queue);
+    void onRecorded(int job, int recorded);
+    void onEnded(int job, int outcome, int recorded, const QString& message);
+
+    QThread m_thread;
+    QObject* m_worker = nullptr; // lives in m_thread
+    std::shared_ptr<Job> m_job;
+    std::shared_ptr<FieldQueue> m_fields;
+    SamplingParams m_params;
+    int m_nextJob = 0;
+    int m_throttleMs = 30;
+    bool m_running = false;
+};
+
+} // namespace difflens::gui

@@ -1,0 +1,17 @@
+# Tests of the desktop app (included by tests/CMakeLists.txt when DIFFLENS_WITH_QT). Each links
+# difflens_gui_lib, runs offscreen, and uses only models that need no download: exact denoisers of built-in
+# datasets and of a few images the test writes itself.
+difflens_add_test(test_app_support SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_support.cpp LIBS difflens_gui_lib TIMEOUT 60)
+difflens_add_test(test_app_sampling SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_sampling.cpp LIBS difflens_gui_lib TIMEOUT 180)
+difflens_add_test(test_app_frames SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_frames.cpp LIBS difflens_gui_lib TIMEOUT 120)
+difflens_add_test(test_app_training SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_training.cpp LIBS difflens_gui_lib TIMEOUT 180)
+difflens_add_test(test_app_main_window SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_main_window.cpp LIBS difflens_gui_lib TIMEOUT 240)
+# The executable itself: `difflens --smoke-test` opens its default model, samples, draws, exits 0.
+difflens_add_test(test_app_smoke SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_smoke.cpp LIBS Qt6::Core TIMEOUT 180)
+add_dependencies(test_app_smoke difflens)
+
+# A TorchScript model that returns NaN (scripts/make_test_models.py, the core tests' fixture) must be refused
+# when it is opened; the test skips that row when the fixture is not there.
+if(TEST core_testdata)
+  set_tests_properties(test_app_sampling PROPERTIES FIXTURES_REQUIRED difflens_testdata)
+endif()

@@ -1,0 +1,319 @@
+// bench_gui: the desktop app's responsiveness, offscreen.
+//  1. Memory: resident size for a 1000-step trajectory of 64 28x28 images (float16 storage). Target < 300 MB.
+//  2. Scrubbing 1000 recorded steps in random order (the frame cache never helps): frame build + the views
+//     updated + the centre view painted (QWidget::grab). p50 / p95 / p99, for a 2-D point model and a 28x28
+//     image model. Target p95 < 16 ms.
+//  3. Pressing Sample until the first step is on screen, point model. Target < 100 ms.
+// usage: QT_QPA_PLATFORM=offscreen bench_gui [--quick]
+#include "app/gui/central_view.h"
+#include "app/gui/main_window.h"
+#include "app/gui/model_runtime.h"
+#include "app/gui/sampling_controller.h"
+#include "core/denoiser.h"
+#include "core/runtime.h"
+#include "widgets/control_panel.h"
+#include "widgets/density_time_view.h"
+#include "widgets/image_panel_grid.h"
+#include "widgets/point_view.h"
+
+#include <torch/torch.h>
+
+#include <QApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <random>
+
+using namespace difflens;
+using namespace difflens::gui;
+
+namespace {
+
+double statusKb(const char* field)
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly)) return 0;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (line.startsWith(field))
+            return line.mid(static_cast<int>(qstrlen(field))).trimmed().split(' ').first().toDouble();
+    return 0;
+}
+double rssMb()
+{
+    return statusKb("VmRSS:") / 1024.0;
+}
+double anonMb()
+{
+    return statusKb("RssAnon:") / 1024.0;
+}
+double peakMb()
+{
+    return statusKb("VmHWM:") / 1024.0;
+}
+
+/** CPU time of this thread: the GUI thread's own work, without the waiting a busy machine adds. */
+double threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+double percentile(std::vector<double> v, double p)
+{
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const size_t i = std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * (v.size() - 1) + 0.5));
+    return v[i];
+}
+
+void printTimes(const char* what, const std::vector<double>& ms, double target = 0)
+{
+    std::printf("  %-44s p50 %7.2f ms   p95 %7.2f ms   p99 %7.2f ms   max %7.2f ms", what, percentile(ms, 50),
+                percentile(ms, 95), percentile(ms, 99), percentile(ms, 100));
+    if (target > 0)
+        std::printf("   (target p95 < %.0f ms: %s)", target, percentile(ms, 95) < target ? "met" : "MISSED");
+    std::printf("\n");
+}
+
+bool waitFor(QSignalSpy& spy, int ms)
+{
+    return !spy.isEmpty() || spy.wait(ms);
+}
+
+std::unique_ptr<MainWindow> makeWindow(const QString& model, const QString& settingsFile)
+{
+    MainWindow::Options o;
+    o.model = model;
+    o.device = QStringLiteral("cpu");
+    o.restoreState = false;
+    o.autoSample = false;
+    o.interactive = false;
+    o.settings = std::make_unique<QSettings>(settingsFile, QSettings::IniFormat);
+    auto w = std::make_unique<MainWindow>(std::move(o));
+    w->resize(1600, 980);
+    w->show();
+    QSignalSpy ready(w.get(), &MainWindow::modelReady);
+    if (!w->model() && !ready.wait(120000)) {
+        std::printf("  could not open %s: %s\n", qPrintable(model), qPrintable(w->lastError()));
+        return nullptr;
+    }
+    return w;
+}
+
+/** Samples `steps` DDPM steps (with a dataset reference when there is one), then scrubs in random order. */
+void benchScrubbing(const QString& label, const QString& model, int batch, int steps,
+                    const QString& settingsFile)
+{
+    auto w = makeWindow(model, settingsFile);
+    if (!w) return;
+    widgets::RunSettings s = w->controlPanel()->settings();
+    s.mode = widgets::RunSettings::Sample;
+    s.sampler = QStringLiteral("DDPM");
+    s.steps = steps;
+    s.batch = batch;
+    s.seed = 1;
+    s.referenceSource =
+        w->model()->info.referenceCount > 0 ? QStringLiteral("dataset") : QStringLiteral("none");
+    s.referenceIndex = 0;
+    w->controlPanel()->setSettings(s);
+    QSignalSpy done(w.get(), &MainWindow::runFinished);
+    QElapsedTimer clock;
+    clock.start();
+    w->sample(s);
+    if (!done.wait(600000) || !done.first().first().toBool()) {
+        std::printf("  %s: sampling failed: %s\n", qPrintable(label), qPrintable(w->lastError()));
+        return;
+    }
+    const double sampleSeconds = clock.nsecsElapsed() / 1e9;
+    QApplication::processEvents();
+    const int n = w->sampler()->recordedSteps();
+    std::vector<int> order(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i)
+        order[static_cast<size_t>(i)] = i;
+    std::shuffle(order.begin(), order.end(), std::mt19937(7));
+    std::vector<double> build, total, totalCpu;
+    QWidget* view = w->centralView();
+    for (int step : order) {
+        QElapsedTimer t;
+        t.start();
+        w->frames().frame(step); // the frame alone (this fills the cache; the timing below includes it again)
+        build.push_back(t.nsecsElapsed() / 1e6);
+    }
+    std::shuffle(order.begin(), order.end(), std::mt19937(11));
+    for (int step : order) {
+        QElapsedTimer t;
+        t.start();
+        const double cpu0 = threadCpuMs();
+        w->setCurrentStep(step);              // frame build (mostly uncached) + every view updated
+        const QPixmap painted = view->grab(); // the centre view painted
+        total.push_back(t.nsecsElapsed() / 1e6);
+        totalCpu.push_back(threadCpuMs() - cpu0);
+        Q_UNUSED(painted);
+    }
+    if (qEnvironmentVariableIsSet("BENCH_GUI_BREAKDOWN")) {
+        std::vector<double> set, points, density, grid;
+        for (int step : order) {
+            QElapsedTimer t;
+            t.start();
+            w->setCurrentStep(step);
+            set.push_back(t.nsecsElapsed() / 1e6);
+            t.restart();
+            if (w->model()->info.isImage) {
+                w->centralView()->imageGrid()->grab();
+                grid.push_back(t.nsecsElapsed() / 1e6);
+            } else {
+                w->centralView()->pointView()->grab();
+                points.push_back(t.nsecsElapsed() / 1e6);
+                t.restart();
+                if (!w->centralView()->densityView()->isHidden()) w->centralView()->densityView()->grab();
+                density.push_back(t.nsecsElapsed() / 1e6);
+            }
+        }
+        printTimes("  setCurrentStep", set);
+        printTimes("  grid grab", grid);
+        printTimes("  point view grab", points);
+        printTimes("  density view grab", density);
+    }
+    const auto& info = w->model()->info;
+    std::printf("\n%s: %s, batch %d, %d steps recorded in %.1f s (%s), window 1600x980\n", qPrintable(label),
+                qPrintable(info.name), batch, n, sampleSeconds,
+                s.referenceSource == QLatin1String("dataset") ? "with a reference" : "no reference");
+    printTimes("frame build only (Trajectory::step + convert)", build);
+    printTimes("scrub: build + views updated + centre painted", total, 16);
+    printTimes("the same, GUI-thread CPU time", totalCpu, 16);
+}
+
+/** Sample pressed -> the first step's frame shown, `runs` times on a point model. */
+void benchFirstStep(const QString& model, const QString& settingsFile, int runs)
+{
+    auto w = makeWindow(model, settingsFile);
+    if (!w) return;
+    widgets::RunSettings s = w->controlPanel()->settings();
+    s.mode = widgets::RunSettings::Sample;
+    s.sampler = QStringLiteral("DDPM");
+    s.steps = 1000;
+    s.batch = 500;
+    s.referenceSource = QStringLiteral("none");
+    w->controlPanel()->setSettings(s);
+    QPushButton* sampleButton = nullptr;
+    for (auto* b : w->controlPanel()->findChildren<QPushButton*>())
+        if (b->text() == QStringLiteral("Sample")) sampleButton = b;
+    std::vector<double> ms;
+    for (int i = 0; i < runs; ++i) {
+        QSignalSpy shown(w.get(), &MainWindow::frameDisplayed);
+        QSignalSpy done(w.get(), &MainWindow::runFinished);
+        QElapsedTimer t;
+        t.start();
+        sampleButton->click();
+        if (!waitFor(shown, 10000)) break;
+        QApplication::processEvents(); // the paint the frame asked for
+        ms.push_back(t.nsecsElapsed() / 1e6);
+        if (qEnvironmentVariableIsSet("BENCH_GUI_BREAKDOWN"))
+            std::printf("    run %d: %.1f ms\n", i, ms.back());
+        w->sampler()->cancel();
+        waitFor(done, 60000);
+        QApplication::processEvents();
+    }
+    std::printf(
+        "\nSample pressed -> first step on screen: %s (MLP or exact), DDPM 1000 steps, batch 500, %d runs\n",
+        qPrintable(w->model()->info.name), static_cast<int>(ms.size()));
+    printTimes("press -> frame of step 1 displayed", ms, 100);
+}
+
+void benchMemory(bool quick)
+{
+    std::printf("\nMemory: 1000-step trajectory of 64 28x28 images\n");
+    const double base = rssMb(), baseAnon = anonMb();
+    ModelHandle model;
+    QString which;
+    try {
+        model = loadModel(QStringLiteral("exact:fashion-mnist?n=1000"), QStringLiteral("cpu"));
+        which = QStringLiteral("exact:fashion-mnist?n=1000");
+    } catch (const std::exception& e) {
+        std::printf("  (no Fashion-MNIST: %s; using an image model that predicts zero noise)\n", e.what());
+        struct Zero final : Denoiser
+        {
+            torch::Tensor forward(const torch::Tensor& x, const torch::Tensor&) override
+            {
+                return torch::zeros_like(x);
+            }
+            torch::Device device() const override { return torch::kCPU; }
+            void moveTo(torch::Device) override {}
+            std::string kind() const override { return "zero"; }
+        };
+        LoadedModel loaded;
+        loaded.package.data = DataSpec::images(1, 28, 28);
+        loaded.denoiser = std::make_shared<Zero>();
+        model =
+            makeModel(QStringLiteral("zero"), std::move(loaded), torch::kCPU, torch::zeros({4, 1, 28, 28}));
+        which = QStringLiteral("zero-noise image model");
+    }
+    const double afterModel = rssMb();
+    SamplingController controller;
+    QSignalSpy done(&controller, &SamplingController::finished);
+    SamplingParams p;
+    p.model = model;
+    p.sampler = QStringLiteral("DDPM");
+    p.steps = quick ? 200 : 1000;
+    p.batch = 64;
+    p.seed = 1;
+    if (model->info.referenceCount > 0) p.reference = datasetReference(*model, 0);
+    QElapsedTimer t;
+    t.start();
+    controller.start(p);
+    if (!done.wait(900000)) {
+        std::printf("  sampling did not finish\n");
+        return;
+    }
+    std::printf("  model %s; process at start %.0f MB (anonymous %.0f MB), after opening the model %.0f MB\n",
+                qPrintable(which), base, baseAnon, afterModel);
+    std::printf("  %d steps x 64 images sampled in %.1f s; trajectory storage %.1f MB (float16)\n",
+                controller.recordedSteps(), t.nsecsElapsed() / 1e9, controller.trajectoryBytes() / 1e6);
+    std::printf(
+        "  resident after the run: %.0f MB (peak %.0f MB; anonymous %.0f MB, the rest is mapped libraries)   "
+        "(target < 300 MB: %s)\n",
+        rssMb(), peakMb(), anonMb(), rssMb() < 300 ? "met" : "MISSED");
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    initRuntime();
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QStandardPaths::setTestModeEnabled(true);
+    const bool quick = app.arguments().contains(QStringLiteral("--quick"));
+    QTemporaryDir dir;
+    const QString settings = dir.filePath(QStringLiteral("bench.ini"));
+    std::printf("bench_gui (Qt %s, %d torch threads%s)\n", qVersion(), torch::get_num_threads(),
+                quick ? ", quick" : "");
+
+    benchMemory(quick); // first: the process is still small
+
+    const int steps = quick ? 200 : 1000;
+    const QString pretrained = QStringLiteral(DIFFLENS_BENCH_SOURCE_DIR "/models/pretrained/");
+    const QString pointModel = QDir(pretrained + QStringLiteral("moons")).exists()
+                                   ? pretrained + QStringLiteral("moons")
+                                   : QStringLiteral("exact:8gaussians");
+    benchScrubbing(QStringLiteral("Scrubbing, 2-D points"), pointModel, 500, steps, settings);
+    benchScrubbing(QStringLiteral("Scrubbing, 1-D points"), QStringLiteral("exact:gmm1d"), 1000, steps,
+                   settings);
+    benchScrubbing(QStringLiteral("Scrubbing, 28x28 images"), QStringLiteral("exact:fashion-mnist?n=1000"),
+                   16, steps, settings);
+    if (QDir(pretrained + QStringLiteral("fashion-mnist")).exists())
+        benchScrubbing(QStringLiteral("Scrubbing, 28x28 images (UNet)"),
+                       pretrained + QStringLiteral("fashion-mnist"), 16, quick ? 50 : 1000, settings);
+    benchFirstStep(pointModel, settings, quick ? 5 : 20);
+    return 0;
+}

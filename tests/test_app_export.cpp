@@ -1,0 +1,232 @@
+// Export of a recorded run (issue: export): the GIF's frame k is the app's rendering of step k, frame count,
+// size, delays and loop are right, MP4 and filmstrip have the expected frames and size, a cancelled export
+// leaves nothing, and difflens-cli export writes a GIF from a script.
+#include "app/gui/exporter.h"
+#include "app/gui/frame_builder.h"
+#include "app/gui/model.h"
+#include "app/gui/sampling_controller.h"
+#include "core/errors.h"
+#include "core/export.h"
+
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <gif_lib.h>
+#include <opencv2/videoio.hpp>
+
+using namespace difflens;
+using namespace difflens::gui;
+
+namespace {
+
+struct Gif
+{
+    int width = 0, height = 0;
+    std::vector<QImage> frames;
+    std::vector<int> delays;
+};
+
+Gif readGif(const QString& path)
+{
+    int err = 0;
+    GifFileType* gif = DGifOpenFileName(path.toLocal8Bit().constData(), &err);
+    Gif out;
+    if (!gif || DGifSlurp(gif) == GIF_ERROR) return out;
+    out.width = gif->SWidth;
+    out.height = gif->SHeight;
+    QImage canvas(out.width, out.height, QImage::Format_RGB32);
+    canvas.fill(Qt::black);
+    for (int i = 0; i < gif->ImageCount; ++i) {
+        const SavedImage& im = gif->SavedImages[i];
+        GraphicsControlBlock gcb;
+        DGifSavedExtensionToGCB(gif, i, &gcb);
+        out.delays.push_back(gcb.DelayTime);
+        const ColorMapObject* map = im.ImageDesc.ColorMap ? im.ImageDesc.ColorMap : gif->SColorMap;
+        for (int y = 0; y < im.ImageDesc.Height; ++y)
+            for (int x = 0; x < im.ImageDesc.Width; ++x) {
+                const int idx = im.RasterBits[y * im.ImageDesc.Width + x];
+                if (idx == gcb.TransparentColor) continue;
+                const auto& c = map->Colors[idx];
+                canvas.setPixel(im.ImageDesc.Left + x, im.ImageDesc.Top + y, qRgb(c.Red, c.Green, c.Blue));
+            }
+        out.frames.push_back(canvas.copy());
+    }
+    DGifCloseFile(gif, &err);
+    return out;
+}
+
+double meanAbsDiff(const QImage& a, const QImage& b)
+{
+    if (a.size() != b.size()) return 1e9;
+    const QImage x = a.convertToFormat(QImage::Format_RGB888), y = b.convertToFormat(QImage::Format_RGB888);
+    double s = 0;
+    for (int r = 0; r < x.height(); ++r)
+        for (int c = 0; c < x.width() * 3; ++c) s += std::abs(int(x.constScanLine(r)[c]) - int(y.constScanLine(r)[c]));
+    return s / (x.width() * x.height() * 3.0);
+}
+
+} // namespace
+
+class TestAppExport : public QObject
+{
+    Q_OBJECT
+private:
+    ModelHandle m_model;
+    SamplingController* m_controller = nullptr;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_model = loadModel(QStringLiteral("exact:fashion-mnist?n=200"), QStringLiteral("cpu"));
+        m_controller = new SamplingController(this);
+        SamplingParams p;
+        p.model = m_model;
+        p.sampler = QStringLiteral("DDIM");
+        p.steps = 12;
+        p.batch = 2;
+        p.seed = 4;
+        p.reference = datasetReference(*m_model, 0);
+        QSignalSpy finished(m_controller, &SamplingController::finished);
+        m_controller->start(p);
+        QVERIFY(finished.wait(60000));
+    }
+
+    void gifFramesAreTheRenderedSteps()
+    {
+        QTemporaryDir dir;
+        ExportOptions o;
+        o.format = QStringLiteral("gif");
+        o.frames = QStringLiteral("all");
+        o.fps = 10;
+        o.holdLastSeconds = 2.0;
+        o.scale = 3;
+        o.path = dir.filePath(QStringLiteral("run.gif"));
+        const auto result = runExport(m_model, m_controller->trajectory(), m_controller->summaries(), o);
+        QCOMPARE(result.frames, 12);
+        const Gif gif = readGif(o.path);
+        QCOMPARE(static_cast<int>(gif.frames.size()), 12);
+        QCOMPARE(gif.delays.front(), 10);
+        QCOMPARE(gif.delays.back(), 210);
+        FrameBuilder builder;
+        builder.setModel(m_model);
+        builder.setReverse(m_controller->trajectory());
+        builder.appendSummaries(m_controller->summaries());
+        builder.setMaxRows(o.maxRows);
+        const QImage first = renderExportFrame(builder.frame(0), o, m_model->info);
+        QCOMPARE(gif.width, first.width());
+        QCOMPARE(gif.height, first.height());
+        for (int k : {0, 5, 11}) {
+            const QImage expected = renderExportFrame(builder.frame(k), o, m_model->info);
+            const double same = meanAbsDiff(gif.frames[static_cast<size_t>(k)], expected);
+            const double other = meanAbsDiff(gif.frames[static_cast<size_t>(k)],
+                                             renderExportFrame(builder.frame(k == 11 ? 0 : k + 1), o, m_model->info));
+            qInfo("frame %d: %.2f from its step, %.2f from another step", k, same, other);
+            QVERIFY(same < 2.0);
+            QVERIFY(other > 2 * same);
+        }
+    }
+
+    void panelsAndFilmstripSizes()
+    {
+        QTemporaryDir dir;
+        ExportOptions o;
+        o.format = QStringLiteral("filmstrip");
+        o.panels = QStringList{QStringLiteral("xt")};
+        o.sample = 0;
+        o.frames = QStringLiteral("every:4");
+        o.filmstripColumns = 2;
+        o.scheduleStrip = false;
+        o.path = dir.filePath(QStringLiteral("strip.png"));
+        runExport(m_model, m_controller->trajectory(), m_controller->summaries(), o);
+        FrameBuilder builder;
+        builder.setModel(m_model);
+        builder.setReverse(m_controller->trajectory());
+        builder.setMaxRows(1);
+        const QImage tile = renderExportFrame(builder.frame(0), o, m_model->info);
+        const QImage strip(o.path);
+        const int frames = static_cast<int>(selectFrames(12, "every:4").size()); // 0, 4, 8, 11
+        QCOMPARE(frames, 4);
+        QCOMPARE(strip.width(), 2 * tile.width() + 3 * 8);
+        QCOMPARE(strip.height(), 2 * tile.height() + 3 * 8);
+    }
+
+    void mp4AndCsv()
+    {
+        QTemporaryDir dir;
+        ExportOptions o;
+        o.format = QStringLiteral("mp4");
+        o.frames = QStringLiteral("all");
+        o.fps = 10;
+        o.holdLastSeconds = 0.3;
+        o.path = dir.filePath(QStringLiteral("run.mp4"));
+        runExport(m_model, m_controller->trajectory(), m_controller->summaries(), o);
+        cv::VideoCapture cap(o.path.toStdString());
+        QVERIFY(cap.isOpened());
+        QCOMPARE(static_cast<int>(cap.get(cv::CAP_PROP_FRAME_COUNT)), 12 + 3);
+        o.format = QStringLiteral("csv");
+        o.path = dir.filePath(QStringLiteral("steps.csv"));
+        runExport(m_model, m_controller->trajectory(), m_controller->summaries(), o);
+        QFile f(o.path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 13);
+        QVERIFY(lines[0].startsWith(QStringLiteral("step,t,mean_kl_nats")));
+    }
+
+    void cancelLeavesNothingAndKeepsOldFile()
+    {
+        QTemporaryDir dir;
+        ExportOptions o;
+        o.format = QStringLiteral("gif");
+        o.frames = QStringLiteral("all");
+        o.path = dir.filePath(QStringLiteral("keep.gif"));
+        {
+            QFile old(o.path);
+            QVERIFY(old.open(QIODevice::WriteOnly));
+            old.write("old");
+        }
+        std::atomic_bool cancel{false};
+        int calls = 0;
+        QVERIFY_THROWS_EXCEPTION(Cancelled, runExport(m_model, m_controller->trajectory(), m_controller->summaries(), o,
+                                                      [&](int, int) {
+                                                          if (++calls == 3) cancel = true;
+                                                      },
+                                                      &cancel));
+        QFile kept(o.path);
+        QVERIFY(kept.open(QIODevice::ReadOnly));
+        QCOMPARE(kept.readAll(), QByteArray("old"));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
+        o.path = QStringLiteral("/nonexistent-folder/x.gif");
+        QVERIFY(validateExportOptions(o).contains(QStringLiteral("does not exist")));
+    }
+
+    void cliExportWritesGif()
+    {
+        QTemporaryDir dir;
+        const QString cli = qEnvironmentVariable("DIFFLENS_BINARY_DIR") + QStringLiteral("/app/difflens-cli");
+        const QString out = dir.filePath(QStringLiteral("moons.gif"));
+        QProcess p;
+        p.start(cli, {QStringLiteral("export"), QStringLiteral("--model"), QStringLiteral("exact:moons?n=100"),
+                      QStringLiteral("--sampler"), QStringLiteral("ddim"), QStringLiteral("--steps"), QStringLiteral("20"),
+                      QStringLiteral("--frames"), QStringLiteral("log:8"), QStringLiteral("--num-samples"),
+                      QStringLiteral("64"), QStringLiteral("--out"), out});
+        QVERIFY(p.waitForFinished(120000));
+        QCOMPARE(p.exitCode(), 0);
+        const Gif gif = readGif(out);
+        QCOMPARE(static_cast<int>(gif.frames.size()), static_cast<int>(selectFrames(20, "log:8").size()));
+        QVERIFY(gif.width > 300);
+        QProcess bad;
+        bad.start(cli, {QStringLiteral("export"), QStringLiteral("--model"), QStringLiteral("exact:moons?n=100"),
+                        QStringLiteral("--out"), QStringLiteral("/nonexistent-folder/a.gif")});
+        QVERIFY(bad.waitForFinished(60000));
+        QVERIFY(bad.exitCode() != 0);
+        const QString err = QString::fromUtf8(bad.readAllStandardError());
+        QCOMPARE(err.count(QLatin1Char('\n')), 1);
+        QVERIFY(err.contains(QStringLiteral("does not exist")));
+    }
+};
+
+QTEST_MAIN(TestAppExport)
+#include "test_app_export.moc"

@@ -1,0 +1,307 @@
+// FrameBuilder: what the views get for a step. The image grid has 3 columns without a reference and 6 with,
+// one row per sample up to 16; point frames carry the reference iff one is set; the explanation's numbers are
+// the step's; forward-mode frames follow x_t = sqrt(abar) x_0 + sqrt(1 - abar) eps; 1-D runs fill the (t, x)
+// density. Models: exact denoisers of built-in datasets and of a folder of images written here.
+#include "app/gui/frame_builder.h"
+#include "app/gui/sampling_controller.h"
+
+#include <QImage>
+#include <QPainter>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace difflens::gui;
+namespace widgets = difflens::widgets;
+
+namespace {
+
+/** Writes `n` 28x28 grey images (a disc of growing radius) and returns the exact model of them. */
+QString writeImageFolder(const QTemporaryDir& dir, int n)
+{
+    for (int i = 0; i < n; ++i) {
+        QImage img(28, 28, QImage::Format_Grayscale8);
+        img.fill(Qt::black);
+        QPainter p(&img);
+        p.setBrush(Qt::white);
+        p.setPen(Qt::NoPen);
+        p.drawEllipse(QPointF(14, 14), 4 + i, 4 + i);
+        p.end();
+        img.save(dir.filePath(QStringLiteral("disc%1.png").arg(i)));
+    }
+    return QStringLiteral("exact:%1?n=%2").arg(dir.path()).arg(n);
+}
+
+/** Samples synchronously (the controller's worker) and returns the builder with the run. */
+void runAndWait(SamplingController& controller, const SamplingParams& p)
+{
+    QSignalSpy finished(&controller, &SamplingController::finished);
+    QSignalSpy failed(&controller, &SamplingController::failed);
+    controller.start(p);
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), 60000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+}
+
+SamplingParams params(const ModelHandle& model, int steps, int batch, const Reference& reference = {})
+{
+    SamplingParams p;
+    p.model = model;
+    p.sampler = QStringLiteral("DDIM");
+    p.steps = steps;
+    p.batch = batch;
+    p.seed = 5;
+    p.reference = reference;
+    return p;
+}
+
+bool hasContent(const QImage& image)
+{
+    if (image.isNull()) return false;
+    const QRgb first = image.pixel(0, 0);
+    for (int y = 0; y < image.height(); ++y)
+        for (int x = 0; x < image.width(); ++x)
+            if (image.pixel(x, y) != first) return true;
+    return false;
+}
+
+} // namespace
+
+class TestAppFrames : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_imageSpec = writeImageFolder(m_dir, 6);
+    }
+
+    void imageGridColumns_data()
+    {
+        QTest::addColumn<bool>("withReference");
+        QTest::addColumn<int>("columns");
+        QTest::newRow("no reference") << false << 3;
+        QTest::newRow("reference") << true << 6;
+    }
+
+    void imageGridColumns()
+    {
+        QFETCH(bool, withReference);
+        QFETCH(int, columns);
+        const ModelHandle model = loadModel(m_imageSpec, QStringLiteral("cpu"));
+        QVERIFY(model->info.isImage);
+        QCOMPARE(model->info.referenceCount, 6);
+        SamplingController controller;
+        const Reference reference = withReference ? datasetReference(*model, 2) : Reference();
+        runAndWait(controller, params(model, 20, 3, reference));
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory());
+        QCOMPARE(builder.availableFrames(), 20);
+        for (int step : {0, 7, 19}) {
+            const Frame f = builder.frame(step);
+            QVERIFY(f.isValid());
+            QVERIFY(f.isImage);
+            QCOMPARE(f.grid.columnCount(), columns);
+            QCOMPARE(f.grid.subtitles.size(), columns);
+            QCOMPARE(f.grid.rowCount(), 3);
+            for (const auto& row : f.grid.cells) {
+                QCOMPARE(row.size(), columns);
+                for (const QImage& cell : row)
+                    QCOMPARE(cell.size(), QSize(28, 28));
+            }
+            QCOMPARE(f.numbers.hasReference, withReference);
+            QVERIFY(f.grid.caption.contains(QStringLiteral("step %1 of 20").arg(step + 1)));
+        }
+        if (withReference) {
+            // The reference column shows x_0; at the last step the exact model has recovered a training item.
+            const Frame last = builder.frame(19);
+            QVERIFY(hasContent(last.grid.cells[0][4]));
+            QVERIFY(last.grid.titles[5].contains(QStringLiteral("μ")));
+        }
+    }
+
+    void rowsAreCappedAt16()
+    {
+        const ModelHandle model = loadModel(m_imageSpec, QStringLiteral("cpu"));
+        SamplingController controller;
+        runAndWait(controller, params(model, 5, 20));
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory());
+        const Frame f = builder.frame(4);
+        QCOMPARE(f.grid.rowCount(), 16);
+        QCOMPARE(f.grid.rowLabels.size(), 16);
+        QVERIFY2(f.grid.caption.contains(QStringLiteral("first 16 of 20")), qPrintable(f.grid.caption));
+        builder.setMaxRows(4);
+        QCOMPARE(builder.frame(4).grid.rowCount(), 4);
+    }
+
+    void pointFrameHasReferenceIffSet_data()
+    {
+        QTest::addColumn<bool>("withReference");
+        QTest::newRow("no reference") << false;
+        QTest::newRow("reference") << true;
+    }
+
+    void pointFrameHasReferenceIffSet()
+    {
+        QFETCH(bool, withReference);
+        const ModelHandle model = loadModel(QStringLiteral("exact:8gaussians"), QStringLiteral("cpu"));
+        QCOMPARE(model->info.dim, 2);
+        QCOMPARE(model->dataPoints.size(), 2000);
+        SamplingController controller;
+        const Reference reference = withReference ? datasetReference(*model, 11) : Reference();
+        runAndWait(controller, params(model, 30, 50, reference));
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory());
+        builder.appendSummaries(controller.summaries());
+        for (int step : {0, 15, 29}) {
+            const Frame f = builder.frame(step);
+            QVERIFY(!f.isImage);
+            const widgets::PointFrame& p = f.points;
+            QCOMPARE(p.dim, 2);
+            QCOMPARE(p.hasReference, withReference);
+            QCOMPARE(p.xt.size(), 50);
+            QCOMPARE(p.meanModel.size(), 50);
+            QCOMPARE(p.x0Pred.size(), 50);
+            QCOMPARE(p.data.size(), 1000); // drawn: a prefix of the 2000 pickable points
+            QCOMPARE(p.trajectories.size(), kTrackedSamples);
+            QCOMPARE(p.trajectories.first().size(), step + 1);
+            if (withReference) {
+                QCOMPARE(p.reference, model->dataPoints[11]);
+                QCOMPARE(p.selected, 0);
+                QVERIFY(std::isfinite(f.numbers.meanGap));
+            } else {
+                QCOMPARE(p.selected, -1);
+            }
+        }
+    }
+
+    void numbersAreTheStepsNumbers()
+    {
+        const ModelHandle model = loadModel(QStringLiteral("exact:8gaussians"), QStringLiteral("cpu"));
+        SamplingController controller;
+        SamplingParams p = params(model, 25, 4);
+        p.sampler = QStringLiteral("DDPM");
+        runAndWait(controller, p);
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory());
+        const QVector<long> labels = builder.timestepLabels();
+        QCOMPARE(labels.size(), 25);
+        QCOMPARE(labels.first(), 961L); // leading spacing: k = 960, shown as t = k + 1
+        for (int i : {0, 12, 24}) {
+            const widgets::StepNumbers n = builder.frame(i).numbers;
+            QCOMPARE(n.t, labels[i]);
+            QCOMPARE(n.stepIndex, i);
+            QCOMPARE(n.stepCount, 25);
+            QCOMPARE(n.T, 1000);
+            QCOMPARE(n.tPrev, i + 1 < 25 ? labels[i + 1] : 0L);
+            // Ho et al. Eq. 7 with the strided step's beta = 1 - abar_t / abar_prev.
+            const double c1 = n.beta * std::sqrt(n.alphaBarPrev) / (1 - n.alphaBar);
+            const double c2 = std::sqrt(1 - n.beta) * (1 - n.alphaBarPrev) / (1 - n.alphaBar);
+            QVERIFY(std::abs(n.c1 - c1) < 1e-9);
+            QVERIFY(std::abs(n.c2 - c2) < 1e-9);
+            QCOMPARE(n.sampler, QStringLiteral("exact"));
+        }
+    }
+
+    void forwardFrames()
+    {
+        const ModelHandle points = loadModel(QStringLiteral("exact:8gaussians"), QStringLiteral("cpu"));
+        FrameBuilder builder;
+        builder.setModel(points);
+        const Reference x0 = datasetReference(*points, 4);
+        builder.setForward(x0, 30, 7, 400);
+        QCOMPARE(builder.mode(), FrameBuilder::Mode::Forward);
+        QCOMPARE(builder.availableFrames(), 401);
+        QCOMPARE(builder.timestepLabels().first(), 0L);
+        QCOMPARE(builder.timestepLabels().last(), 400L);
+        const Frame clean = builder.frame(0);
+        QCOMPARE(clean.t, 0L);
+        QVERIFY(clean.points.hasReference);
+        for (const QPointF& x : clean.points.xt) // t = 0: every sample is x_0 itself
+            QVERIFY(std::hypot(x.x() - x0.values[0], x.y() - x0.values[1]) < 1e-5);
+        const Frame noisy = builder.frame(400);
+        QCOMPARE(noisy.t, 400L);
+        QCOMPARE(noisy.numbers.t, 400L);
+        double spread = 0;
+        for (const QPointF& x : noisy.points.xt)
+            spread += std::hypot(x.x() - x0.values[0], x.y() - x0.values[1]);
+        QVERIFY(spread / 30 > 0.3);
+        QCOMPARE(noisy.points.trajectories.size(), kTrackedSamples);
+        // The same seed gives the same noise.
+        FrameBuilder again;
+        again.setModel(points);
+        again.setForward(x0, 30, 7, 400);
+        QCOMPARE(again.frame(400).points.xt, noisy.points.xt);
+
+        const ModelHandle images = loadModel(m_imageSpec, QStringLiteral("cpu"));
+        builder.setModel(images);
+        builder.setForward(datasetReference(*images, 0), 3, 1, 1000);
+        const Frame f = builder.frame(500);
+        QCOMPARE(f.grid.columnCount(), 5);
+        QCOMPARE(f.grid.rowCount(), 3);
+    }
+
+    void oneDimensionalDensity()
+    {
+        const ModelHandle model = loadModel(QStringLiteral("exact:gmm1d"), QStringLiteral("cpu"));
+        QCOMPARE(model->info.dim, 1);
+        QCOMPARE(model->info.mixture.means.size(), size_t(3));
+        SamplingController controller;
+        SamplingParams p = params(model, 50, 200, datasetReference(*model, 0));
+        p.sampler = QStringLiteral("DDPM");
+        runAndWait(controller, p);
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory());
+        builder.appendSummaries(controller.summaries());
+        const FrameBuilder::DensityMap map = builder.densityMap();
+        QCOMPARE(map.T, 1000);
+        QCOMPARE(map.bins, kHistogramBins);
+        QCOMPARE(map.values.size(), 1000 * kHistogramBins);
+        // Every column is covered by some step of the strided run, and each holds the batch.
+        for (int t : {1, 500, 1000}) {
+            double sum = 0;
+            for (int b = 0; b < map.bins; ++b)
+                sum += map.values[(t - 1) * map.bins + b];
+            QVERIFY2(sum > 150, qPrintable(QStringLiteral("t = %1: %2").arg(t).arg(sum)));
+        }
+        QVERIFY(!map.paths.isEmpty());
+        const Frame f = builder.frame(49);
+        QCOMPARE(f.points.dim, 1);
+        QVERIFY(!f.points.densityX.isEmpty()); // q(x_t) of the mixture
+        QVERIFY(!f.points.curves.isEmpty());   // the true step q(x_{t-1}|x_t,x_0), at least
+    }
+
+    void fieldIsOnDemand()
+    {
+        const ModelHandle model = loadModel(QStringLiteral("exact:8gaussians"), QStringLiteral("cpu"));
+        SamplingController controller;
+        runAndWait(controller, params(model, 10, 8));
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory());
+        const long t = builder.frame(3).t;
+        QVERIFY(!builder.needsField(t)); // off by default: no model call
+        builder.setFieldEnabled(true);
+        QVERIFY(builder.needsField(t));
+        QVERIFY(builder.frame(3).points.fieldOrigins.isEmpty());
+        builder.setField(t, {QPointF(0, 0)}, {QPointF(1, 0)});
+        QVERIFY(!builder.needsField(t));
+        QCOMPARE(builder.frame(3).points.fieldVectors.size(), 1);
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_imageSpec;
+};
+
+QTEST_MAIN(TestAppFrames)
+#include "test_app_frames.moc"

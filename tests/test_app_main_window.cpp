@@ -1,0 +1,438 @@
+// MainWindow end to end, offscreen: open a model, sample, scrub, and look at the window (not blank, the
+// right view, the right number of panels); a reference changes the grid from 3 to 6 columns; clicking a data
+// point picks the reference; the forward mode; a bad model keeps the previous one; presentation mode and its
+// keys. With DIFFLENS_SHOTS_DIR set, every screen is also written there as a PNG for review.
+#include "app/gui/app_paths.h"
+#include "app/gui/central_view.h"
+#include "app/gui/draw_dialog.h"
+#include "app/gui/main_window.h"
+#include "app/gui/sampling_controller.h"
+#include "app/gui/settings.h"
+#include "app/gui/side_panels.h"
+#include "app/gui/training_controller.h"
+#include "app/gui/training_dialog.h"
+#include "widgets/control_panel.h"
+#include "widgets/density_time_view.h"
+#include "widgets/image_panel_grid.h"
+#include "widgets/loss_plot.h"
+#include "widgets/point_view.h"
+#include "widgets/schedule_plot.h"
+#include "widgets/step_metrics_plot.h"
+#include "widgets/timeline_bar.h"
+
+#include <QDockWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPainter>
+#include <QSet>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace difflens::gui;
+using difflens::widgets::RunSettings;
+
+namespace {
+
+int distinctColors(const QImage& image)
+{
+    QSet<QRgb> colors;
+    for (int y = 0; y < image.height(); y += 3)
+        for (int x = 0; x < image.width(); x += 3)
+            colors.insert(image.pixel(x, y));
+    return colors.size();
+}
+
+void shot(QWidget* w, const QString& name)
+{
+    const QString dir = qEnvironmentVariable("DIFFLENS_SHOTS_DIR");
+    if (dir.isEmpty()) return;
+    QDir().mkpath(dir);
+    QApplication::processEvents();
+    w->grab().save(QDir(dir).filePath(name + QStringLiteral(".png")));
+}
+
+} // namespace
+
+class TestAppMainWindow : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<MainWindow> makeWindow(const QString& model, bool interactive = false)
+    {
+        MainWindow::Options o;
+        o.model = model;
+        o.device = QStringLiteral("cpu");
+        o.restoreState = false;
+        o.autoSample = false;
+        o.interactive = interactive;
+        o.settings = std::make_unique<QSettings>(
+            m_dir.filePath(QStringLiteral("settings-%1.ini").arg(++m_windows)), QSettings::IniFormat);
+        auto w = std::make_unique<MainWindow>(std::move(o));
+        w->resize(1500, 920);
+        w->show();
+        return w;
+    }
+
+    bool waitForModel(MainWindow& w)
+    {
+        QSignalSpy ready(&w, &MainWindow::modelReady);
+        return w.model() || ready.wait(60000);
+    }
+
+    bool runAndWait(MainWindow& w, RunSettings s)
+    {
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        w.sample(s);
+        if (s.mode == RunSettings::Forward) return true;
+        if (!done.wait(120000)) return false;
+        QTest::qWait(20);
+        return done.first().first().toBool();
+    }
+
+    RunSettings settings(MainWindow& w, const QString& sampler, int steps, int batch)
+    {
+        RunSettings s = w.controlPanel()->settings();
+        s.mode = RunSettings::Sample;
+        s.sampler = sampler;
+        s.steps = steps;
+        s.batch = batch;
+        s.seed = 2;
+        return s;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(m_dir.isValid());
+        // An image model that needs no download: the exact denoiser of a few discs.
+        const QString images = m_dir.filePath(QStringLiteral("discs"));
+        QDir().mkpath(images);
+        for (int i = 0; i < 8; ++i) {
+            QImage img(28, 28, QImage::Format_Grayscale8);
+            img.fill(Qt::black);
+            QPainter p(&img);
+            p.setBrush(Qt::white);
+            p.setPen(Qt::NoPen);
+            p.drawEllipse(QPointF(14, 14), 3 + i, 3 + i);
+            p.end();
+            img.save(QDir(images).filePath(QStringLiteral("disc%1.png").arg(i)));
+        }
+        m_imageSpec = QStringLiteral("exact:%1?n=8").arg(images);
+    }
+
+    void sampleAndScrubPoints()
+    {
+        auto w = makeWindow(QStringLiteral("exact:8gaussians"));
+        QVERIFY(waitForModel(*w));
+        QVERIFY(w->windowTitle().contains(QStringLiteral("8gaussians")));
+        QVERIFY(runAndWait(*w, settings(*w, QStringLiteral("DDIM"), 20, 200)));
+        QCOMPARE(w->sampler()->recordedSteps(), 20);
+        QCOMPARE(w->timeline()->stepCount(), 20);
+        QSignalSpy shown(w.get(), &MainWindow::frameDisplayed);
+        for (int step : {0, 10, 19}) {
+            w->setCurrentStep(step);
+            QCOMPARE(shown.last().first().toInt(), step);
+        }
+        QCOMPARE(w->currentStep(), 19);
+        QCOMPARE(w->centralView()->currentView(), w->centralView()->pointView()->parentWidget());
+        QCOMPARE(w->centralView()->pointView()->frame().xt.size(), 200);
+        QVERIFY(w->centralView()->densityView()->isHidden()); // 2-D: no (t, x) map
+        const QImage image = w->grab().toImage();
+        QVERIFY(!image.isNull());
+        QVERIFY2(distinctColors(image) > 60, qPrintable(QString::number(distinctColors(image))));
+        shot(w.get(), QStringLiteral("points_2d"));
+    }
+
+    void clickingADataPointPicksTheReference()
+    {
+        auto w = makeWindow(QStringLiteral("exact:8gaussians"));
+        QVERIFY(waitForModel(*w));
+        QVERIFY(runAndWait(*w, settings(*w, QStringLiteral("DDPM"), 100, 300)));
+        w->setCurrentStep(60);
+        QVERIFY(!w->centralView()->pointView()->frame().hasReference);
+        auto* view = w->centralView()->pointView();
+        const QPointF target = view->frame().data[17];
+        QSignalSpy done(w.get(), &MainWindow::runFinished);
+        QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, view->mapFromData(target).toPoint());
+        QVERIFY(w->reference().isValid());
+        QCOMPARE(w->controlPanel()->settings().referenceSource, QStringLiteral("dataset"));
+        QVERIFY(done.wait(30000)); // the run is repeated with the reference
+        QTest::qWait(30);
+        w->setCurrentStep(60);
+        const auto& frame = view->frame();
+        QVERIFY(frame.hasReference);
+        QVERIFY(std::hypot(frame.reference.x() - target.x(), frame.reference.y() - target.y()) < 0.3);
+        shot(w.get(), QStringLiteral("points_2d_reference"));
+    }
+
+    void imageGridGainsColumnsWithAReference()
+    {
+        auto w = makeWindow(m_imageSpec);
+        QVERIFY(waitForModel(*w));
+        QVERIFY(w->model()->info.isImage);
+        QVERIFY(runAndWait(*w, settings(*w, QStringLiteral("DDIM"), 25, 4)));
+        w->setCurrentStep(12);
+        auto* grid = w->centralView()->imageGrid();
+        QCOMPARE(w->centralView()->currentView(), grid);
+        QCOMPARE(grid->columnCount(), 3);
+        QCOMPARE(grid->rowCount(), 4);
+        shot(w.get(), QStringLiteral("images_no_reference"));
+
+        QSignalSpy done(w.get(), &MainWindow::runFinished);
+        RunSettings s = w->controlPanel()->settings();
+        s.referenceSource = QStringLiteral("dataset");
+        s.referenceIndex = 5;
+        w->controlPanel()->setSettings(s); // the run is repeated with the reference
+        QVERIFY(done.wait(30000));
+        QTest::qWait(30);
+        w->setCurrentStep(12);
+        QCOMPARE(grid->columnCount(), 6);
+        QCOMPARE(grid->rowCount(), 4);
+        const QImage image = grid->grab().toImage();
+        QVERIFY(distinctColors(image) > 30);
+        shot(w.get(), QStringLiteral("images_reference"));
+    }
+
+    void denoiseFromT0AndForwardMode()
+    {
+        auto w = makeWindow(m_imageSpec);
+        QVERIFY(waitForModel(*w));
+        RunSettings s = settings(*w, QStringLiteral("DDIM"), 50, 3);
+        s.referenceSource = QStringLiteral("dataset");
+        s.referenceIndex = 2;
+        w->controlPanel()->setSettings(s);
+        QTest::qWait(400); // no run yet: a changed reference repeats only an existing run
+        s.mode = RunSettings::FromReference;
+        s.t0 = 300;
+        QVERIFY(runAndWait(*w, s));
+        QVERIFY(w->sampler()->timesteps().first() <= 300);
+        s.mode = RunSettings::Forward;
+        s.t0 = 800;
+        QVERIFY(runAndWait(*w, s));
+        QCOMPARE(w->frames().mode(), FrameBuilder::Mode::Forward);
+        QCOMPARE(w->timeline()->stepCount(), 801);
+        w->setCurrentStep(400);
+        QCOMPARE(w->centralView()->imageGrid()->columnCount(), 5);
+        shot(w.get(), QStringLiteral("images_forward"));
+    }
+
+    void oneDimensionalModel()
+    {
+        auto w = makeWindow(QStringLiteral("exact:gmm1d"));
+        QVERIFY(waitForModel(*w));
+        RunSettings s = settings(*w, QStringLiteral("DDPM"), 200, 1000);
+        s.referenceSource = QStringLiteral("dataset");
+        s.referenceIndex = 0;
+        w->controlPanel()->setSettings(s);
+        QVERIFY(runAndWait(*w, s));
+        w->setCurrentStep(150);
+        QVERIFY(!w->centralView()->densityView()->isHidden());
+        QCOMPARE(w->centralView()->densityView()->timesteps(), 1000);
+        QCOMPARE(w->centralView()->pointView()->frame().dim, 1);
+        QVERIFY(w->centralView()->pointView()->frame().hasReference);
+        shot(w.get(), QStringLiteral("points_1d"));
+        auto* tabs = w->findChild<QTabWidget*>();
+        QVERIFY(tabs);
+        tabs->setCurrentIndex(3);
+        shot(w.get(), QStringLiteral("points_1d_metrics"));
+    }
+
+    void sidePanelsShowScheduleLossAndMetrics()
+    {
+        // A package with a training log: trained here, in a few seconds.
+        TrainingController trainer;
+        QSignalSpy trained(&trainer, &TrainingController::finished);
+        TrainingParams p;
+        p.dataset = QStringLiteral("moons");
+        p.steps = 150;
+        p.batch = 128;
+        p.hidden = 32;
+        p.blocks = 1;
+        p.device = QStringLiteral("cpu");
+        p.outputDir = m_dir.filePath(QStringLiteral("moons-mlp"));
+        trainer.start(p);
+        QVERIFY(trained.wait(60000));
+
+        auto w = makeWindow(p.outputDir);
+        QVERIFY(waitForModel(*w));
+        auto* loss = w->findChild<LossPanel*>();
+        auto* schedule = w->findChild<SchedulePanel*>();
+        auto* metrics = w->findChild<MetricsPanel*>();
+        auto* tabs = w->findChild<QTabWidget*>();
+        QVERIFY(loss && schedule && metrics && tabs);
+        QVERIFY(loss->plot()->pointCount() >= 100);
+        QCOMPARE(schedule->plot()->schedule().size(), 1000);
+        schedule->setComparison(QStringLiteral("squaredcos_cap_v2"));
+        QCOMPARE(schedule->plot()->comparison().size(), 1000);
+
+        RunSettings s = settings(*w, QStringLiteral("DDPM"), 250, 400);
+        s.mode = RunSettings::FromReference;
+        s.t0 = 400;
+        s.referenceSource = QStringLiteral("dataset");
+        s.referenceIndex = 10;
+        w->controlPanel()->setSettings(s);
+        QVERIFY(runAndWait(*w, s));
+        QVERIFY(metrics->plot()->stepCount() > 0);
+        w->setCurrentStep(60);
+        shot(w.get(), QStringLiteral("trained_points_reference"));
+        tabs->setCurrentWidget(schedule);
+        shot(w.get(), QStringLiteral("tab_schedule"));
+        tabs->setCurrentWidget(loss);
+        shot(w.get(), QStringLiteral("tab_loss"));
+        tabs->setCurrentWidget(metrics);
+        shot(w.get(), QStringLiteral("tab_metrics"));
+    }
+
+    void badModelKeepsThePreviousOne()
+    {
+        auto w = makeWindow(QStringLiteral("exact:8gaussians"));
+        QVERIFY(waitForModel(*w));
+        const ModelHandle before = w->model();
+        const QString name = w->controlPanel()->settings().model;
+        QSignalSpy error(w.get(), &MainWindow::errorShown);
+        const QString corrupt = m_dir.filePath(QStringLiteral("corrupt.pt"));
+        {
+            QFile f(corrupt);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("this is not a TorchScript archive");
+        }
+        w->openModel(corrupt);
+        QVERIFY(error.wait(30000));
+        QVERIFY2(error.first().at(1).toString().contains(QStringLiteral("corrupt.pt")),
+                 qPrintable(error.first().at(1).toString()));
+        QCOMPARE(w->model(), before);
+        QCOMPARE(w->controlPanel()->settings().model, name);
+        QVERIFY(runAndWait(*w, settings(*w, QStringLiteral("DDIM"), 10, 10))); // and it still works
+    }
+
+    void errorDialogSaysWhatToDo()
+    {
+        auto w = makeWindow(QStringLiteral("exact:8gaussians"), true);
+        QVERIFY(waitForModel(*w));
+        QString text;
+        QTimer::singleShot(300, this, [&] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            if (!box) return;
+            text = box->text() + box->informativeText();
+            shot(box, QStringLiteral("error_dialog"));
+            box->accept();
+        });
+        w->openModel(m_dir.filePath(QStringLiteral("no-such-model")));
+        QTRY_VERIFY_WITH_TIMEOUT(!text.isEmpty(), 30000);
+        QVERIFY2(text.contains(QStringLiteral("keeps using")), qPrintable(text));
+        QVERIFY(text.contains(QStringLiteral("model.pt")));
+    }
+
+    void presentationModeIsKeyboardOnly()
+    {
+        auto w = makeWindow(QStringLiteral("exact:8gaussians"));
+        QVERIFY(waitForModel(*w));
+        QVERIFY(runAndWait(*w, settings(*w, QStringLiteral("DDIM"), 30, 100)));
+        w->setPresentationMode(true);
+        QVERIFY(w->presentationMode());
+        QVERIFY(w->menuBar()->isHidden());
+        for (auto* dock : w->findChildren<QDockWidget*>())
+            QVERIFY(dock->isHidden());
+        w->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(w.get()));
+        QTest::keyClick(w.get(), Qt::Key_Home);
+        QCOMPARE(w->currentStep(), 0);
+        QTest::keyClick(w.get(), Qt::Key_Right);
+        QTest::keyClick(w.get(), Qt::Key_Right);
+        QCOMPARE(w->currentStep(), 2);
+        QTest::keyClick(w.get(), Qt::Key_End);
+        QCOMPARE(w->currentStep(), 29);
+        QTest::keyClick(w.get(), Qt::Key_Space);
+        QVERIFY(w->timeline()->isPlaying());
+        QTest::keyClick(w.get(), Qt::Key_Space);
+        QVERIFY(!w->timeline()->isPlaying());
+        w->setCurrentStep(15);
+        shot(w.get(), QStringLiteral("presentation"));
+        QTest::keyClick(w.get(), Qt::Key_Escape);
+        QVERIFY(!w->presentationMode());
+        QVERIFY(!w->menuBar()->isHidden());
+    }
+
+    void trainingDialogFillsTheLossLive()
+    {
+        Settings settings(
+            std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("train.ini")), QSettings::IniFormat));
+        settings.setValue(keys::trainSteps, 200);
+        settings.setValue(keys::trainBatch, 128);
+        settings.setValue(keys::trainDataset, QStringLiteral("spirals"));
+        TrainingDialog dialog(settings, QStringLiteral("cpu"));
+        dialog.show();
+        QSignalSpy ready(&dialog, &TrainingDialog::packageReady);
+        dialog.startTraining();
+        QVERIFY(ready.wait(120000));
+        QVERIFY(!ready.first().at(1).toBool()); // listed, not switched to
+        const QString dir = ready.first().first().toString();
+        QVERIFY(QFileInfo::exists(QDir(dir).filePath(QStringLiteral("model.pt"))));
+        QVERIFY(dir.startsWith(userModelsDir()));
+        QVERIFY(dialog.findChild<difflens::widgets::LossPlot*>()->pointCount() > 10);
+        shot(&dialog, QStringLiteral("training_dialog"));
+        QDir(dir).removeRecursively();
+    }
+
+    void drawDialogStartsFromTheReference()
+    {
+        difflens::widgets::ImageData start;
+        start.width = start.height = 28;
+        start.values.assign(28 * 28, -1.0f);
+        for (int y = 6; y < 22; ++y)
+            for (int x = 10; x < 18; ++x)
+                start.values[y * 28 + x] = 1.0f;
+        DrawDialog dialog(28, 28, -1.0, 1.0, start);
+        dialog.show();
+        const difflens::widgets::ImageData image = dialog.image();
+        QCOMPARE(image.width, 28);
+        QVERIFY(image.values[14 * 28 + 14] > 0.5f);
+        QVERIFY(image.values[2 * 28 + 2] < -0.5f);
+        shot(&dialog, QStringLiteral("draw_dialog"));
+    }
+
+    void settingsAreRemembered()
+    {
+        const QString file = m_dir.filePath(QStringLiteral("remembered.ini"));
+        {
+            MainWindow::Options o;
+            o.model = QStringLiteral("exact:gmm1d");
+            o.autoSample = false;
+            o.interactive = false;
+            o.settings = std::make_unique<QSettings>(file, QSettings::IniFormat);
+            MainWindow w(std::move(o));
+            w.show();
+            QVERIFY(waitForModel(w));
+            RunSettings s = w.controlPanel()->settings();
+            s.sampler = QStringLiteral("DDIM");
+            s.steps = 77;
+            s.seed = 1234;
+            w.controlPanel()->setSettings(s);
+            w.close();
+        }
+        MainWindow::Options o;
+        o.autoSample = false;
+        o.interactive = false;
+        o.settings = std::make_unique<QSettings>(file, QSettings::IniFormat);
+        MainWindow w(std::move(o));
+        QVERIFY(waitForModel(w));
+        QCOMPARE(w.model()->info.spec, QStringLiteral("exact:gmm1d")); // the last model
+        const RunSettings s = w.controlPanel()->settings();
+        QCOMPARE(s.sampler, QStringLiteral("DDIM"));
+        QCOMPARE(s.steps, 77);
+        QCOMPARE(s.seed, 1234);
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_imageSpec;
+    int m_windows = 0;
+};
+
+QTEST_MAIN(TestAppMainWindow)
+#include "test_app_main_window.moc"
