@@ -22,6 +22,7 @@ add_library(difflens_gui_lib STATIC
   gui/help.h gui/help.cpp
   gui/main_window.h gui/main_window.cpp
   gui/exporter.h gui/exporter.cpp
+  gui/export_dialog.h gui/export_dialog.cpp
   ${PROJECT_SOURCE_DIR}/resources/difflens.qrc
 )
 target_link_libraries(difflens_gui_lib PUBLIC difflens_models difflens_widgets Qt6::Widgets)

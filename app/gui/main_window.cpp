@@ -16,6 +16,8 @@
 #include "widgets/point_view.h"
 #include "widgets/timeline_bar.h"
 
+#include "app/gui/export_dialog.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -226,6 +228,8 @@ void MainWindow::buildMenus()
     m_saveTrajectoryAction = file->addAction(tr("&Save trajectory…"), this, &MainWindow::saveTrajectory);
     m_saveTrajectoryAction->setShortcut(QKeySequence::Save);
     file->addAction(tr("Save frame as &PNG…"), this, &MainWindow::saveFrameImage);
+    QAction* exportAction = file->addAction(tr("&Export GIF / video / filmstrip…"), this, &MainWindow::showExport);
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -895,6 +899,21 @@ void MainWindow::updateStatus()
         timing +=
             (timing.isEmpty() ? QString() : QStringLiteral(" · ")) + tr("x₀: %1").arg(m_reference.label);
     m_statusTiming->setText(timing);
+}
+
+void MainWindow::showExport()
+{
+    if (!m_sampler || !m_sampler->trajectory() || m_sampler->recordedSteps() < 1) {
+        QMessageBox::information(this, tr("Nothing to export yet"),
+                                 tr("Export uses the recorded run: press Sample first, then export."));
+        return;
+    }
+    // The dialog reads the recording as it is now; a run still under way exports the steps recorded so far.
+    ExportDialog dialog(m_frames.model(), m_sampler->trajectory(), m_sampler->summaries(), currentStep(), this);
+    connect(&dialog, &ExportDialog::exported, this, [this](const QString& path, int frames, qint64 bytes) {
+        statusBar()->showMessage(tr("Exported %1 frames (%2 kB) to %3").arg(frames).arg(bytes / 1024).arg(path), 8000);
+    });
+    dialog.exec();
 }
 
 } // namespace difflens::gui

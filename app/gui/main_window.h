@@ -115,6 +115,7 @@ private:
     void drawReference();
     void saveTrajectory();
     void saveFrameImage();
+    void showExport();
     void showTraining();
 
     Options m_options;
