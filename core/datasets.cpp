@@ -26,7 +26,7 @@ torch::Tensor Dataset::first(int64_t n, uint64_t seed) const
         // Finite sets: a seeded permutation's first n (n = size() keeps everything, in a shuffled order).
         const int64_t m = std::min(n, size());
         auto all = sample(size(), gen); // sample() of a finite set with n == size returns a permutation
-        return all.slice(0, 0, m).contiguous();
+        return all.slice(0, 0, m).clone(); // a slice would keep all size() items alive
     }
     return sample(n, gen);
 }
