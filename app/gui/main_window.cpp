@@ -13,12 +13,17 @@
 #include "widgets/control_panel.h"
 #include "widgets/explanation_panel.h"
 #include "widgets/image_panel_grid.h"
+#include "widgets/loss_plot.h"
+#include "widgets/plot_widget_base.h"
+#include "widgets/schedule_plot.h"
+#include "widgets/step_metrics_plot.h"
 #include "widgets/point_view.h"
 #include "widgets/timeline_bar.h"
 
 #include "app/gui/export_dialog.h"
 
 #include <QAction>
+#include <QDir>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
@@ -230,6 +235,7 @@ void MainWindow::buildMenus()
     file->addAction(tr("Save frame as &PNG…"), this, &MainWindow::saveFrameImage);
     QAction* exportAction = file->addAction(tr("&Export GIF / video / filmstrip…"), this, &MainWindow::showExport);
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    file->addAction(tr("Save &plots (PNG, PDF, SVG)…"), this, &MainWindow::savePlots);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -914,6 +920,29 @@ void MainWindow::showExport()
         statusBar()->showMessage(tr("Exported %1 frames (%2 kB) to %3").arg(frames).arg(bytes / 1024).arg(path), 8000);
     });
     dialog.exec();
+}
+
+void MainWindow::savePlots()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for the plots"), QDir::homePath());
+    if (dir.isEmpty()) return;
+    // Figures for slides and papers: each plot as PNG (2x for sharpness), PDF and SVG, at a fixed size.
+    const QVector<QPair<QString, widgets::PlotWidgetBase*>> plots = {
+        {QStringLiteral("schedule"), m_schedule->plot()},
+        {QStringLiteral("loss"), m_loss->plot()},
+        {QStringLiteral("step_metrics"), m_metrics->plot()}};
+    QStringList failed;
+    for (const auto& [name, plot] : plots) {
+        const QString base = QDir(dir).filePath(name);
+        if (!plot->savePng(base + QStringLiteral(".png"), 900, 600, 2.0)) failed << name + QStringLiteral(".png");
+        if (!plot->savePdf(base + QStringLiteral(".pdf"), 900, 600)) failed << name + QStringLiteral(".pdf");
+        if (!plot->saveSvg(base + QStringLiteral(".svg"), 900, 600)) failed << name + QStringLiteral(".svg");
+    }
+    if (!failed.isEmpty())
+        showError(tr("Some plots were not saved"), tr("Could not write %1 in %2: is the folder writable?")
+                                                       .arg(failed.join(QStringLiteral(", ")), dir));
+    else
+        statusBar()->showMessage(tr("Saved the schedule, loss and step-metric plots to %1").arg(dir), 8000);
 }
 
 } // namespace difflens::gui

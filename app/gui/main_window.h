@@ -116,6 +116,7 @@ private:
     void saveTrajectory();
     void saveFrameImage();
     void showExport();
+    void savePlots();
     void showTraining();
 
     Options m_options;
