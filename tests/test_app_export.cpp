@@ -175,6 +175,48 @@ private Q_SLOTS:
         QVERIFY(lines[0].startsWith(QStringLiteral("step,t,mean_kl_nats")));
     }
 
+    void forwardProcessAndTrajectoryCsv()
+    {
+        QTemporaryDir dir;
+        ExportOptions o;
+        o.format = QStringLiteral("frames");
+        o.frames = QStringLiteral("log:10");
+        o.forwardProcess = true;
+        o.forwardReference = datasetReference(*m_model, 1);
+        o.forwardBatch = 2;
+        o.forwardT0 = 200;
+        o.path = dir.filePath(QStringLiteral("forward"));
+        const auto r = runExport(m_model, nullptr, {}, o);
+        QCOMPARE(r.frames, static_cast<int>(selectFrames(201, "log:10").size()));
+        QCOMPARE(QDir(o.path).entryList(QDir::Files).size(), r.frames);
+        // Mirrored log spacing: dense near t = 0, so most frames lie in the first half of 0..200.
+        const auto steps = selectFrames(201, "log:10");
+        QVERIFY(std::count_if(steps.begin(), steps.end(), [](int s) { return 200 - s < 100; }) >= 6);
+
+        auto points = loadModel(QStringLiteral("exact:moons?n=50"), QStringLiteral("cpu"));
+        SamplingController controller;
+        SamplingParams p;
+        p.model = points;
+        p.sampler = QStringLiteral("DDIM");
+        p.steps = 10;
+        p.batch = 7;
+        QSignalSpy finished(&controller, &SamplingController::finished);
+        controller.start(p);
+        QVERIFY(finished.wait(60000));
+        ExportOptions c;
+        c.format = QStringLiteral("trajectory-csv");
+        c.frames = QStringLiteral("all");
+        c.path = dir.filePath(QStringLiteral("traj.csv"));
+        runExport(points, controller.trajectory(), controller.summaries(), c);
+        QFile f(c.path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 1 + 10 * 7);
+        QCOMPARE(lines[0], QStringLiteral("step,t,sample,x,y"));
+        c.path = dir.filePath(QStringLiteral("img.csv"));
+        QVERIFY_THROWS_EXCEPTION(Error, runExport(m_model, m_controller->trajectory(), m_controller->summaries(), c));
+    }
+
     void cancelLeavesNothingAndKeepsOldFile()
     {
         QTemporaryDir dir;

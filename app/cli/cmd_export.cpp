@@ -27,11 +27,12 @@ const char* kExportHelp =
     "         [--panels xt,x0hat,mu,mutilde,x0,diff] [--frames all|every:K|log:N] [--fps F] [--scale S]\n"
     "         [--reference X0.pt|IMAGE|dataset:INDEX] [--seed S] [--sampler ddpm|ddim] [--steps N] [--eta E]\n"
     "         [--num-samples B] [--sample I] [--rows R] [--t0 T] [--loop N] [--hold SECONDS] [--global-palette]\n"
-    "         [--no-schedule] [--columns C] [--reverse] [--device auto|cpu|cuda[:i]]\n"
+    "         [--no-schedule] [--columns C] [--reverse] [--forward] [--device auto|cpu|cuda[:i]]\n"
     "\n"
     "Samples a run and exports it. --frames log:N spaces N frames densely near t = 0 (default log:60), so a\n"
     "1000-step run makes a watchable GIF. --panels picks image panels (mutilde, x0 and diff need --reference).\n"
-    "--t0 starts from the reference noised to t0. The target is written only when complete.\n";
+    "--t0 starts from the reference noised to t0. --forward exports the forward process of the reference\n"
+    "(t = 0..t0, default T) instead of a reverse run. The target is written only when complete.\n";
 } // namespace
 
 int cmdExport(const Argv& argv)
@@ -39,7 +40,7 @@ int cmdExport(const Argv& argv)
     const Args args(argv,
                     {"model", "format", "out", "panels", "frames", "fps", "scale", "reference", "seed", "sampler",
                      "steps", "eta", "num-samples", "sample", "rows", "t0", "loop", "hold", "columns", "device"},
-                    {"help", "global-palette", "no-schedule", "reverse"});
+                    {"help", "global-palette", "no-schedule", "reverse", "forward"});
     if (args.flag("help")) {
         std::fputs(kExportHelp, stdout);
         return 0;
@@ -107,6 +108,18 @@ int cmdExport(const Argv& argv)
         if ((key == QLatin1String("mutilde") || key == QLatin1String("x0") || key == QLatin1String("diff")) &&
             !p.reference.isValid())
             throw UsageError("panel '" + key.toStdString() + "' needs --reference");
+    if (args.flag("forward")) {
+        if (!p.reference.isValid()) throw UsageError("--forward needs --reference (the x_0 to noise)");
+        o.forwardProcess = true;
+        o.forwardReference = p.reference;
+        o.forwardBatch = p.batch;
+        o.forwardSeed = p.seed;
+        o.forwardT0 = args.integer("t0", info.T());
+        const auto result = gui::runExport(p.model, nullptr, {}, o);
+        std::printf("%s: %d frames of the forward process, %lld bytes -> %s\n", o.format.toStdString().c_str(),
+                    result.frames, static_cast<long long>(result.bytes), result.path.toStdString().c_str());
+        return 0;
+    }
     if (args.has("t0")) {
         if (!p.reference.isValid()) throw UsageError("--t0 needs --reference");
         p.fromReference = true;

@@ -30,9 +30,11 @@ QString validateExportOptions(const ExportOptions& o)
 {
     static const QStringList formats = {QStringLiteral("gif"), QStringLiteral("mp4"),
                                         QStringLiteral("frames"), QStringLiteral("filmstrip"),
-                                        QStringLiteral("csv")};
+                                        QStringLiteral("csv"), QStringLiteral("trajectory-csv")};
     if (!formats.contains(o.format))
-        return QStringLiteral("unknown format '%1' (gif, mp4, frames, filmstrip, csv)").arg(o.format);
+        return QStringLiteral("unknown format '%1' (gif, mp4, frames, filmstrip, csv, trajectory-csv)").arg(o.format);
+    if (o.forwardProcess && !o.forwardReference.isValid())
+        return QStringLiteral("the forward process needs a reference x_0");
     for (const auto& p : o.panels)
         if (!exportPanelKeys().contains(p))
             return QStringLiteral("unknown panel '%1' (known: %2)")
@@ -160,7 +162,7 @@ QImage renderExportFrame(const Frame& frame, const ExportOptions& o, const Model
         po.maxArrows = 200;
         body = widgets::PointView::render(frame.points, FrameBuilder::viewRange(info), po, o.pointSize);
     }
-    if (!o.scheduleStrip || frame.t <= 0) return body.convertToFormat(QImage::Format_RGB32);
+    if (!o.scheduleStrip) return body.convertToFormat(QImage::Format_RGB32);
     const QImage strip = scheduleStrip(info, frame.t, body.width());
     QImage out(body.width(), body.height() + strip.height(), QImage::Format_RGB32);
     out.fill(Qt::white);
@@ -185,7 +187,7 @@ ExportResult runExport(const ModelHandle& model, std::shared_ptr<const Trajector
 {
     const QString problem = validateExportOptions(o);
     if (!problem.isEmpty()) throw ConfigError(problem.toStdString());
-    if (!model || !trajectory) throw Error("there is no recorded run to export: sample first");
+    if (!model || (!trajectory && !o.forwardProcess)) throw Error("there is no recorded run to export: sample first");
     ExportResult result;
     result.path = o.path;
     const std::string path = o.path.toStdString();
@@ -207,12 +209,21 @@ ExportResult runExport(const ModelHandle& model, std::shared_ptr<const Trajector
 
     FrameBuilder builder;
     builder.setModel(model);
-    builder.setReverse(std::move(trajectory));
-    builder.appendSummaries(summaries);
+    if (o.forwardProcess) {
+        builder.setForward(o.forwardReference, o.forwardBatch, o.forwardSeed, o.forwardT0);
+    } else {
+        builder.setReverse(std::move(trajectory));
+        builder.appendSummaries(summaries);
+    }
     builder.setMaxRows(o.sample >= 0 ? o.sample + 1 : o.maxRows);
     const int available = builder.availableFrames();
     if (available < 1) throw Error("the run has no recorded steps to export");
     std::vector<int> steps = selectFrames(available, o.frames.toStdString());
+    if (o.forwardProcess) {
+        // Forward frames run t = 0..t0: mirror the selection so that log spacing is dense near t = 0 here too.
+        for (int& s : steps) s = available - 1 - s;
+        std::sort(steps.begin(), steps.end());
+    }
     if (o.reverseOrder) std::reverse(steps.begin(), steps.end());
     const int total = static_cast<int>(steps.size());
 
@@ -223,7 +234,27 @@ ExportResult runExport(const ModelHandle& model, std::shared_ptr<const Trajector
         return renderExportFrame(frame, o, model->info);
     };
 
-    if (o.format == QLatin1String("filmstrip")) {
+    if (o.format == QLatin1String("trajectory-csv")) {
+        if (model->info.isImage)
+            throw Error("a trajectory CSV is for point models; save image runs with File > Save trajectory (.pt)");
+        const bool twoD = model->info.dim == 2;
+        std::string text = twoD ? "step,t,sample,x,y\n" : "step,t,sample,x\n";
+        char line[128];
+        for (int k = 0; k < total; ++k) {
+            if (cancel && cancel->load()) throw Cancelled();
+            const Frame frame = builder.frame(steps[static_cast<size_t>(k)]);
+            for (int b = 0; b < frame.points.xt.size(); ++b) {
+                const QPointF& x = frame.points.xt[b];
+                if (twoD)
+                    std::snprintf(line, sizeof line, "%d,%ld,%d,%.7g,%.7g\n", frame.step, frame.t, b, x.x(), x.y());
+                else
+                    std::snprintf(line, sizeof line, "%d,%ld,%d,%.7g\n", frame.step, frame.t, b, x.x());
+                text += line;
+            }
+            if (progress) progress(k + 1, total);
+        }
+        json_util::writeTextFileAtomic(path, text);
+    } else if (o.format == QLatin1String("filmstrip")) {
         std::vector<RgbFrame> tiles;
         for (int k = 0; k < total; ++k) {
             tiles.push_back(toRgbFrame(render(steps[static_cast<size_t>(k)])));

@@ -24,7 +24,7 @@ namespace difflens::gui {
 
 struct ExportOptions
 {
-    QString format = QStringLiteral("gif"); ///< gif | mp4 | frames | filmstrip | csv
+    QString format = QStringLiteral("gif"); ///< gif | mp4 | frames | filmstrip | csv | trajectory-csv
     /** Image panels by key: xt, x0hat, mu, mutilde, x0, diff (reverse runs); empty: all the run has. */
     QStringList panels;
     int sample = -1; ///< -1: the batch (up to maxRows rows); else that sample only
@@ -40,6 +40,13 @@ struct ExportOptions
     bool scheduleStrip = true;         ///< an ᾱₜ / βₜ strip with a moving marker under each frame
     int filmstripColumns = 8;
     QString path;
+    /** Export the forward process x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps (t = 0..forwardT0) of
+     *  forwardReference instead of the recorded reverse run (fixed noise from forwardSeed). */
+    bool forwardProcess = false;
+    Reference forwardReference;
+    int forwardBatch = 4;
+    quint64 forwardSeed = 0;
+    int forwardT0 = 1000;
 };
 
 /** The keys of ExportOptions::panels, in column order. */
@@ -60,7 +67,8 @@ struct ExportResult
 };
 
 /**
- * Writes the export of a recorded run (any thread). progress(done, total); cancel is checked between frames;
+ * Writes the export of a recorded run (any thread). csv: per-step numbers (step, t, mean KL, mean gap, seconds);
+ * trajectory-csv (point models): every sample's x_t at every exported step. progress(done, total); cancel is checked between frames;
  * a cancelled or failed export leaves nothing at the target and an existing file there untouched. Throws
  * difflens::Error (IoError for unwritable paths, Cancelled) with a readable message.
  */
