@@ -90,6 +90,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         makePackage(dir.filePath(QStringLiteral("moons")));
         makePackage(dir.filePath(QStringLiteral("zebra")));
+        makePackage(dir.filePath(QStringLiteral("fashion-mnist")));
         QVERIFY(QDir().mkpath(dir.filePath(QStringLiteral("empty")))); // not a package
         qputenv("DIFFLENS_MODELS_DIR", dir.path().toUtf8());
         ModelCatalog c;
@@ -102,7 +103,8 @@ private Q_SLOTS:
         for (const QString& spec : ModelCatalog::exactSpecs())
             QVERIFY(names.contains(spec));
         QCOMPARE(c.specFor(QStringLiteral("exact:gmm1d")), QStringLiteral("exact:gmm1d"));
-        QCOMPARE(c.defaultSpec(), QFileInfo(dir.filePath(QStringLiteral("moons"))).canonicalFilePath());
+        // The default is the image model when one ships (the first folder searched wins), else moons.
+        QCOMPARE(c.defaultSpec(), QFileInfo(dir.filePath(QStringLiteral("fashion-mnist"))).canonicalFilePath());
         // Opened files get a name of their own and keep it.
         QTemporaryDir other;
         makePackage(other.filePath(QStringLiteral("moons")));
