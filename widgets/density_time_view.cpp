@@ -61,12 +61,14 @@ void DensityTimeView::setDensity(int T, int bins, double xmin, double xmax, cons
         m_values.clear();
     }
     rebuildImage();
+    m_static = QPixmap();
     update();
 }
 
 void DensityTimeView::setTrajectories(const QVector<QVector<QPointF>>& trajectories)
 {
     m_trajectories = trajectories;
+    m_static = QPixmap();
     update();
 }
 
@@ -81,6 +83,7 @@ void DensityTimeView::setNormalization(Normalization normalization)
 {
     m_normalization = normalization;
     rebuildImage();
+    m_static = QPixmap();
     update();
 }
 
@@ -88,6 +91,7 @@ void DensityTimeView::setColormap(Colormap map)
 {
     m_colormap = map;
     rebuildImage();
+    m_static = QPixmap();
     update();
 }
 
@@ -98,6 +102,7 @@ void DensityTimeView::clear()
     m_trajectories.clear();
     m_currentT = 0;
     rebuildImage();
+    m_static = QPixmap();
     update();
 }
 
@@ -138,7 +143,7 @@ QPointF DensityTimeView::positionOf(double t, double x) const
     return layoutFor(QSizeF(size()), m_T, m_xmin, m_xmax).transform.map(QPointF(t - 0.5, x));
 }
 
-void DensityTimeView::paintAll(QPainter& p, const QSizeF& size) const
+void DensityTimeView::paintStatic(QPainter& p, const QSizeF& size) const
 {
     p.fillRect(QRectF(QPointF(0, 0), size), palette::background());
     p.setRenderHint(QPainter::Antialiasing, true);
@@ -169,22 +174,6 @@ void DensityTimeView::paintAll(QPainter& p, const QSizeF& size) const
         p.strokePath(line, QPen(QColor(0, 0, 0, 110), 3.0, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
         p.strokePath(line, QPen(QColor(255, 255, 255, 220), 1.4, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
     }
-    if (m_currentT > 0 && m_currentT <= m_T) {
-        const double x = T.mapX(m_currentT - 0.5);
-        p.setPen(QPen(palette::marker(), 2.2));
-        p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
-        p.setFont(f.small);
-        const QString label = QStringLiteral("t = %1").arg(m_currentT);
-        const QFontMetricsF fm(f.small);
-        const QSizeF box(fm.horizontalAdvance(label) + fm.height() * 0.6, fm.height() * 1.1);
-        const double lx = x + 4 + box.width() > plot.right() ? x - 4 - box.width() : x + 4;
-        const QRectF labelRect(QPointF(lx, plot.top() + 4), box);
-        p.setPen(Qt::NoPen);
-        p.setBrush(palette::withAlpha(palette::background(), 0.9));
-        p.drawRoundedRect(labelRect, 3, 3);
-        p.setPen(palette::marker());
-        p.drawText(labelRect, Qt::AlignCenter, label);
-    }
     p.restore();
     p.setPen(QPen(palette::frame(), 1.0));
     p.setBrush(Qt::NoBrush);
@@ -208,19 +197,58 @@ void DensityTimeView::paintAll(QPainter& p, const QSizeF& size) const
     p.restore();
 }
 
+void DensityTimeView::paintMarker(QPainter& p, const QSizeF& size) const
+{
+    if (m_heat.isNull()) return;
+    p.setRenderHint(QPainter::Antialiasing, true);
+    p.setRenderHint(QPainter::TextAntialiasing, true);
+    const Frame f = layoutFor(size, m_T, m_xmin, m_xmax);
+    const paint::PlotTransform& T = f.transform;
+    const QRectF& plot = T.pixels();
+    p.save();
+    p.setClipRect(plot);
+    if (m_currentT > 0 && m_currentT <= m_T) {
+        const double x = T.mapX(m_currentT - 0.5);
+        p.setPen(QPen(palette::marker(), 2.2));
+        p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+        p.setFont(f.small);
+        const QString label = QStringLiteral("t = %1").arg(m_currentT);
+        const QFontMetricsF fm(f.small);
+        const QSizeF box(fm.horizontalAdvance(label) + fm.height() * 0.6, fm.height() * 1.1);
+        const double lx = x + 4 + box.width() > plot.right() ? x - 4 - box.width() : x + 4;
+        const QRectF labelRect(QPointF(lx, plot.top() + 4), box);
+        p.setPen(Qt::NoPen);
+        p.setBrush(palette::withAlpha(palette::background(), 0.9));
+        p.drawRoundedRect(labelRect, 3, 3);
+        p.setPen(palette::marker());
+        p.drawText(labelRect, Qt::AlignCenter, label);
+    }
+    p.restore();
+}
+
 QImage DensityTimeView::renderToImage(const QSize& size, qreal devicePixelRatio) const
 {
     QImage image(size * devicePixelRatio, QImage::Format_RGB32);
     image.setDevicePixelRatio(devicePixelRatio);
     QPainter p(&image);
-    paintAll(p, QSizeF(size));
+    paintStatic(p, QSizeF(size));
+    paintMarker(p, QSizeF(size));
     return image;
 }
 
 void DensityTimeView::paintEvent(QPaintEvent*)
 {
+    // Everything but the current-t marker is cached: scrubbing repaints a pixmap and one line.
+    const qreal dpr = devicePixelRatioF();
+    if (m_static.isNull() || m_static.size() != size() * dpr) {
+        m_static = QPixmap(size() * dpr);
+        m_static.setDevicePixelRatio(dpr);
+        QPainter sp(&m_static);
+        paintStatic(sp, QSizeF(size()));
+    }
     QPainter p(this);
-    paintAll(p, QSizeF(size()));
+    p.drawPixmap(0, 0, m_static);
+    paintMarker(p, QSizeF(size()));
 }
 
 void DensityTimeView::mousePressEvent(QMouseEvent* event)

@@ -5,6 +5,7 @@
 #include "widgets/image_utils.h"
 
 #include <QImage>
+#include <QPixmap>
 #include <QPointF>
 #include <QVector>
 #include <QWidget>
@@ -60,7 +61,8 @@ protected:
 
 private:
     void rebuildImage();
-    void paintAll(QPainter& painter, const QSizeF& size) const;
+    void paintStatic(QPainter& painter, const QSizeF& size) const; // all but the current-t marker
+    void paintMarker(QPainter& painter, const QSizeF& size) const;
 
     int m_T = 0;
     int m_bins = 0;
@@ -68,6 +70,7 @@ private:
     double m_xmax = 3.0;
     QVector<double> m_values;
     QImage m_heat; // T x bins, x increasing upwards
+    mutable QPixmap m_static; // everything but the marker, at the widget's size
     QVector<QVector<QPointF>> m_trajectories;
     int m_currentT = 0;
     Normalization m_normalization = Normalization::PerTimestep;
