@@ -259,13 +259,20 @@ void paint2d(QPainter& p, const PointFrame& f, const PointView::Options& o, cons
 
     // Trajectories fade from old (faint) to recent (strong).
     if (o.showTrajectories) {
+        // A few alpha bands drawn as polylines: one pen per band instead of one per segment (scrub speed).
+        constexpr int kBands = 6;
         for (const QVector<QPointF>& path : f.trajectories) {
             const int n = path.size();
-            for (int i = 1; i < n; ++i) {
-                const double age = double(i) / std::max(1, n - 1);
-                p.setPen(QPen(palette::withAlpha(palette::xt(), 0.12 + 0.6 * age), 1.4, Qt::SolidLine,
-                              Qt::RoundCap));
-                p.drawLine(T.map(path[i - 1]), T.map(path[i]));
+            if (n < 2) continue;
+            QVector<QPointF> mapped(n);
+            for (int i = 0; i < n; ++i) mapped[i] = T.map(path[i]);
+            for (int b = 0; b < kBands; ++b) {
+                const int from = (n - 1) * b / kBands, to = (n - 1) * (b + 1) / kBands;
+                if (to <= from) continue;
+                const double age = (b + 0.5) / kBands;
+                p.setPen(QPen(palette::withAlpha(palette::xt(), 0.12 + 0.6 * age), 1.4, Qt::SolidLine, Qt::RoundCap,
+                              Qt::RoundJoin));
+                p.drawPolyline(mapped.constData() + from, to - from + 1);
             }
         }
     }
