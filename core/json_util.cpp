@@ -39,15 +39,16 @@ std::string readTextFile(const std::string& path)
     return ss.str();
 }
 
-void writeTextFileAtomic(const std::string& path, const std::string& text)
+void writeBytesAtomic(const std::string& path, const char* data, size_t size)
 {
     const std::string tmp = path + ".tmp";
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out) throw IoError("cannot write '" + path + "': the folder is missing or not writable");
-        out << text;
+        out.write(data, static_cast<std::streamsize>(size));
         out.flush();
         if (!out) {
+            out.close();
             std::remove(tmp.c_str());
             throw IoError("cannot write '" + path + "': the disk may be full");
         }
@@ -56,6 +57,11 @@ void writeTextFileAtomic(const std::string& path, const std::string& text)
         std::remove(tmp.c_str());
         throw IoError("cannot replace '" + path + "'");
     }
+}
+
+void writeTextFileAtomic(const std::string& path, const std::string& text)
+{
+    writeBytesAtomic(path, text.data(), text.size());
 }
 
 int getInt(const json& j, const char* key, int fallback, const std::string& origin)

@@ -15,7 +15,9 @@ using nlohmann::json;
 json parse(const std::string& text, const std::string& origin);
 /** Reads a whole file; throws IoError when it cannot be read. */
 std::string readTextFile(const std::string& path);
-/** Writes text atomically (temporary file, then rename); throws IoError naming the path. */
+/** Writes bytes atomically (temporary file, then rename): the old file survives a failure. Throws IoError. */
+void writeBytesAtomic(const std::string& path, const char* data, size_t size);
+/** writeBytesAtomic for text. */
 void writeTextFileAtomic(const std::string& path, const std::string& text);
 
 // Each getter returns the default when the key is missing or null, and throws ConfigError on a wrong type.

@@ -1,6 +1,7 @@
 #include "core/tensor_io.h"
 
 #include "core/errors.h"
+#include "core/json_util.h"
 
 #include <torch/serialize.h>
 #include <torch/torch.h>
@@ -32,22 +33,7 @@ c10::IValue loadIValue(const std::string& path)
 
 void writeFileAtomic(const std::string& path, const std::vector<char>& bytes)
 {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw IoError("cannot write '" + path + "': the folder is missing or not writable");
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out) {
-            out.close();
-            std::remove(tmp.c_str());
-            throw IoError("cannot write '" + path + "': the disk may be full");
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw IoError("cannot replace '" + path + "'");
-    }
+    json_util::writeBytesAtomic(path, bytes.data(), bytes.size());
 }
 
 torch::Tensor loadTensor(const std::string& path)
