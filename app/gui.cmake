@@ -19,6 +19,8 @@ add_library(difflens_gui_lib STATIC
   gui/draw_dialog.h gui/draw_dialog.cpp
   gui/central_view.h gui/central_view.cpp
   gui/side_panels.h gui/side_panels.cpp
+  gui/exact_panel.h gui/exact_panel.cpp
+  gui/vlb_controller.h gui/vlb_controller.cpp           # [torch] the variational bound on a worker thread
   gui/help.h gui/help.cpp
   gui/main_window.h gui/main_window.cpp
   gui/exporter.h gui/exporter.cpp

@@ -1,5 +1,6 @@
 #include "core/exact.h"
 
+#include "core/diffusion.h"
 #include "core/errors.h"
 
 #include <torch/torch.h>
@@ -80,6 +81,55 @@ torch::Tensor GaussianMixtureDenoiser::logDensity(const torch::Tensor& x, double
 torch::Tensor GaussianMixtureDenoiser::score(const torch::Tensor& x, double ab) const
 {
     return -(x - std::sqrt(ab) * expectedX0(x, ab)) / (1.0 - ab);
+}
+
+ReverseMixture GaussianMixtureDenoiser::reverseStep(const torch::Tensor& x, double ab, double abPrev) const
+{
+    const int64_t D = m_means.size(1);
+    if (x.numel() != D)
+        throw ModelError("reverseStep takes one sample of " + std::to_string(D) + " values, got " +
+                         std::to_string(x.numel()));
+    if (!(ab > 0 && ab < 1) || !(abPrev >= ab && abPrev <= 1))
+        throw ConfigError("reverseStep needs 0 < abar_t < 1 and abar_t <= abar_{t-1} <= 1");
+    const auto flat = x.reshape({1, D}).to(m_device, torch::kFloat32);
+    ReverseMixture r;
+    r.weights = torch::softmax(logits(flat, ab), 1).squeeze(0).to(torch::kCPU, torch::kFloat64);
+    const auto post = diffusion::posterior(ab, abPrev); // Ho et al. Eq. 7 between t and t-1
+    const auto xt = flat.to(torch::kCPU, torch::kFloat64);   // [1, D]
+    const auto m = m_means.to(torch::kCPU, torch::kFloat64); // [K, D]
+    const auto s2 = m_vars.to(torch::kCPU);                  // [K]
+    // x_0 | x_t, k ~ N(m', v'): prior N(m_k, s_k^2), likelihood x_t ~ N(sqrt(abar) x_0, 1 - abar), so
+    // v' = s^2 (1 - abar) / (1 - abar + abar s^2) and m' = m_k (1 - g sqrt(abar)) + g x_t, g = sqrt(abar) s^2 /
+    // (1 - abar + abar s^2). For s = 0 (a training point): m' = m_k, v' = 0.
+    const auto denom = (1.0 - ab) + ab * s2;
+    const auto gain = std::sqrt(ab) * s2 / denom;                                    // [K]
+    const auto x0Mean = m * (1.0 - std::sqrt(ab) * gain).unsqueeze(1) + gain.unsqueeze(1) * xt; // [K, D]
+    const auto x0Var = s2 * (1.0 - ab) / denom;                                       // [K]
+    r.means = post.c1 * x0Mean + post.c2 * xt;
+    r.variances = post.variance + post.c1 * post.c1 * x0Var;
+    return r;
+}
+
+torch::Tensor ReverseMixture::logDensity(const torch::Tensor& y) const
+{
+    const int64_t D = means.size(1);
+    const auto flat = y.reshape({-1, D}).to(torch::kCPU, torch::kFloat64);
+    const auto v = variances.clamp_min(1e-12);                                                  // [K]
+    const auto dist = (flat.pow(2).sum(1, true) - 2.0 * torch::matmul(flat, means.t()) +
+                       means.pow(2).sum(1).unsqueeze(0))
+                          .clamp_min(0.0);                                                      // [G, K]
+    const auto logN = -0.5 * static_cast<double>(D) * (2.0 * M_PI * v).log().unsqueeze(0) - dist / (2.0 * v.unsqueeze(0));
+    return torch::logsumexp(weights.clamp_min(1e-300).log().unsqueeze(0) + logN, 1);
+}
+
+torch::Tensor ReverseMixture::mean() const
+{
+    return torch::matmul(weights.unsqueeze(0), means).squeeze(0);
+}
+
+double ReverseMixture::effectiveComponents() const
+{
+    return 1.0 / weights.pow(2).sum().item<double>();
 }
 
 torch::Tensor GaussianMixtureDenoiser::forward(const torch::Tensor& x, const torch::Tensor& t)

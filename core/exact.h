@@ -10,6 +10,26 @@
 
 namespace difflens {
 
+/**
+ * q(x_{t-1} | x_t) for one x_t: the integral of q(x_{t-1}|x_t,x_0) q(x_0|x_t) dx_0 is, for mixture data, a
+ * Gaussian mixture with one component per data component k (diffusion-math.md, "Why p_theta is needed"):
+ * weight q(k|x_t), mean c1 E[x_0|x_t,k] + c2 x_t, per-dimension variance beta~ + c1^2 Var[x_0|x_t,k].
+ * All float64 on the CPU. Between kept timesteps of a strided run, t-1 stands for the previous kept step.
+ */
+struct ReverseMixture
+{
+    torch::Tensor weights;   ///< [K], sums to 1
+    torch::Tensor means;     ///< [K, D] (flattened sample)
+    torch::Tensor variances; ///< [K] per dimension (0: a point mass, the last step of a finite set)
+
+    /** log q(x_{t-1} = y | x_t) for y [G, D] (or [G, ...sample shape]); variances floored at 1e-12. */
+    torch::Tensor logDensity(const torch::Tensor& y) const;
+    /** E[x_{t-1} | x_t] = sum_k w_k mean_k, [D]. */
+    torch::Tensor mean() const;
+    /** 1 / sum_k w_k^2: how many components share the step (1: the step follows one training point). */
+    double effectiveComponents() const;
+};
+
 class GaussianMixtureDenoiser final : public Denoiser
 {
 public:
@@ -35,10 +55,17 @@ public:
     torch::Tensor logDensity(const torch::Tensor& x, double alphaBar) const;
     /** grad log q_t(x) = -eps* / sqrt(1 - abar). */
     torch::Tensor score(const torch::Tensor& x, double alphaBar) const;
+    /** q(x_{t-1}|x_t) of one sample x ([1, ...] or [...]) between abar_t = alphaBar and abar_{t-1} =
+     * alphaBarPrev. */
+    ReverseMixture reverseStep(const torch::Tensor& x, double alphaBar, double alphaBarPrev) const;
     const torch::Tensor& means() const { return m_means; }
+    /** Per-component variance s_k^2 of the data, [K] float64 (all 0 for a finite set). */
+    const torch::Tensor& variances() const { return m_vars; }
+    bool isPointSet() const { return m_isPointSet; }
 
 private:
-    torch::Tensor logits(const torch::Tensor& flatX, double alphaBar) const; // [B, K] unnormalised log q(k, x)
+    torch::Tensor logits(const torch::Tensor& flatX,
+                         double alphaBar) const; // [B, K] unnormalised log q(k, x)
     std::vector<double> m_alphaBars;
     torch::Tensor m_means;      // [K, D] flattened, float32
     torch::Tensor m_meanNormSq; // [K]

@@ -26,6 +26,7 @@ struct Trainer::Impl
     at::Generator gen;
     torch::Tensor alphaBars, betas, postLogVarClipped; // float64 on device
     int64_t step = 0;
+    int64_t warmupFrom = 0; // the learning-rate warm-up starts here (a warm start restarts it)
     double emaLoss = std::nan("");
     std::vector<LossLogEntry> log;
     std::vector<double> lossSumByT, lossCountByT;
@@ -85,7 +86,9 @@ double Trainer::step()
     const auto ab = s.alphaBars.index_select(0, t);
     const auto xt = diffusion::qSample(x0, ab, noise).to(torch::kFloat32);
 
-    const double warm = s.opt.warmupSteps > 0 ? std::min(1.0, double(s.step + 1) / double(s.opt.warmupSteps)) : 1.0;
+    const double warm = s.opt.warmupSteps > 0
+                            ? std::min(1.0, double(s.step - s.warmupFrom + 1) / double(s.opt.warmupSteps))
+                            : 1.0;
     for (auto& group : s.optimizer->param_groups())
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(s.opt.lr * warm);
 
@@ -189,6 +192,7 @@ void Trainer::saveCheckpoint(const std::string& path) const
     archive.write("optimizer", optArchive);
     archive.write("step", torch::tensor(m->step, torch::kInt64));
     archive.write("ema_loss", torch::tensor(m->emaLoss, torch::kFloat64));
+    archive.write("warmup_from", torch::tensor(m->warmupFrom, torch::kInt64));
     archive.write("generator_state", m->gen.get_state());
     std::vector<int64_t> steps;
     std::vector<double> losses, emas;
@@ -234,6 +238,9 @@ void Trainer::resume(const std::string& path)
         };
         m->step = read("step").item<int64_t>();
         m->emaLoss = read("ema_loss").item<double>();
+        m->warmupFrom = 0;
+        torch::Tensor warmupFrom; // checkpoints written before warm starts existed have none
+        if (archive.try_read("warmup_from", warmupFrom)) m->warmupFrom = warmupFrom.item<int64_t>();
         m->gen.set_state(read("generator_state"));
         const auto ls = read("log_step"), ll = read("log_loss").contiguous(), le = read("log_ema").contiguous();
         m->log.clear();
@@ -248,6 +255,20 @@ void Trainer::resume(const std::string& path)
         throw ModelError("cannot resume from '" + path + "' (missing, corrupt, or another architecture): " +
                          describeException(e));
     }
+    m->net->train();
+}
+
+void Trainer::warmStart(int64_t stepsDone, std::vector<LossLogEntry> priorLog)
+{
+    if (stepsDone < 0) throw ConfigError("a warm start needs a step count of at least 0");
+    m->step = stepsDone;
+    m->warmupFrom = stepsDone;
+    m->log = std::move(priorLog);
+    while (!m->log.empty() && m->log.back().step > stepsDone)
+        m->log.pop_back();
+    m->emaLoss = m->log.empty() ? std::nan("") : m->log.back().emaLoss;
+    // A new stream: the batches drawn from here on are not the ones the first part of the run saw.
+    m->gen = at::make_generator<at::CPUGeneratorImpl>(m->opt.seed * 1000003ULL + static_cast<uint64_t>(stepsDone));
     m->net->train();
 }
 

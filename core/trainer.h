@@ -51,6 +51,13 @@ public:
 
     /** Restores weights, EMA, optimizer, step, RNG state and logs; the next steps equal an uninterrupted run. */
     void resume(const std::string& checkpointPath);
+    /**
+     * Continues a run whose checkpoint is gone from the weights it published (already in the net; the EMA
+     * copied them): the step counter, EMA loss and loss curve go on from `stepsDone` and `priorLog`, the
+     * optimizer starts fresh with a new warm-up, and the data order is reseeded so no batch repeats. Not
+     * bitwise what an uninterrupted run gives (resume() is); the loss-by-t statistics restart.
+     */
+    void warmStart(int64_t stepsDone, std::vector<LossLogEntry> priorLog);
     /** Writes everything resume() needs, atomically (temporary file, then rename). */
     void saveCheckpoint(const std::string& path) const;
 

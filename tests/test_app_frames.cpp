@@ -11,6 +11,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <QLineF>
+
+#include <algorithm>
 #include <cmath>
 
 using namespace difflens::gui;
@@ -177,8 +180,11 @@ private Q_SLOTS:
                 QCOMPARE(p.selected, 0);
                 QVERIFY(std::isfinite(f.numbers.meanGap));
             } else {
-                QCOMPARE(p.selected, -1);
+                QCOMPARE(p.selected, 0); // the sample the posterior weights w_i refer to
             }
+            // w_i(x_t) of sample #1 over the drawn points, relative to the largest.
+            QCOMPARE(p.weights.size(), p.data.size());
+            QCOMPARE(*std::max_element(p.weights.begin(), p.weights.end()), 1.0);
         }
     }
 
@@ -296,6 +302,136 @@ private Q_SLOTS:
         builder.setField(t, {QPointF(0, 0)}, {QPointF(1, 0)});
         QVERIFY(!builder.needsField(t));
         QCOMPARE(builder.frame(3).points.fieldVectors.size(), 1);
+    }
+
+    // The Exact q tab's frame for an exact model: p_theta IS the exact process, so the model's step mean lies
+    // on the exact mixture's mean; the density grid is centred on it; with a reference, the posterior is there.
+    void exactStepOfPoints()
+    {
+        const ModelHandle model = loadModel(QStringLiteral("exact:8gaussians"), QStringLiteral("cpu"));
+        QVERIFY(!model->info.exactText.isEmpty());
+        QVERIFY(!model->info.priorWarning()); // linear T = 1000: abar_T = 4e-5
+        SamplingController controller;
+        SamplingParams p = params(model, 40, 8, datasetReference(*model, 3));
+        p.sampler = QStringLiteral("DDPM");
+        runAndWait(controller, p);
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory());
+        for (int step : {0, 20, 38}) {
+            const Frame f = builder.frame(step);
+            const widgets::StepDensityFrame& s = f.exactStep;
+            QVERIFY(!s.isEmpty());
+            QCOMPARE(s.dim, 2);
+            QCOMPARE(s.exactDensity.size(), s.densityColumns * s.densityRows);
+            QCOMPARE(s.xt, f.points.xt.first());
+            const auto mark = [&s](const QString& prefix) {
+                for (const auto& g : s.gaussians)
+                    if (g.name.startsWith(prefix)) return g;
+                return widgets::GaussianMark();
+            };
+            const auto model = mark(QStringLiteral("p_θ")), exact = mark(QStringLiteral("E[")),
+                       post = mark(QStringLiteral("q(xₜ₋₁ | xₜ, x₀)"));
+            QVERIFY(model.sd > 0 && post.sd > 0 && !exact.name.isEmpty());
+            QCOMPARE(model.mean, f.points.meanModel.first());
+            const double scale = s.window.width();
+            QVERIFY2(QLineF(model.mean, exact.mean).length() < 1e-3 * scale, qPrintable(QString::number(step)));
+            // mu~ = c1 x_0 + c2 x_t for the reference (Ho et al. Eq. 7).
+            const QPointF mu = f.numbers.c1 * f.points.reference + f.numbers.c2 * f.points.xt.first();
+            QVERIFY(QLineF(post.mean, mu).length() < 1e-4 * scale);
+            // The density's centroid is the exact mean (the window holds the mixture to 3 standard deviations).
+            double sum = 0, cx = 0, cy = 0;
+            for (int r = 0; r < s.densityRows; ++r)
+                for (int c = 0; c < s.densityColumns; ++c) {
+                    const double v = s.exactDensity[r * s.densityColumns + c];
+                    sum += v;
+                    cx += v * (s.window.left() + (c + 0.5) * s.window.width() / s.densityColumns);
+                    cy += v * (s.window.bottom() - (r + 0.5) * s.window.height() / s.densityRows);
+                }
+            QVERIFY(sum > 0);
+            QVERIFY2(QLineF(QPointF(cx / sum, cy / sum), exact.mean).length() < 0.05 * scale,
+                     qPrintable(QString("step %1").arg(step)));
+            QVERIFY(s.window.contains(exact.mean) && s.window.contains(post.mean));
+            QVERIFY(!s.componentMeans.isEmpty() && s.componentMeans.size() == s.componentWeights.size());
+        }
+    }
+
+    // 1-D: the exact q(x_{t-1}|x_t) is a normalised density (its integral over the window is ~1).
+    void exactStepOneDimensional()
+    {
+        const ModelHandle model = loadModel(QStringLiteral("exact:gmm1d"), QStringLiteral("cpu"));
+        SamplingController controller;
+        runAndWait(controller, params(model, 20, 4));
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory());
+        for (int step : {0, 10, 18}) {
+            const widgets::StepDensityFrame s = builder.frame(step).exactStep;
+            QCOMPARE(s.dim, 1);
+            QVERIFY(s.exactCurve.size() > 100);
+            double integral = 0;
+            for (int i = 1; i < s.exactCurve.size(); ++i)
+                integral += 0.5 * (s.exactCurve[i].y() + s.exactCurve[i - 1].y()) *
+                            (s.exactCurve[i].x() - s.exactCurve[i - 1].x());
+            QVERIFY2(integral > 0.95 && integral < 1.01, qPrintable(QString("step %1: %2").arg(step).arg(integral)));
+        }
+    }
+
+    // Images: x_t, x0^, E[x_0|x_t], then the training images by weight; at the last step of the exact model
+    // one image holds (nearly) all the weight: the exact process reproduces a training image.
+    void exactGalleryOfImages()
+    {
+        const ModelHandle model = loadModel(m_imageSpec, QStringLiteral("cpu"));
+        SamplingController controller;
+        runAndWait(controller, params(model, 20, 2));
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory());
+        const Frame first = builder.frame(0), last = builder.frame(19);
+        for (const Frame& f : {first, last}) {
+            QCOMPARE(f.gallery.pinned, 3);
+            QCOMPARE(f.gallery.items.size(), 3 + 6);
+            for (const auto& item : f.gallery.items)
+                QVERIFY(hasContent(item.image) || item.title.startsWith(QStringLiteral("item")));
+            double prev = 2.0, total = 0.0;
+            for (int i = 3; i < f.gallery.items.size(); ++i) {
+                QVERIFY(f.gallery.items[i].bar <= prev + 1e-12); // sorted by weight
+                prev = f.gallery.items[i].bar;
+                total += f.gallery.items[i].bar;
+            }
+            QVERIFY(std::abs(total - 1.0) < 1e-6); // all 6 items shown: the weights sum to 1
+        }
+        QVERIFY(last.gallery.items[3].bar > 0.99);
+        QVERIFY(first.gallery.items[3].bar < last.gallery.items[3].bar);
+        // ... and x0^ is that image: its nearest item is the heaviest one.
+        QVERIFY(last.gallery.items[1].subtitle.endsWith(last.gallery.items[3].title.mid(5)));
+    }
+
+    // Forward mode: the exact step from the noised reference, beside the posterior given it (no model step).
+    void exactStepInForwardMode()
+    {
+        const ModelHandle model = loadModel(QStringLiteral("exact:moons?n=300"), QStringLiteral("cpu"));
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setForward(datasetReference(*model, 5), 4, 1, 200);
+        QVERIFY(builder.frame(0).exactStep.isEmpty()); // t = 0: no step
+        const widgets::StepDensityFrame s = builder.frame(150).exactStep;
+        QVERIFY(!s.isEmpty());
+        bool hasPosterior = false, hasModel = false;
+        for (const auto& g : s.gaussians) {
+            hasPosterior |= g.name.startsWith(QStringLiteral("q(xₜ₋₁ | xₜ, x₀)"));
+            hasModel |= g.name.startsWith(QStringLiteral("p_θ"));
+        }
+        QVERIFY(hasPosterior && !hasModel);
+    }
+
+    // A short schedule keeps signal in x_T: the model says so, with the prior term's size.
+    void priorWarningForShortSchedules()
+    {
+        const ModelHandle model = loadModel(QStringLiteral("exact:moons?n=200&T=50"), QStringLiteral("cpu"));
+        QVERIFY(std::abs(model->info.alphaBarT - 0.603) < 0.01); // diffusion-math.md: linear, T = 50
+        QVERIFY(model->info.priorWarning());
+        QVERIFY(model->info.priorBitsPerDim > 0.1);
     }
 
 private:

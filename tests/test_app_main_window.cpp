@@ -5,23 +5,30 @@
 #include "app/gui/app_paths.h"
 #include "app/gui/central_view.h"
 #include "app/gui/draw_dialog.h"
+#include "app/gui/exact_panel.h"
 #include "app/gui/main_window.h"
 #include "app/gui/sampling_controller.h"
 #include "app/gui/settings.h"
 #include "app/gui/side_panels.h"
 #include "app/gui/training_controller.h"
 #include "app/gui/training_dialog.h"
+#include "app/gui/vlb_controller.h"
 #include "widgets/control_panel.h"
 #include "widgets/density_time_view.h"
+#include "widgets/image_gallery.h"
 #include "widgets/image_panel_grid.h"
 #include "widgets/loss_plot.h"
 #include "widgets/point_view.h"
 #include "widgets/schedule_plot.h"
+#include "widgets/step_density_view.h"
 #include "widgets/step_metrics_plot.h"
+#include "widgets/vlb_plot.h"
 #include "widgets/timeline_bar.h"
 
 #include <QDockWidget>
+#include <QLabel>
 #include <QMenuBar>
+#include <QPushButton>
 #include <QMessageBox>
 #include <QPainter>
 #include <QSet>
@@ -238,8 +245,64 @@ private Q_SLOTS:
         shot(w.get(), QStringLiteral("points_1d"));
         auto* tabs = w->findChild<QTabWidget*>();
         QVERIFY(tabs);
-        tabs->setCurrentIndex(3);
+        tabs->setCurrentIndex(tabs->indexOf(w->findChild<MetricsPanel*>()));
         shot(w.get(), QStringLiteral("points_1d_metrics"));
+    }
+
+    // The Exact q tab: the zoomed step for points (p_theta beside the exact q), the gallery for images, the
+    // variational bound on demand: the exact set that contains the items (memorised) bounds them far lower than
+    // the exact set of the other items, to which they are new.
+    void exactTabShowsTheExactReverseProcess()
+    {
+        auto w = makeWindow(QStringLiteral(QT_TESTCASE_SOURCEDIR "/../models/pretrained/moons"));
+        QVERIFY(waitForModel(*w));
+        QVERIFY(!w->model()->info.isExact());
+        RunSettings s = settings(*w, QStringLiteral("DDIM"), 25, 64);
+        s.referenceSource = QStringLiteral("dataset");
+        s.referenceIndex = 4;
+        w->controlPanel()->setSettings(s);
+        QVERIFY(runAndWait(*w, s));
+        auto* tabs = w->findChild<QTabWidget*>();
+        ExactPanel* exact = w->exactPanel();
+        tabs->setCurrentWidget(exact);
+        w->setCurrentStep(15);
+        QCOMPARE(exact->currentStepWidget(), static_cast<QWidget*>(exact->stepView()));
+        QCOMPARE(exact->stepView()->frame().gaussians.size(), 3); // p_theta, q given x_0, the exact mean
+        QVERIFY(!exact->warningLabel()->isVisible());
+        QVERIFY(w->centralView()->pointView()->frame().weights.size() > 0);
+        shot(w.get(), QStringLiteral("exact_points"));
+
+        QSignalSpy done(w->boundController(), &VlbController::finished);
+        QVERIFY(exact->boundButton()->isEnabled());
+        exact->boundButton()->click();
+        QVERIFY(done.wait(120000));
+        const auto series = done.first().first().value<QVector<difflens::widgets::VlbSeries>>();
+        QCOMPARE(series.size(), 3);
+        QCOMPARE(exact->vlbPlot()->seriesCount(), 3);
+        for (const auto& b : series) {
+            QCOMPARE(b.t.size(), 1000);
+            QVERIFY2(std::isfinite(b.totalBits), qPrintable(b.name));
+        }
+        QVERIFY(series[1].name.contains(QStringLiteral("other")) && series[2].name.contains(QStringLiteral("memorised")));
+        QVERIFY2(series[2].totalBits + 1.0 < series[1].totalBits,
+                 qPrintable(QString("%1 vs %2").arg(series[2].totalBits).arg(series[1].totalBits)));
+        QTest::qWait(100); // the plot replots on a timer
+        shot(w.get(), QStringLiteral("exact_points_bound"));
+
+        w->openModel(m_imageSpec);
+        QVERIFY(waitForModel(*w));
+        QTRY_VERIFY(w->model()->info.isImage);
+        QVERIFY(runAndWait(*w, settings(*w, QStringLiteral("DDIM"), 10, 2)));
+        w->setCurrentStep(9);
+        QCOMPARE(exact->currentStepWidget(), static_cast<QWidget*>(exact->gallery()));
+        QCOMPARE(exact->gallery()->frame().pinned, w->reference().isValid() ? 4 : 3); // x_t, x0^, E[x0|xt] (, x0)
+        shot(w.get(), QStringLiteral("exact_images"));
+
+        w->openModel(QStringLiteral("exact:moons?n=200&T=50"));
+        QTRY_VERIFY_WITH_TIMEOUT(w->model()->info.T() == 50, 60000);
+        QVERIFY(exact->warningLabel()->isVisible());
+        QVERIFY(exact->warningLabel()->text().contains(QStringLiteral("0.603")));
+        QVERIFY(w->findChild<SchedulePanel*>()->warning().contains(QStringLiteral("0.603")));
     }
 
     void sidePanelsShowScheduleLossAndMetrics()

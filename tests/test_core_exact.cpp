@@ -1,6 +1,8 @@
 // Exact denoisers (issue: the exact reverse process): posterior weights, score, memorisation, one-point sets,
 // the closed-form variational bound of the exact Gaussian denoiser, and numerical robustness.
 #include "core/datasets.h"
+#include "core/diffusion.h"
+#include "core/errors.h"
 #include "core/exact.h"
 #include "core/metrics.h"
 #include "core/sampler.h"
@@ -47,6 +49,76 @@ private Q_SLOTS:
             const auto brute = torch::softmax(logits, 1);
             QVERIFY2((w - brute).abs().max().item<double>() < 2e-5, qPrintable(QString("t=%1").arg(t)));
         }
+    }
+    // q(x_{t-1}|x_t) pointwise against Bayes: q(x_t|x_{t-1}) q_{t-1}(x_{t-1}) / q_t(x_t), with the one-step
+    // kernel N(sqrt(abar_t/abar_prev) x_{t-1}, 1 - abar_t/abar_prev) (also for strided steps), for a
+    // Gaussian-mixture (8gaussians, gmm1d) and a finite set.
+    void reverseMixtureIsBayesRule_data()
+    {
+        QTest::addColumn<QString>("data");
+        QTest::newRow("8gaussians") << "8gaussians";
+        QTest::newRow("gmm1d") << "gmm1d";
+        QTest::newRow("set") << "set";
+    }
+    void reverseMixtureIsBayesRule()
+    {
+        QFETCH(QString, data);
+        const auto sched = NoiseSchedule::fromConfig(config(1000));
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(11);
+        std::unique_ptr<GaussianMixtureDenoiser> exact;
+        if (data == "set") {
+            exact = std::make_unique<GaussianMixtureDenoiser>(sched, torch::randn({50, 2}, gen, torch::kFloat32));
+        } else {
+            auto ds = openDataset(data.toStdString());
+            const auto* mix = ds->mixture();
+            QVERIFY(mix);
+            exact = std::make_unique<GaussianMixtureDenoiser>(sched, mix->means, mix->stds, mix->weights);
+        }
+        const int64_t D = exact->means().size(1);
+        for (int t : {20, 150, 600, 999}) {
+            for (int stride : {1, 25}) {
+                const double ab = sched.alphaBars()[t], abPrev = sched.alphaBars()[std::max(0, t - stride)];
+                const auto xt = torch::randn({1, D}, gen, torch::kFloat64) * 1.5;
+                const auto r = exact->reverseStep(xt, ab, abPrev);
+                QVERIFY(std::abs(r.weights.sum().item<double>() - 1.0) < 1e-9);
+                // Points where the mixture has mass: around its mean, a few of its own widths away.
+                const double spread = std::sqrt((r.variances * r.weights).sum().item<double>());
+                const auto y = r.mean().unsqueeze(0) + torch::randn({12, D}, gen, torch::kFloat64) * spread;
+                const auto lhs = r.logDensity(y);
+                const double alpha = ab / abPrev;
+                const auto kernel = -0.5 * double(D) * std::log(2 * M_PI * (1 - alpha)) -
+                                    (xt - std::sqrt(alpha) * y).pow(2).sum(1) / (2 * (1 - alpha));
+                const auto rhs = kernel + exact->logDensity(y.to(torch::kFloat32), abPrev).to(torch::kFloat64) -
+                                 exact->logDensity(xt.to(torch::kFloat32), ab).to(torch::kFloat64);
+                const double err = (lhs - rhs).abs().max().item<double>();
+                QVERIFY2(err < 2e-3, qPrintable(QString("t=%1 stride=%2 err=%3").arg(t).arg(stride).arg(err)));
+            }
+        }
+    }
+    // Its mean is the exact denoiser's mu = c1 E[x_0|x_t] + c2 x_t (Ho et al. Eq. 7 with x0^ = E[x_0|x_t]).
+    void reverseMixtureMeanIsTheExactMu()
+    {
+        const auto sched = NoiseSchedule::fromConfig(config(1000));
+        auto ds = openDataset("8gaussians");
+        const auto* mix = ds->mixture();
+        GaussianMixtureDenoiser exact(sched, mix->means, mix->stds, mix->weights);
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(2);
+        for (int t : {1, 300, 900}) {
+            const double ab = sched.alphaBars()[t], abPrev = sched.alphaBars()[t - 1];
+            const auto xt = torch::randn({1, 2}, gen, torch::kFloat32) * 2.0;
+            const auto post = diffusion::posterior(ab, abPrev);
+            const auto mu = post.c1 * exact.expectedX0(xt, ab).to(torch::kFloat64) + post.c2 * xt.to(torch::kFloat64);
+            const auto r = exact.reverseStep(xt, ab, abPrev);
+            QVERIFY2((r.mean() - mu.squeeze(0)).abs().max().item<double>() < 1e-4, qPrintable(QString("t=%1").arg(t)));
+            QVERIFY(r.effectiveComponents() >= 1.0 && r.effectiveComponents() <= 8.0 + 1e-9);
+        }
+        // One training point: every step follows it, and the last step lands on it exactly.
+        GaussianMixtureDenoiser one(sched, torch::tensor({0.5f, -0.25f}).reshape({1, 2}));
+        const auto r = one.reverseStep(torch::tensor({2.f, 1.f}), sched.alphaBars()[0], 1.0);
+        QCOMPARE(r.effectiveComponents(), 1.0);
+        QVERIFY(r.variances.item<double>() == 0.0);
+        QVERIFY((r.means - torch::tensor({0.5, -0.25}, torch::kFloat64)).abs().max().item<double>() < 1e-6);
+        QVERIFY_EXCEPTION_THROWN(one.reverseStep(torch::zeros({3}), 0.5, 0.6), ModelError);
     }
     void weightsStayFiniteFarAway()
     {

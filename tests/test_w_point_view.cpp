@@ -170,6 +170,67 @@ private Q_SLOTS:
         QVERIFY(countNear(img, view.mapFromData(QPointF(-2.0, 0.3)), 6, palette::exact(), 40) > 0);
     }
 
+    void exactFieldOnlyWhenGiven()
+    {
+        PointView view;
+        view.setOptions(noLegend());
+        view.resize(500, 500);
+        PointFrame f;
+        f.dim = 2;
+        for (int i = 0; i < 8; ++i)
+            for (int j = 0; j < 8; ++j) {
+                const QPointF origin(-3.5 + i, -3.5 + j);
+                f.fieldOrigins.push_back(origin);
+                f.fieldVectors.push_back(-origin * 0.5);                         // model: towards 0
+                f.exactFieldVectors.push_back(QPointF(origin.y(), -origin.x())); // exact: a rotation
+            }
+        f.fieldName = QStringLiteral("model score");
+        PointFrame without = f;
+        without.exactFieldVectors.clear();
+        auto isExactPurple = [](QRgb c) { return colorDistance(c, palette::exact().rgb()) < 70; };
+        auto countPurple = [&](const QImage& img) {
+            int n = 0;
+            for (int y = 0; y < img.height(); ++y)
+                for (int x = 0; x < img.width(); ++x)
+                    n += isExactPurple(img.pixel(x, y));
+            return n;
+        };
+        view.setFrame(without);
+        const QImage modelOnly = view.renderToImage(view.size());
+        QCOMPARE(countPurple(modelOnly), 0);
+        view.setFrame(f);
+        const QImage both = view.renderToImage(view.size());
+        QVERIFY2(countPurple(both) > 150, qPrintable(QString::number(countPurple(both))));
+        // The exact arrow at origin (1.5, 1.5) points along (1.5, -1.5): purple there, not on the opposite
+        // side.
+        const QPointF along = view.mapFromData(QPointF(1.5, 1.5) + QPointF(1.5, -1.5) * 0.12);
+        const QPointF opposite = view.mapFromData(QPointF(1.5, 1.5) - QPointF(1.5, -1.5) * 0.12);
+        QVERIFY(countNear(both, along, 3, palette::exact(), 70) > 0);
+        QCOMPARE(countNear(both, opposite, 3, palette::exact(), 70), 0);
+        // One scale for both fields: the exact field (longest |v| = 4.95) is longer than the model's
+        // (|v| <= 2.47), so the model's arrows shrink when the exact field is added.
+        auto greyTip = [&](const QImage& img) {
+            // How far the model arrow at origin (3.5, 3.5) reaches towards 0, along the diagonal.
+            int reach = 0;
+            const QPointF o = view.mapFromData(QPointF(3.5, 3.5));
+            for (int k = 1; k < 60; ++k) {
+                const QPointF q = o + QPointF(-k * 0.7071, k * 0.7071);
+                const QRgb c = img.pixel(q.toPoint());
+                if (qRed(c) < 215 && qBlue(c) - qRed(c) < 45 && qBlue(c) >= qRed(c))
+                    reach = k; // the field's grey
+            }
+            return reach;
+        };
+        const int longReach = greyTip(modelOnly), shortReach = greyTip(both);
+        QVERIFY2(shortReach < longReach - 5,
+                 qPrintable(QStringLiteral("%1 vs %2").arg(shortReach).arg(longReach)));
+        // Hidden with the field.
+        PointView::Options o = noLegend();
+        o.showField = false;
+        view.setOptions(o);
+        QCOMPARE(countPurple(view.renderToImage(view.size())), 0);
+    }
+
     void emptyFrameShowsPlaceholderNotCrash()
     {
         PointView view;

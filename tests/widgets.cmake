@@ -12,6 +12,9 @@ foreach(name
     test_w_explanation_panel
     test_w_timeline_bar
     test_w_control_panel
-    test_w_draw_canvas)
+    test_w_draw_canvas
+    test_w_step_density_view
+    test_w_image_gallery
+    test_w_vlb_plot)
   difflens_add_test(${name} SOURCES ${CMAKE_CURRENT_LIST_DIR}/${name}.cpp LIBS difflens_widgets TIMEOUT 60)
 endforeach()

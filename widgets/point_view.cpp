@@ -75,6 +75,12 @@ bool hasField(const PointFrame& f, const PointView::Options& o)
     return o.showField && !f.fieldOrigins.isEmpty() && f.fieldOrigins.size() == f.fieldVectors.size();
 }
 
+// The exact score at the same origins, drawn over the model's field (palette::exact(), dashed).
+bool hasExactField(const PointFrame& f, const PointView::Options& o)
+{
+    return o.showField && !f.fieldOrigins.isEmpty() && f.fieldOrigins.size() == f.exactFieldVectors.size();
+}
+
 bool hasDensity(const PointFrame& f)
 {
     return f.densityX.size() == f.densityY.size() && f.densityX.size() > 1;
@@ -111,6 +117,9 @@ QVector<LegendEntry> legendEntries(const PointFrame& f, const PointView::Options
     if (hasField(f, o))
         e.push_back({f.fieldName.isEmpty() ? QStringLiteral("field") : f.fieldName, palette::field(),
                      LegendEntry::Arrow});
+    if (hasExactField(f, o))
+        e.push_back({f.exactFieldName.isEmpty() ? QStringLiteral("exact score") : f.exactFieldName,
+                     palette::exact(), LegendEntry::Arrow});
     if (!f.data.isEmpty())
         e.push_back({f.weights.size() == f.data.size() ? QStringLiteral("data (green: weight wᵢ)")
                                                        : QStringLiteral("data"),
@@ -222,20 +231,41 @@ void paint2d(QPainter& p, const PointFrame& f, const PointView::Options& o, cons
     const paint::PlotTransform& T = s.transform;
     const double r = s.pointRadius;
 
-    // Score / eps field: arrows rescaled so the longest spans most of a grid cell.
-    if (hasField(f, o)) {
+    // Score / eps field: arrows rescaled so the longest spans most of a grid cell. The exact score, when
+    // given, shares the scale (the longest over both fields), so arrow lengths compare between the two.
+    const bool field = hasField(f, o), exactField = hasExactField(f, o);
+    if (field || exactField) {
         double longest = 0;
-        for (const QPointF& v : f.fieldVectors)
-            if (std::isfinite(v.x()) && std::isfinite(v.y()))
-                longest = std::max(longest, std::hypot(v.x(), v.y()));
+        auto longestOf = [&](const QVector<QPointF>& vectors) {
+            for (const QPointF& v : vectors)
+                if (std::isfinite(v.x()) && std::isfinite(v.y()))
+                    longest = std::max(longest, std::hypot(v.x(), v.y()));
+        };
+        if (field) longestOf(f.fieldVectors);
+        if (exactField) longestOf(f.exactFieldVectors);
         const double cell = std::sqrt(T.view().width() * T.view().height() / f.fieldOrigins.size());
         if (longest > 0) {
             const double scale = 0.85 * cell / longest;
-            p.setPen(QPen(palette::withAlpha(palette::field(), 0.75), 1.1));
-            for (int i = 0; i < f.fieldOrigins.size(); ++i) {
-                const QPointF a = T.map(f.fieldOrigins[i]);
-                const QPointF b = T.map(f.fieldOrigins[i] + f.fieldVectors[i] * scale);
-                paint::drawArrow(p, a, b, std::max(4.0, r * 1.6));
+            if (field) {
+                p.setPen(QPen(palette::withAlpha(palette::field(), 0.75), 1.1));
+                for (int i = 0; i < f.fieldOrigins.size(); ++i) {
+                    const QPointF a = T.map(f.fieldOrigins[i]);
+                    const QPointF b = T.map(f.fieldOrigins[i] + f.fieldVectors[i] * scale);
+                    paint::drawArrow(p, a, b, std::max(4.0, r * 1.6));
+                }
+            }
+            if (exactField) {
+                // Dashed on top: where the two agree the grey model arrow shows through the gaps.
+                QPen pen(palette::exact(), 1.3, Qt::SolidLine, Qt::FlatCap);
+                pen.setDashPattern({3.0, 2.0});
+                p.setPen(pen);
+                for (int i = 0; i < f.fieldOrigins.size(); ++i) {
+                    const QPointF& v = f.exactFieldVectors[i];
+                    if (!std::isfinite(v.x()) || !std::isfinite(v.y())) continue;
+                    const QPointF a = T.map(f.fieldOrigins[i]);
+                    const QPointF b = T.map(f.fieldOrigins[i] + v * scale);
+                    paint::drawArrow(p, a, b, std::max(4.0, r * 1.6));
+                }
             }
         }
     }

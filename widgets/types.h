@@ -2,10 +2,12 @@
 // Plain values the widgets draw. The app's controllers turn core's tensors and step records into these;
 // nothing here knows about torch, so widgets can be built, tested and reused without LibTorch.
 #include <QColor>
+#include <QImage>
 #include <QMetaType>
 #include <QPointF>
 #include <QRectF>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 
 #include <limits>
@@ -112,10 +114,79 @@ struct PointFrame
     QVector<QPointF> fieldOrigins; ///< grid points of a vector field (score or eps), 2-D only
     QVector<QPointF> fieldVectors; ///< the field at each origin, in data units (drawn rescaled to the grid)
     QString fieldName;             ///< legend text for the field, e.g. "score ∇log q_t"
+    QVector<QPointF> exactFieldVectors; ///< the exact score at the same fieldOrigins (empty: none)
+    QString exactFieldName;             ///< legend text, e.g. "exact score ∇log q_t"
     QVector<double> densityX;      ///< 1-D: density of the data (or of q(x_t)) as a grey area, x values
     QVector<double> densityY;      ///<       and the density at each x
     QString densityName;           ///< legend text for the density, e.g. "q(x_t)"
     QVector<Curve> curves;         ///< 1-D: named curves, e.g. q(x_{t-1}|x_t,x_0), q(x_{t-1}|x_t), p_theta
+};
+
+/** A Gaussian N(mean, sd^2 I): a curve in 1-D, 1-sigma and 2-sigma circles in 2-D (StepDensityView). */
+struct GaussianMark
+{
+    QString name;  ///< legend text, e.g. "q(xₜ₋₁ | xₜ, x₀)"
+    QPointF mean;  ///< data coordinates (1-D: x() only)
+    double sd = 0; ///< standard deviation per dimension; 0: drawn as a point mass (a cross)
+    QColor color;
+    bool dashed = false;
+};
+
+/**
+ * One reverse step t -> t-1 of one sample, zoomed in around it: the three distributions of x_{t-1} drawn
+ * together: the narrow posterior q(x_{t-1}|x_t,x_0) (needs a reference), the exact q(x_{t-1}|x_t) (a mixture
+ * over the training set or the data's Gaussian components) and the model's p_theta(x_{t-1}|x_t).
+ */
+struct StepDensityFrame
+{
+    int dim = 2;
+    QString caption; ///< e.g. "t = 734 → 733 · sample #1"
+    QRectF window;   ///< data coordinates shown; 1-D: x from left() to right() (y ignored)
+    QPointF xt;      ///< the sample x_t (may lie outside the window when the step is large)
+    QString exactName; ///< legend text of the exact mixture, e.g. "q(xₜ₋₁ | xₜ) exact (2000 points)"
+    /** 1-D: the exact mixture density, (x, density) sorted by x. */
+    QVector<QPointF> exactCurve;
+    /** 2-D: the exact mixture density on a grid over `window`, row-major, row 0 at the top (largest y). */
+    QVector<double> exactDensity;
+    int densityColumns = 0;
+    int densityRows = 0;
+    /** The heaviest mixture components: their means (data coordinates) and weights (sum <= 1). */
+    QVector<QPointF> componentMeans;
+    QVector<double> componentWeights;
+    QVector<GaussianMark> gaussians; ///< q(x_{t-1}|x_t,x_0) and p_theta(x_{t-1}|x_t)
+    QStringList notes;               ///< lines of numbers drawn under the caption
+    bool isEmpty() const { return dim == 1 ? !(window.width() > 0) : window.isEmpty(); }
+};
+
+/** One picture of an ImageGallery: an image with a title, a subtitle and an optional weight bar. */
+struct GalleryItem
+{
+    QImage image;     ///< shown scaled to the cell with nearest-neighbour sampling
+    QString title;    ///< e.g. "E[x₀ | xₜ] (exact)" or "#1 train 4711"
+    QString subtitle; ///< e.g. "w = 0.43"
+    QColor accent;    ///< frame and title colour; invalid: plain text colour
+    double bar = -1;  ///< a horizontal weight bar under the image, 0..1; < 0: none
+};
+
+/** What ImageGallery shows: `pinned` items in a first row, the rest wrapped in rows below. */
+struct GalleryFrame
+{
+    QString caption;
+    QVector<GalleryItem> items;
+    int pinned = 0;
+    QString emptyText; ///< shown when there are no items
+};
+
+/** One variational bound (improved-diffusion's calc_bpd_loop) to plot against t. */
+struct VlbSeries
+{
+    QString name;              ///< legend text, e.g. "p_θ on 16 fresh samples"
+    QColor color;              ///< invalid: picked from the palette
+    QVector<double> t;         ///< 1..T (papers' indexing): the term at t is L_{t-1}; t = 1 is L_0
+    QVector<double> termBits;  ///< bits per dimension of each term
+    double priorBits = 0;      ///< L_T, bits per dimension
+    double totalBits = 0;      ///< the whole bound, bits per dimension
+    bool isEmpty() const { return t.isEmpty(); }
 };
 
 /** What the control panel asks the app to run. */
@@ -158,3 +229,6 @@ Q_DECLARE_METATYPE(difflens::widgets::ScheduleSeries)
 Q_DECLARE_METATYPE(difflens::widgets::StepNumbers)
 Q_DECLARE_METATYPE(difflens::widgets::PointFrame)
 Q_DECLARE_METATYPE(difflens::widgets::RunSettings)
+Q_DECLARE_METATYPE(difflens::widgets::StepDensityFrame)
+Q_DECLARE_METATYPE(difflens::widgets::GalleryFrame)
+Q_DECLARE_METATYPE(difflens::widgets::VlbSeries)

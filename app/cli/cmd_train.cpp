@@ -35,11 +35,13 @@ const char* kTrainHelp =
     "         [--timesteps T] [--beta-schedule NAME] [--beta-start B0] [--beta-end B1]\n"
     "         [--prediction epsilon|sample|v_prediction] [--learn-variance] [--loss simple|hybrid]\n"
     "         [--hidden H] [--blocks K] [--base C] [--mults 1,2,2] [--no-attention] [--image-size C,H,W]\n"
-    "         [--checkpoint-every N] [--device auto|cpu|cuda[:i]] [--threads N]\n"
+    "         [--checkpoint-every N] [--device auto|cpu|cuda[:i]] [--threads N] [--init-from PACKAGE]\n"
     "\n"
     "Writes a model package to DIR: model.pt (EMA weights), difflens.json, scheduler_config.json,\n"
     "loss.csv, loss_by_t.csv and checkpoint.pt (atomically, every --checkpoint-every steps and on Ctrl-C).\n"
     "--resume continues DIR's checkpoint exactly where it stopped (architecture and schedule from DIR).\n"
+    "--init-from PACKAGE continues a published package whose checkpoint is gone: its weights, schedule,\n"
+    "architecture, training settings, step count and loss log; a fresh optimizer (not bitwise --resume).\n"
     "Datasets: gmm1d, moons, 8gaussians, swissroll, checkerboard, spirals, rings, fashion-mnist,\n"
     "a folder of images, an image file, or points:IMAGE (dark pixels as a 2-D density).\n";
 
@@ -53,6 +55,27 @@ std::vector<int64_t> parseSize(const std::string& s)
     for (const auto& p : splitList(s)) out.push_back(std::stoll(p));
     if (out.size() != 3) throw UsageError("--image-size must be C,H,W, e.g. 1,28,28");
     return out;
+}
+
+/** loss.csv (step,loss,ema_loss) as log entries; empty when the file is missing. */
+std::vector<LossLogEntry> readLossLog(const std::string& path)
+{
+    std::vector<LossLogEntry> log;
+    FILE* f = std::fopen(path.c_str(), "r");
+    if (!f) return log;
+    char line[256];
+    bool header = true;
+    while (std::fgets(line, sizeof line, f)) {
+        if (header) {
+            header = false;
+            continue;
+        }
+        long long step = 0;
+        double loss = 0, ema = 0;
+        if (std::sscanf(line, "%lld,%lf,%lf", &step, &loss, &ema) == 3) log.push_back({step, loss, ema});
+    }
+    std::fclose(f);
+    return log;
 }
 
 void writePackage(const std::string& dir, ModelPackage pkg, Trainer& trainer)
@@ -73,7 +96,7 @@ int cmdTrain(const Argv& argv)
     const Args args(argv,
                     {"dataset", "arch", "out", "steps", "batch", "lr", "warmup", "grad-clip", "ema-decay", "seed",
                      "timesteps", "beta-schedule", "beta-start", "beta-end", "prediction", "loss", "hidden", "blocks",
-                     "base", "mults", "image-size", "checkpoint-every", "device", "threads", "weight-decay"},
+                     "base", "mults", "image-size", "checkpoint-every", "device", "threads", "weight-decay", "init-from"},
                     {"help", "resume", "learn-variance", "no-attention"});
     if (args.flag("help")) {
         std::fputs(kTrainHelp, stdout);
@@ -88,11 +111,19 @@ int cmdTrain(const Argv& argv)
     ModelPackage pkg;
     TrainOptions opt;
     std::string datasetName;
-    if (args.flag("resume")) {
-        if (!fs::exists(checkpoint)) throw DataError("nothing to resume: '" + checkpoint + "' does not exist");
-        pkg = ModelPackage::read(dir);
+    const bool initFrom = args.has("init-from");
+    if (initFrom && args.flag("resume")) throw UsageError("--resume and --init-from exclude each other");
+    const bool continuing = initFrom || args.flag("resume");
+    const std::string source = initFrom ? args.str("init-from") : dir;
+    int64_t initStepsDone = 0;
+    if (continuing) {
+        if (args.flag("resume") && !fs::exists(checkpoint))
+            throw DataError("nothing to resume: '" + checkpoint + "' does not exist");
+        pkg = ModelPackage::read(source);
+        if (pkg.format != "builtin")
+            throw ModelError("'" + source + "' is not a built-in net package (format '" + pkg.format + "')");
         const auto& tr = pkg.training;
-        const std::string o = dir + "/difflens.json training";
+        const std::string o = source + "/difflens.json training";
         datasetName = json_util::getString(tr, "dataset", pkg.data.dataset, o);
         opt.batch = json_util::getInt(tr, "batch", static_cast<int>(opt.batch), o);
         opt.lr = json_util::getDouble(tr, "lr", opt.lr, o);
@@ -104,6 +135,7 @@ int cmdTrain(const Argv& argv)
         opt.weightDecay = json_util::getDouble(tr, "weight_decay", opt.weightDecay, o);
         opt.steps = json_util::getInt(tr, "steps", static_cast<int>(opt.steps), o);
         opt.checkpointEvery = json_util::getInt(tr, "checkpoint_every", static_cast<int>(opt.checkpointEvery), o);
+        initStepsDone = json_util::getInt(tr, "steps_done", 0, o);
     } else {
         if (!args.has("dataset")) throw UsageError("--dataset is required");
         datasetName = args.str("dataset");
@@ -112,7 +144,7 @@ int cmdTrain(const Argv& argv)
         openDataset(datasetName, args.has("image-size") ? parseSize(args.str("image-size")) : std::vector<int64_t>{}));
     const DataSpec spec = dataset->spec();
 
-    if (!args.flag("resume")) {
+    if (!continuing) {
         const std::string arch = args.str("arch", spec.isImage() ? "unet" : "mlp");
         pkg.format = "builtin";
         pkg.name = fs::path(dir).filename().string();
@@ -158,7 +190,7 @@ int cmdTrain(const Argv& argv)
         opt.loss = args.str("loss", args.flag("learn-variance") ? "hybrid" : "simple");
         opt.seed = static_cast<uint64_t>(args.int64("seed", 0));
     }
-    opt.steps = args.int64("steps", args.flag("resume") ? opt.steps : (spec.isImage() ? 20000 : 5000));
+    opt.steps = args.int64("steps", continuing ? opt.steps : (spec.isImage() ? 20000 : 5000));
     opt.batch = args.int64("batch", opt.batch);
     opt.lr = args.real("lr", opt.lr);
     opt.warmupSteps = args.int64("warmup", opt.warmupSteps);
@@ -178,6 +210,24 @@ int cmdTrain(const Argv& argv)
     auto net = makeNet(pkg.architecture), ema = makeNet(pkg.architecture);
     Trainer trainer(net, ema, dataset, pkg.scheduler, opt, device);
     if (args.flag("resume")) trainer.resume(checkpoint);
+    if (initFrom) {
+        const fs::path weights = fs::path(source) / (pkg.modelFile.empty() ? "model.pt" : pkg.modelFile);
+        auto published = makeNet(pkg.architecture);
+        loadNetWeights(*published, weights.string());
+        {
+            torch::NoGradGuard g;
+            auto src = published->parameters();
+            auto dst = net->parameters(), dstEma = trainer.emaNet()->parameters();
+            for (size_t i = 0; i < src.size(); ++i) {
+                dst[i].copy_(src[i]);
+                dstEma[i].copy_(src[i]);
+            }
+        }
+        const int64_t done = initStepsDone;
+        trainer.warmStart(done, readLossLog((fs::path(source) / "loss.csv").string()));
+        pkg.name = fs::path(dir).filename().string();
+        pkg.training["init_from_step"] = done;
+    }
     int64_t params = 0;
     for (const auto& p : net->parameters()) params += p.numel();
     std::fprintf(stderr, "training %s (%lld parameters) on %s, %s, from step %lld to %lld\n",

@@ -142,7 +142,11 @@ struct FrameBuilder::Impl
     Mode mode = Mode::None;
     int maxRows = 16;
     bool fieldEnabled = false;
-    std::map<long, std::pair<QVector<QPointF>, QVector<QPointF>>> fields; // t -> (origins, vectors)
+    struct Field
+    {
+        QVector<QPointF> origins, vectors, exactVectors;
+    };
+    std::map<long, Field> fields; // t -> the model's (and the exact) score on a grid
 
     // Reverse.
     std::shared_ptr<const Trajectory> trajectory;
@@ -166,7 +170,203 @@ struct FrameBuilder::Impl
     ImageGridFrame reverseGrid(const StepRecord& r, int i) const;
     PointFrame reversePoints(const StepRecord& r, int i) const;
     void addField(PointFrame& f, long t) const;
+    /**
+     * The Exact q tab's frame for sample #1 between abar_t and abar_prev. x: [1, ...] x_t; x0Pred and
+     * modelMean: the model's x0^ and mu_theta ([1, ...], undefined in forward mode); posteriorMean: mu~ for
+     * the reference (undefined without one).
+     */
+    void addExact(Frame& f, const torch::Tensor& x, long t, long tPrev, double ab, double abPrev,
+                  const torch::Tensor& x0Pred, const torch::Tensor& modelMean, double modelSd,
+                  const torch::Tensor& posteriorMean, double posteriorVariance) const;
 };
+
+void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long tPrev, double ab,
+                                  double abPrev, const torch::Tensor& x0Pred, const torch::Tensor& modelMean,
+                                  double modelSd, const torch::Tensor& posteriorMean,
+                                  double posteriorVariance) const
+{
+    const ModelInfo& in = info();
+    const auto& rt = *model->runtime;
+    if (!rt.exactData || !(ab > 0 && ab < 1)) return;
+    c10::InferenceMode guard;
+    const auto exactName = in.exactText;
+    const QString stepText =
+        tPrev <= 0 ? QStringLiteral("t = %1 → x₀").arg(t) : QStringLiteral("t = %1 → %2").arg(t).arg(tPrev);
+    const int64_t D = in.numel();
+    const auto flat = [D](const torch::Tensor& v) { return v.reshape({D}).to(torch::kCPU, torch::kFloat64); };
+    const auto xt = flat(x);
+    // Nearest training item to x0^ (memorisation: a smooth p_theta lands between items, the exact one on
+    // one).
+    int nearest = -1;
+    double nearestDist = kNaN;
+    if (x0Pred.defined() && rt.trainingSet) {
+        const auto items = rt.trainingSet->means().to(torch::kCPU, torch::kFloat64);
+        const auto d = (items - flat(x0Pred).unsqueeze(0)).pow(2).sum(1);
+        const auto best = d.argmin().item<int64_t>();
+        nearest = static_cast<int>(best);
+        nearestDist = std::sqrt(d[best].item<double>() / static_cast<double>(D));
+    }
+
+    if (in.isImage) {
+        widgets::GalleryFrame& g = f.gallery;
+        const auto& exact = *rt.exactData;
+        const auto w = exact.weights(x, ab).squeeze(0).to(torch::kCPU, torch::kFloat64);
+        const auto ex0 = exact.expectedX0(x, ab).to(torch::kCPU, torch::kFloat32).contiguous();
+        const auto [xtLow, xtHigh] = noisyRange(in, ab);
+        const auto add = [&g](const QImage& img, const QString& title, const QString& sub, const QColor& c,
+                              double bar = -1) {
+            g.items.push_back({img, title, sub, c, bar});
+        };
+        add(widgets::toImage(imageAt(cpu(x), 0, xtLow, xtHigh)), QStringLiteral("xₜ (sample #1)"),
+            rangeText(xtLow, xtHigh), palette::xt());
+        if (x0Pred.defined())
+            add(widgets::toImage(imageAt(cpu(x0Pred), 0, in.low, in.high)), QStringLiteral("x̂₀ (model)"),
+                nearest >= 0 ? QStringLiteral("nearest: item %1").arg(nearest) : QString(), palette::model());
+        add(widgets::toImage(imageAt(ex0, 0, in.low, in.high)), QStringLiteral("E[x₀ | xₜ] (exact)"),
+            QStringLiteral("Σ wᵢ x⁽ⁱ⁾"), palette::exact());
+        const torch::Tensor ref =
+            mode == Mode::Forward ? x0 : (trajectory ? trajectory->reference() : torch::Tensor());
+        if (posteriorMean.defined() && ref.defined())
+            add(widgets::toImage(imageAt(cpu(ref), 0, in.low, in.high)), QStringLiteral("x₀ (ref.)"),
+                QString(), palette::reference());
+        g.pinned = g.items.size();
+        const int64_t k = std::min<int64_t>(8, w.size(0));
+        const auto top = w.topk(k);
+        const auto values = std::get<0>(top).contiguous(), indices = std::get<1>(top).contiguous();
+        const auto means = exact.means().to(torch::kCPU, torch::kFloat32);
+        std::vector<int64_t> shape{1};
+        shape.insert(shape.end(), in.shape.begin(), in.shape.end());
+        for (int64_t j = 0; j < k; ++j) {
+            const int64_t idx = indices.data_ptr<int64_t>()[j];
+            const double wj = values.data_ptr<double>()[j];
+            const auto item = means[idx].reshape(shape).contiguous();
+            add(widgets::toImage(imageAt(item, 0, in.low, in.high)), QStringLiteral("item %1").arg(idx),
+                QStringLiteral("w = %1").arg(widgets::formatSig(wj, 2)), palette::exact(), wj);
+        }
+        const double effective = 1.0 / w.pow(2).sum().item<double>();
+        g.caption = QStringLiteral("%1 · weights wᵢ(xₜ) over %2 training images · effective number %3")
+                        .arg(stepText)
+                        .arg(w.size(0))
+                        .arg(widgets::formatSig(effective, 3));
+        if (x0Pred.defined()) {
+            const double gap = std::sqrt((flat(x0Pred) - flat(ex0)).pow(2).mean().item<double>());
+            g.caption += QStringLiteral(" · rms |x̂₀ − E[x₀|xₜ]| = %1").arg(widgets::formatSig(gap, 2));
+            if (nearest >= 0)
+                g.caption += QStringLiteral(" · x̂₀ is %1 (rms) from its nearest item")
+                                 .arg(widgets::formatSig(nearestDist, 2));
+        }
+        return;
+    }
+
+    // Points: q(x_{t-1}|x_t) as a mixture, zoomed in around sample #1 with the other two distributions.
+    widgets::StepDensityFrame& s = f.exactStep;
+    const auto mix = rt.exactData->reverseStep(x, ab, abPrev);
+    const int dim = in.dim;
+    const auto point = [dim](const torch::Tensor& v) {
+        const auto c = v.to(torch::kCPU, torch::kFloat64).contiguous();
+        const double* p = c.data_ptr<double>();
+        return QPointF(p[0], dim == 2 ? p[1] : 0.0);
+    };
+    s.dim = dim;
+    s.caption = QStringLiteral("%1 · sample #1").arg(stepText);
+    s.xt = point(xt);
+    s.exactName = QStringLiteral("q(xₜ₋₁ | xₜ) exact");
+    const auto mean = mix.mean();
+    const double spread = std::sqrt(
+        (mix.weights * (mix.variances + (mix.means - mean.unsqueeze(0)).pow(2).sum(1) / double(dim)))
+            .sum()
+            .item<double>());
+    // The window holds every distribution to ~3 standard deviations, and x_t.
+    QVector<std::pair<QPointF, double>> extents{{point(mean), 3.0 * spread}, {s.xt, 0.0}};
+    if (modelMean.defined()) {
+        const QPointF mu = point(flat(modelMean));
+        s.gaussians.push_back({QStringLiteral("p_θ(xₜ₋₁ | xₜ) model"), mu,
+                               std::isfinite(modelSd) ? modelSd : 0.0, palette::model(), true});
+        extents.push_back({mu, 3.0 * (std::isfinite(modelSd) ? modelSd : 0.0)});
+    }
+    if (posteriorMean.defined()) {
+        const QPointF mt = point(flat(posteriorMean));
+        const double sd = std::sqrt(std::max(0.0, posteriorVariance));
+        s.gaussians.push_back(
+            {QStringLiteral("q(xₜ₋₁ | xₜ, x₀) given x₀"), mt, sd, palette::posterior(), false});
+        extents.push_back({mt, 3.0 * sd});
+    }
+    s.gaussians.push_back(
+        {QStringLiteral("E[xₜ₋₁ | xₜ] exact mean"), point(mean), 0.0, palette::exact(), false});
+    double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
+    for (const auto& [c, r] : extents) {
+        x0 = std::min(x0, c.x() - r);
+        x1 = std::max(x1, c.x() + r);
+        y0 = std::min(y0, c.y() - r);
+        y1 = std::max(y1, c.y() + r);
+    }
+    const double minHalf = 1e-3 * std::max(1.0, in.high - in.low);
+    double half = std::max({0.5 * (x1 - x0), dim == 2 ? 0.5 * (y1 - y0) : 0.0, minHalf}) * 1.1;
+    const QPointF centre(0.5 * (x0 + x1), dim == 2 ? 0.5 * (y0 + y1) : 0.0);
+    s.window = QRectF(centre.x() - half, centre.y() - half, 2 * half, 2 * half);
+    const int64_t K = mix.weights.size(0);
+    if (dim == 2) {
+        const int n = 72;
+        s.densityColumns = s.densityRows = n;
+        std::vector<double> grid;
+        grid.reserve(static_cast<size_t>(n) * n * 2);
+        for (int iy = 0; iy < n; ++iy)
+            for (int ix = 0; ix < n; ++ix) {
+                grid.push_back(s.window.left() + (ix + 0.5) * s.window.width() / n);
+                grid.push_back(s.window.bottom() - (iy + 0.5) * s.window.height() / n); // row 0 at the top
+            }
+        const auto ld = mix.logDensity(torch::from_blob(grid.data(), {int64_t(n) * n, 2}, torch::kFloat64));
+        const auto dens = (ld - ld.max()).exp().contiguous();
+        s.exactDensity = QVector<double>(dens.data_ptr<double>(), dens.data_ptr<double>() + dens.numel());
+    } else {
+        const int n = 400;
+        std::vector<double> xs;
+        for (int i = 0; i <= n; ++i)
+            xs.push_back(s.window.left() + s.window.width() * i / n);
+        const auto ld =
+            mix.logDensity(torch::from_blob(xs.data(), {n + 1, 1}, torch::kFloat64)).exp().contiguous();
+        for (int i = 0; i <= n; ++i)
+            s.exactCurve.push_back(QPointF(xs[static_cast<size_t>(i)], ld.data_ptr<double>()[i]));
+    }
+    const int64_t k = std::min<int64_t>(K, 60);
+    const auto top = mix.weights.topk(k);
+    const auto tw = std::get<0>(top).contiguous(), ti = std::get<1>(top).contiguous();
+    for (int64_t j = 0; j < k; ++j) {
+        const int64_t idx = ti.data_ptr<int64_t>()[j];
+        s.componentMeans.push_back(point(mix.means[idx]));
+        s.componentWeights.push_back(tw.data_ptr<double>()[j]);
+    }
+    const bool set = rt.exactData->isPointSet();
+    s.notes << QStringLiteral("ᾱₜ = %1 → ᾱₜ₋₁ = %2")
+                   .arg(widgets::formatSig(ab, 3), widgets::formatSig(abPrev, 3));
+    s.notes << QStringLiteral("%1 %2 · effective %3 · max w %4 (#%5)")
+                   .arg(K)
+                   .arg(set ? QStringLiteral("points") : QStringLiteral("components"))
+                   .arg(widgets::formatSig(mix.effectiveComponents(), 3))
+                   .arg(widgets::formatSig(tw.data_ptr<double>()[0], 2))
+                   .arg(ti.data_ptr<int64_t>()[0]);
+    if (modelMean.defined()) {
+        const double gap = std::sqrt((flat(modelMean) - mean).pow(2).sum().item<double>());
+        s.notes << QStringLiteral("|μ_θ − E[xₜ₋₁|xₜ]| = %1 · spread of q %2")
+                       .arg(widgets::formatSig(gap, 2), widgets::formatSig(spread, 2));
+    }
+    if (nearest >= 0)
+        s.notes << QStringLiteral("x̂₀ to nearest training point #%1: %2")
+                       .arg(nearest)
+                       .arg(widgets::formatSig(nearestDist * std::sqrt(double(dim)), 2));
+    // Main view: the weights w_i of the drawn data points for sample #1, relative to the largest.
+    if (rt.trainingSet && dim == 2 && !f.points.data.isEmpty()) {
+        const auto w = rt.trainingSet->weights(x, ab).squeeze(0).to(torch::kCPU, torch::kFloat64);
+        const int64_t n = std::min<int64_t>(w.size(0), f.points.data.size());
+        const auto drawn = w.slice(0, 0, n);
+        const auto rel = (drawn / drawn.max().clamp_min(1e-300)).contiguous();
+        f.points.weights = QVector<double>(rel.data_ptr<double>(), rel.data_ptr<double>() + n);
+        if (f.points.weights.size() != f.points.data.size())
+            f.points.weights.clear();
+        else if (f.points.selected < 0)
+            f.points.selected = 0;
+    }
+}
 
 StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
 {
@@ -257,9 +457,13 @@ void FrameBuilder::Impl::addField(PointFrame& f, long t) const
     if (!fieldEnabled || info().dim != 2) return;
     const auto it = fields.find(t);
     if (it == fields.end()) return;
-    f.fieldOrigins = it->second.first;
-    f.fieldVectors = it->second.second;
+    f.fieldOrigins = it->second.origins;
+    f.fieldVectors = it->second.vectors;
     f.fieldName = QStringLiteral("model score −ε̂/√(1−ᾱₜ)");
+    if (it->second.exactVectors.size() == f.fieldOrigins.size()) {
+        f.exactFieldVectors = it->second.exactVectors;
+        f.exactFieldName = QStringLiteral("exact score ∇log qₜ");
+    }
 }
 
 PointFrame FrameBuilder::Impl::reversePoints(const StepRecord& r, int i) const
@@ -330,6 +534,18 @@ Frame FrameBuilder::Impl::reverseFrame(int i)
         f.grid = reverseGrid(r, i);
     else
         f.points = reversePoints(r, i);
+    const auto one = [](const torch::Tensor& v) { return v.defined() ? v.slice(0, 0, 1) : v; };
+    // The DDPM posterior for the reference (Ho et al. Eq. 7) also under DDIM, whose own q_sigma differs.
+    torch::Tensor post;
+    const auto stepPosterior = diffusion::posterior(r.alphaBar, r.alphaBarPrev);
+    if (r.posteriorMean.defined() && trajectory->reference().defined())
+        post = stepPosterior.c1 * trajectory->reference().slice(0, 0, 1).to(torch::kCPU, torch::kFloat64) +
+               stepPosterior.c2 * one(r.xt).to(torch::kCPU, torch::kFloat64);
+    double sd = std::isfinite(r.sigma) ? r.sigma : 0.0;
+    if (r.modelLogVariance.defined()) sd = torch::exp(0.5 * one(r.modelLogVariance)).mean().item<double>();
+    if (r.tPrev < 0) sd = 0.0; // the last step adds no noise
+    addExact(f, one(r.xt), r.t + 1, r.tPrev + 1, r.alphaBar, r.alphaBarPrev, one(r.x0Pred), one(r.meanModel),
+             sd, post, stepPosterior.variance);
     return f;
 }
 
@@ -548,6 +764,16 @@ Frame FrameBuilder::frame(int step)
     for (const Frame& f : m->cache)
         if (f.step == step) return f;
     Frame f = m->mode == Mode::Reverse ? m->reverseFrame(step) : m->forwardFrame(step);
+    if (m->mode == Mode::Forward && f.t >= 1) {
+        // The exact reverse step from the noised reference: q(x_{t-1}|x_t) beside q(x_{t-1}|x_t,x_0).
+        c10::InferenceMode guard;
+        const double ab = m->alphaBar(f.t), abPrev = m->alphaBar(f.t - 1);
+        const auto x0 = m->x0.to(torch::kFloat64);
+        const auto xt = std::sqrt(ab) * x0 + std::sqrt(1.0 - ab) * m->eps.slice(0, 0, 1).to(torch::kFloat64);
+        const auto post = diffusion::posterior(ab, abPrev);
+        m->addExact(f, xt.to(torch::kFloat32), f.t, f.t - 1, ab, abPrev, {}, {}, kNaN,
+                    post.c1 * x0 + post.c2 * xt, post.variance);
+    }
     m->cache.push_front(f);
     while (static_cast<int>(m->cache.size()) > kCachedFrames)
         m->cache.pop_back();
@@ -578,10 +804,11 @@ bool FrameBuilder::needsField(long t) const
            m->fields.find(t) == m->fields.end();
 }
 
-void FrameBuilder::setField(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors)
+void FrameBuilder::setField(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors,
+                            const QVector<QPointF>& exactVectors)
 {
     if (m->fields.size() > 64) m->fields.clear();
-    m->fields[t] = {origins, vectors};
+    m->fields[t] = {origins, vectors, exactVectors};
     m->cache.erase(std::remove_if(m->cache.begin(), m->cache.end(), [t](const Frame& f) { return f.t == t; }),
                    m->cache.end());
 }

@@ -70,7 +70,9 @@ public:
     void setFieldEnabled(bool on);
     bool fieldEnabled() const;
     bool needsField(long t) const;
-    void setField(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors);
+    /** The model's score (and the exact score, empty when the model has no exact data) on a grid at t. */
+    void setField(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors,
+                  const QVector<QPointF>& exactVectors = {});
 
     /** 1-D models: the density over (t, x) so far. */
     DensityMap densityMap() const;

@@ -52,6 +52,10 @@ struct Frame
     ImageGridFrame grid;          ///< images
     widgets::PointFrame points;   ///< points
     widgets::StepNumbers numbers; ///< for the explanation panel
+    /** The exact reverse process at this step for sample #1 (Exact q tab): points ... */
+    widgets::StepDensityFrame exactStep;
+    /** ... or images: sample #1, x0^, E[x_0|x_t] and the training images with the largest weights w_i. */
+    widgets::GalleryFrame gallery;
     bool isValid() const { return step >= 0; }
 };
 

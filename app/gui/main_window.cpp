@@ -2,6 +2,8 @@
 
 #include "app/gui/app_paths.h"
 #include "app/gui/central_view.h"
+#include "app/gui/exact_panel.h"
+#include "app/gui/vlb_controller.h"
 #include "app/gui/draw_dialog.h"
 #include "app/gui/help.h"
 #include "app/gui/model_loader.h"
@@ -107,6 +109,19 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     connect(m_sampler, &SamplingController::failed, this,
             [this](const QString& message) { onRunEnded(false, tr("sampling failed"), message); });
     connect(m_sampler, &SamplingController::fieldReady, this, &MainWindow::onFieldReady);
+    m_vlb = new VlbController(this);
+    connect(m_vlb, &VlbController::progress, this, [this](int done, int total) {
+        m_exact->setBoundProgress(done, total);
+    });
+    connect(m_vlb, &VlbController::finished, this,
+            [this](const QVector<widgets::VlbSeries>& series, const QString& summary) {
+                m_exact->setBounds(series, summary);
+                statusBar()->showMessage(tr("Variational bound computed"), 4000);
+            });
+    connect(m_vlb, &VlbController::failed, this, [this](const QString& message) {
+        m_exact->setBoundMessage(tr("The bound failed: %1").arg(message));
+        showError(tr("Cannot compute the bound"), message);
+    });
     connect(m_rerunTimer, &QTimer::timeout, this, [this] {
         if (m_model && m_hasRun && m_lastRun.mode != RunSettings::Forward) sample(m_controls->settings());
     });
@@ -173,7 +188,11 @@ void MainWindow::buildUi()
     m_schedule = new SchedulePanel;
     m_loss = new LossPanel;
     m_metrics = new MetricsPanel;
+    m_exact = new ExactPanel;
     m_tabs->addTab(m_explanation, tr("Explanation"));
+    m_tabs->addTab(m_exact, tr("Exact q"));
+    m_tabs->setTabToolTip(1, tr("The exact reverse process q(xₜ₋₁ | xₜ) from the training set, beside p_θ; "
+                                "the variational bound term by term"));
     m_tabs->addTab(m_schedule, tr("Schedule"));
     m_tabs->addTab(m_loss, tr("Loss"));
     m_tabs->addTab(m_metrics, tr("Step metrics"));
@@ -212,6 +231,15 @@ void MainWindow::buildUi()
         if (best >= 0) m_timeline->setCurrentStep(best);
     });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateExplanation(); });
+    connect(m_exact, &ExactPanel::boundRequested, this, [this] {
+        if (!m_model) return;
+        m_exact->setBoundRunning(true);
+        m_vlb->start(m_model, VlbController::defaultItems(m_model->info));
+    });
+    connect(m_exact, &ExactPanel::boundCancelRequested, this, [this] {
+        m_vlb->cancel();
+        m_exact->setBoundMessage(tr("Cancelled."));
+    });
     connect(m_sideDock, &QDockWidget::visibilityChanged, this, [this] { updateExplanation(); });
     connect(m_schedule, &SchedulePanel::comparisonChanged, this,
             [this](const QString& name) { m_settings->setValue(keys::scheduleCompare, name); });
@@ -420,6 +448,9 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
                              "so there is no loss curve. Open a trained package to see one.")
                         : tr("This model has no training log (loss.csv beside model.pt)."));
     m_metrics->reset(info.T(), false);
+    m_vlb->cancel();
+    m_exact->setModel(info);
+    m_schedule->setWarning(priorWarningText(info));
     m_timeline->pause();
     m_timeline->setStepCount(0);
     m_referenceImageAction->setEnabled(info.isImage);
@@ -756,6 +787,8 @@ void MainWindow::showCurrentFrame()
     updateExplanation();
     m_schedule->setCurrentT(frame.t);
     m_metrics->setCurrentT(frame.t);
+    m_exact->showFrame(frame);
+    m_exact->setCurrentT(frame.t);
     if (m_frames.needsField(frame.t))
         m_sampler->requestField(m_model, frame.t, FrameBuilder::viewRange(m_model->info));
     if (m_firstFrameMs < 0 && m_runClock.isValid() && m_frames.mode() == FrameBuilder::Mode::Reverse) {
@@ -790,10 +823,11 @@ void MainWindow::updateExplanation()
     }
 }
 
-void MainWindow::onFieldReady(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors)
+void MainWindow::onFieldReady(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors,
+                              const QVector<QPointF>& exactVectors)
 {
     if (!m_model) return;
-    m_frames.setField(t, origins, vectors);
+    m_frames.setField(t, origins, vectors, exactVectors);
     scheduleFrame();
 }
 

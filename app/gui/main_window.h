@@ -28,6 +28,7 @@ class TimelineBar;
 namespace difflens::gui {
 
 class CentralView;
+class ExactPanel;
 class LossPanel;
 class MetricsPanel;
 class ModelLoader;
@@ -35,6 +36,7 @@ class SamplingController;
 class SchedulePanel;
 class Settings;
 class TrainingDialog;
+class VlbController;
 
 class MainWindow final : public QMainWindow
 {
@@ -70,6 +72,8 @@ public:
     SamplingController* sampler() const { return m_sampler; }
     FrameBuilder& frames() { return m_frames; }
     CentralView* centralView() const { return m_central; }
+    ExactPanel* exactPanel() const { return m_exact; }
+    VlbController* boundController() const { return m_vlb; }
     widgets::ControlPanel* controlPanel() const { return m_controls; }
     widgets::TimelineBar* timeline() const { return m_timeline; }
     QString lastError() const { return m_lastError; }
@@ -98,7 +102,8 @@ private:
     void onRunEnded(bool ok, const QString& status, const QString& error);
     void onCurrentStepChanged(int step);
     void onDataPointClicked(int index);
-    void onFieldReady(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors);
+    void onFieldReady(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors,
+                      const QVector<QPointF>& exactVectors);
 
     void startForward(const widgets::RunSettings& settings);
     void updateReference();
@@ -153,6 +158,8 @@ private:
     SchedulePanel* m_schedule = nullptr;
     LossPanel* m_loss = nullptr;
     MetricsPanel* m_metrics = nullptr;
+    ExactPanel* m_exact = nullptr;
+    VlbController* m_vlb = nullptr;
     QTabWidget* m_tabs = nullptr;
     QDockWidget* m_controlsDock = nullptr;
     QDockWidget* m_sideDock = nullptr;

@@ -8,6 +8,7 @@
 #include <QString>
 #include <QVector>
 
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -42,6 +43,14 @@ struct ModelInfo
     QString device;
     qint64 parameters = 0;
     Mixture1d mixture; ///< 1-D mixture datasets only
+    /** What the exact q(x_{t-1}|x_t) is computed from, e.g. "the closed-form mixture (8 components)"; "" none. */
+    QString exactText;
+    int trainingSetSize = 0; ///< items of the finite set the posterior weights w_i run over (0: none)
+    double alphaBarT = 0;    ///< abar_T: far from 0 means x_T is not N(0, I)
+    /** L_T = KL(q(x_T|x_0) || N(0, I)) of the reference items, bits per dimension (NaN without items). */
+    double priorBitsPerDim = std::numeric_limits<double>::quiet_NaN();
+    /** abar_T is large enough that the prior term matters (the warning the views show). */
+    bool priorWarning() const { return alphaBarT > 1e-3; }
 
     int T() const { return scheduler.numTrainTimesteps; }
     qint64 numel() const

@@ -157,6 +157,44 @@ ModelHandle makeModel(const QString& spec, LoadedModel loaded, torch::Device dev
         info.mixture.stds.assign(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
         info.mixture.weights.assign(w.data_ptr<double>(), w.data_ptr<double>() + w.numel());
     }
+    // The exact reverse process beside the model, and the finite set its posterior weights run over.
+    const NoiseSchedule schedule = NoiseSchedule::fromConfig(p.scheduler);
+    auto self = std::dynamic_pointer_cast<GaussianMixtureDenoiser>(loaded.denoiser);
+    if (self && self->device().is_cpu()) {
+        runtime->exactData = self;
+        info.exactText =
+            self->isPointSet()
+                ? QStringLiteral("this exact denoiser's %1 training items").arg(self->components())
+                : QStringLiteral("this closed-form mixture (%1 components)").arg(self->components());
+    } else if (runtime->mixture) {
+        runtime->exactData = std::make_shared<GaussianMixtureDenoiser>(
+            schedule, runtime->mixture->means, runtime->mixture->stds, runtime->mixture->weights);
+        info.exactText = QStringLiteral("the closed-form mixture of %1 (%2 components)")
+                             .arg(info.dataset)
+                             .arg(runtime->mixture->means.size(0));
+    }
+    if (runtime->references.defined()) {
+        runtime->trainingSet = self && self->isPointSet() && self->device().is_cpu() &&
+                                       self->components() == runtime->references.size(0)
+                                   ? self
+                                   : std::make_shared<GaussianMixtureDenoiser>(schedule, runtime->references);
+        info.trainingSetSize = static_cast<int>(runtime->references.size(0));
+        if (!runtime->exactData) {
+            runtime->exactData = runtime->trainingSet;
+            info.exactText = QStringLiteral("the first %1 items of %2 as a finite training set")
+                                 .arg(info.trainingSetSize)
+                                 .arg(info.dataset.isEmpty() ? QStringLiteral("the data") : info.dataset);
+        }
+    }
+    info.alphaBarT = schedule.alphaBars().back();
+    if (runtime->references.defined()) {
+        // L_T per dimension, averaged over the items: 0.5 (abar x0^2 + (1 - abar) - 1 - log(1 - abar)) (Ho et
+        // al. Eq. 5's prior term for q(x_T|x_0) = N(sqrt(abar) x0, 1 - abar)).
+        const double ab = info.alphaBarT;
+        const double x0sq = runtime->references.to(torch::kFloat64).pow(2).mean().item<double>();
+        info.priorBitsPerDim = 0.5 * (ab * x0sq - ab - std::log1p(-ab)) / std::log(2.0);
+    }
+
     std::string dataText = p.data.describe();
     if (p.data.dataset.empty() && !datasetName.empty()) dataText += ", from " + datasetName;
     info.dataText = qs(dataText);

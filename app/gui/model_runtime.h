@@ -2,6 +2,7 @@
 // The torch side of a loaded model. Included only by the files that run or read tensors.
 #include "app/gui/model.h"
 #include "core/datasets.h"
+#include "core/exact.h"
 #include "models/registry.h"
 
 #include <torch/types.h>
@@ -16,6 +17,14 @@ struct ModelRuntime
     torch::Device device = torch::kCPU;
     torch::Tensor references; ///< [N, ...sample shape] CPU float32: the items a reference index picks
     std::optional<MixtureSpec> mixture;
+    /**
+     * The exact reverse process of the model's data (diffusion-math.md, "Why p_theta is needed"): the model
+     * itself when it is exact, else the dataset's closed-form mixture, else the reference items as a finite
+     * training set. On the CPU; null when there is no data.
+     */
+    std::shared_ptr<GaussianMixtureDenoiser> exactData;
+    /** The reference items as a finite set (index i = reference i): w_i colouring, top-k, nearest items. */
+    std::shared_ptr<GaussianMixtureDenoiser> trainingSet;
 };
 
 /**

@@ -100,7 +100,8 @@ StepSummary summarise(const StepRecord& r, const ModelInfo& info, double seconds
 }
 
 /** The model's score on a grid; runs on the worker. */
-void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPointF>& vectors)
+void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPointF>& vectors,
+                  QVector<QPointF>& exactVectors)
 {
     c10::InferenceMode guard;
     const ModelInfo& info = f.model->info;
@@ -131,6 +132,13 @@ void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPoi
     const auto acc = score.accessor<float, 2>();
     for (int64_t i = 0; i < acc.size(0); ++i)
         vectors.push_back(QPointF(acc[i][0], acc[i][1]));
+    if (rt.exactData) {
+        // The score of the data itself, grad log q_t = -eps* / sqrt(1 - abar_t): what the model learns.
+        const auto exact = rt.exactData->score(x.to(torch::kCPU), abar).to(torch::kFloat32).contiguous();
+        const auto e = exact.accessor<float, 2>();
+        for (int64_t i = 0; i < e.size(0); ++i)
+            exactVectors.push_back(QPointF(e[i][0], e[i][1]));
+    }
 }
 
 } // namespace
@@ -273,14 +281,14 @@ void SamplingController::serveFields(FieldQueue& queue)
     // Worker thread. The field is decoration: a model that fails here fails the run too, with its message.
     auto f = queue.take();
     if (!f) return;
-    QVector<QPointF> origins, vectors;
+    QVector<QPointF> origins, vectors, exactVectors;
     try {
-        computeField(*f, origins, vectors);
+        computeField(*f, origins, vectors, exactVectors);
     } catch (const std::exception&) {
         return;
     }
     const long t = f->t;
-    post([this, t, origins, vectors] { Q_EMIT fieldReady(t, origins, vectors); });
+    post([this, t, origins, vectors, exactVectors] { Q_EMIT fieldReady(t, origins, vectors, exactVectors); });
 }
 
 void SamplingController::onRecorded(int job, int recorded)

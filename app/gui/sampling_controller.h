@@ -83,7 +83,9 @@ Q_SIGNALS:
     void finished(double seconds);
     void cancelled(int recorded);
     void failed(const QString& message);
-    void fieldReady(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors);
+    /** The model's score and (when the model has exact data) the exact score at the same origins. */
+    void fieldReady(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors,
+                    const QVector<QPointF>& exactVectors);
 
 private:
     struct Job;

@@ -84,6 +84,12 @@ SchedulePanel::SchedulePanel(QWidget* parent) : QWidget(parent)
     layout->addLayout(row);
     m_plot = new widgets::SchedulePlot(this);
     layout->addWidget(m_plot, 1);
+    m_warning = new QLabel(this);
+    m_warning->setWordWrap(true);
+    m_warning->setStyleSheet(QStringLiteral("QLabel { background: #FFF4E0; border: 1px solid #E0A040; "
+                                            "border-radius: 3px; padding: 4px; color: #6A4000; }"));
+    m_warning->hide();
+    layout->addWidget(m_warning);
     auto* note = mutedLabel(this);
     note->setText(tr("βₜ: noise added at step t. ᾱₜ: how much of x₀ survives in xₜ. β̃ₜ: the variance of the "
                      "true reverse step q(xₜ₋₁ | xₜ, x₀). The red line is the t shown."));
@@ -96,6 +102,17 @@ SchedulePanel::SchedulePanel(QWidget* parent) : QWidget(parent)
 }
 
 SchedulePanel::~SchedulePanel() = default;
+
+void SchedulePanel::setWarning(const QString& text)
+{
+    m_warning->setText(text);
+    m_warning->setVisible(!text.isEmpty());
+}
+
+QString SchedulePanel::warning() const
+{
+    return m_warning->text();
+}
 
 void SchedulePanel::setSchedule(const SchedulerConfig& config)
 {

@@ -34,6 +34,9 @@ public:
     void setComparison(const QString& betaSchedule);
     QString comparison() const;
     void setCurrentT(long t);
+    /** A warning under the plot (abar_T far from 0), "" hides it. */
+    void setWarning(const QString& text);
+    QString warning() const;
     widgets::SchedulePlot* plot() const { return m_plot; }
 
 Q_SIGNALS:
@@ -45,6 +48,7 @@ private:
     widgets::SchedulePlot* m_plot = nullptr;
     QComboBox* m_compare = nullptr;
     QCheckBox* m_logBeta = nullptr;
+    QLabel* m_warning = nullptr;
     SchedulerConfig m_config;
     bool m_hasConfig = false;
 };

@@ -1,5 +1,11 @@
 #include "widgets/demo/synthetic.h"
 
+#include "widgets/image_utils.h"
+#include "widgets/palette.h"
+
+#include <algorithm>
+#include <numeric>
+
 #include <cmath>
 
 namespace difflens::widgets::demo {
@@ -119,10 +125,16 @@ PointFrame mixtureFrame(int dim, int t, const ScheduleSeries& s, std::mt19937& r
                     score += w * (m - QPointF(x, y)) / var;
                     total += w;
                 }
+                const QPointF exact = total > 0 ? score / total : QPointF();
+                // A "model" score: a little short and turned by ~10 degrees.
+                const double c = std::cos(0.17), s = std::sin(0.17);
                 f.fieldOrigins.push_back(QPointF(x, y));
-                f.fieldVectors.push_back(total > 0 ? score / total : QPointF());
+                f.fieldVectors.push_back(
+                    0.85 * QPointF(c * exact.x() - s * exact.y(), s * exact.x() + c * exact.y()));
+                f.exactFieldVectors.push_back(exact);
             }
-        f.fieldName = QStringLiteral("score ∇log qₜ");
+        f.fieldName = QStringLiteral("model score s_θ");
+        f.exactFieldName = QStringLiteral("exact score ∇log qₜ");
         for (const QPointF& d : f.data) {
             const QPointF diff = f.xt[0] - std::sqrt(ab) * d;
             f.weights.push_back(std::exp(-(diff.x() * diff.x() + diff.y() * diff.y()) / (2 * (1 - ab))));
@@ -157,6 +169,149 @@ PointFrame mixtureFrame(int dim, int t, const ScheduleSeries& s, std::mt19937& r
         f.curves = {posterior, exact, model};
     }
     return f;
+}
+
+StepDensityFrame stepDensityFrame(int dim, const ScheduleSeries& s, int t, int tPrev, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> normal;
+    const QVector<Component> comps = components(dim);
+    std::uniform_int_distribution<int> pick(0, comps.size() - 1);
+    auto sample = [&]() {
+        const Component& c = comps[pick(rng)];
+        return QPointF(c.mean.x() + c.sd * normal(rng), dim == 2 ? c.mean.y() + c.sd * normal(rng) : 0.0);
+    };
+    QVector<QPointF> data;
+    for (int i = 0; i < 300; ++i)
+        data.push_back(sample());
+
+    // The strided step's coefficients (improved DDPM respace.py): beta = 1 - abar_t / abar_tPrev.
+    const double ab = s.alphaBar[t - 1];
+    const double abPrev = tPrev > 0 ? s.alphaBar[tPrev - 1] : 1.0;
+    const double beta = 1.0 - ab / abPrev;
+    const double c1 = beta * std::sqrt(abPrev) / (1 - ab);
+    const double c2 = std::sqrt(1 - beta) * (1 - abPrev) / (1 - ab);
+    const double betaTilde = beta * (1 - abPrev) / (1 - ab);
+    const double sd = std::sqrt(betaTilde);
+
+    const QPointF x0 = data[0];
+    const QPointF xt =
+        std::sqrt(ab) * x0 + std::sqrt(1 - ab) * QPointF(normal(rng), dim == 2 ? normal(rng) : 0.0);
+    // w_i(x_t) = q(x_0 = x^(i) | x_t) over the training set.
+    QVector<double> w(data.size());
+    double total = 0;
+    for (int i = 0; i < data.size(); ++i) {
+        const QPointF d = xt - std::sqrt(ab) * data[i];
+        w[i] = std::exp(-(d.x() * d.x() + d.y() * d.y()) / (2 * (1 - ab)));
+        total += w[i];
+    }
+    QPointF x0Mean, mean;
+    QVector<QPointF> means(data.size());
+    for (int i = 0; i < data.size(); ++i) {
+        w[i] /= total;
+        means[i] = c1 * data[i] + c2 * xt;
+        x0Mean += w[i] * data[i];
+        mean += w[i] * means[i];
+    }
+    double spread = 0;
+    for (int i = 0; i < data.size(); ++i) {
+        const QPointF d = means[i] - mean;
+        spread += w[i] * (d.x() * d.x() + d.y() * d.y());
+    }
+    const QPointF posteriorMean = c1 * x0 + c2 * xt;
+    // A model whose x0 guess is pulled a little towards the origin.
+    const QPointF modelMean = c1 * (0.8 * x0Mean) + c2 * xt;
+    // A square window around the mixture and both marks (2 sigma of each).
+    const QPointF centre = (mean + posteriorMean + modelMean) / 3.0;
+    double half = 3.0 * std::sqrt(spread / dim + betaTilde);
+    for (const QPointF& m : {mean, posteriorMean, modelMean})
+        half =
+            std::max(half, std::max(std::fabs(m.x() - centre.x()), std::fabs(m.y() - centre.y())) + 2.4 * sd);
+
+    StepDensityFrame f;
+    f.dim = dim;
+    f.caption = QStringLiteral("t = %1 → %2 · sample #1").arg(t).arg(tPrev);
+    f.window = QRectF(centre.x() - half, (dim == 2 ? centre.y() : 0.0) - half, 2 * half, 2 * half);
+    f.xt = xt;
+    f.exactName = QStringLiteral("q(xₜ₋₁ | xₜ) exact (%1 points)").arg(data.size());
+    auto mixture = [&](const QPointF& x) {
+        double q = 0;
+        for (int i = 0; i < data.size(); ++i) {
+            if (w[i] < 1e-9) continue;
+            const QPointF d = x - means[i];
+            const double r2 = dim == 2 ? d.x() * d.x() + d.y() * d.y() : d.x() * d.x();
+            q += w[i] * std::exp(-r2 / (2 * betaTilde)) / std::pow(2 * M_PI * betaTilde, dim / 2.0);
+        }
+        return q;
+    };
+    if (dim == 2) {
+        f.densityColumns = f.densityRows = 96;
+        for (int row = 0; row < 96; ++row)
+            for (int col = 0; col < 96; ++col)
+                f.exactDensity.push_back(
+                    mixture(QPointF(f.window.left() + (col + 0.5) * f.window.width() / 96,
+                                    f.window.bottom() - (row + 0.5) * f.window.height() / 96)));
+    } else {
+        for (int i = 0; i <= 400; ++i) {
+            const double x = f.window.left() + f.window.width() * i / 400;
+            f.exactCurve.push_back(QPointF(x, mixture(QPointF(x, 0))));
+        }
+    }
+    QVector<int> order(data.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return w[a] > w[b]; });
+    for (int k = 0; k < 16 && w[order[k]] > 1e-3; ++k) {
+        f.componentMeans.push_back(means[order[k]]);
+        f.componentWeights.push_back(w[order[k]]);
+    }
+    GaussianMark posterior{QStringLiteral("q(xₜ₋₁ | xₜ, x₀)"), posteriorMean, sd, palette::posterior(),
+                           false};
+    GaussianMark model{QStringLiteral("p_θ(xₜ₋₁ | xₜ)"), modelMean, sd, palette::model(), true};
+    f.gaussians = {posterior, model};
+    const QPointF gap = posterior.mean - model.mean;
+    const double kl = (gap.x() * gap.x() + gap.y() * gap.y()) / (2 * betaTilde);
+    f.notes = QStringList{QStringLiteral("β̃ = %1   (σ = %2)").arg(betaTilde, 0, 'g', 3).arg(sd, 0, 'g', 3),
+                          QStringLiteral("KL(q ‖ p_θ) = %1 nats").arg(kl, 0, 'g', 3),
+                          QStringLiteral("heaviest wᵢ = %1").arg(w[order[0]], 0, 'f', 3)};
+    return f;
+}
+
+GalleryFrame galleryFrame(int neighbours)
+{
+    GalleryFrame f;
+    f.caption = QStringLiteral("E[x₀ | xₜ] and the training images it averages (t = 400)");
+    f.pinned = 2;
+    f.emptyText = QStringLiteral("Choose a sample to see its nearest training images");
+    f.items.push_back({toImage(ringImage(28, 0.4)), QStringLiteral("E[x₀ | xₜ] exact"),
+                       QStringLiteral("Σ wᵢ x⁽ⁱ⁾"), palette::exact(), -1});
+    f.items.push_back({toImage(ringImage(28, 0.9)), QStringLiteral("x̂₀ model"),
+                       QStringLiteral("‖x̂₀ − E‖ = 0.21"), palette::model(), -1});
+    double w = 0.42;
+    for (int i = 0; i < neighbours; ++i) {
+        f.items.push_back({toImage(ringImage(28, 0.3 * i)),
+                           QStringLiteral("#%1 train %2").arg(i + 1).arg(4711 + 37 * i),
+                           QStringLiteral("w = %1").arg(w, 0, 'f', 3), QColor(), w});
+        w *= 0.62;
+    }
+    return f;
+}
+
+VlbSeries vlbSeries(const QString& name, int T, double scale, double decoderBits, const QColor& color)
+{
+    VlbSeries v;
+    v.name = name;
+    v.color = color;
+    double total = 0;
+    for (int t = 1; t <= T; ++t) {
+        const double bits =
+            t == 1 ? decoderBits : scale * (0.004 + 0.08 * std::exp(-t / 60.0)) * std::exp(-t / 900.0);
+        v.t.push_back(t);
+        v.termBits.push_back(bits);
+        total += bits;
+    }
+    v.priorBits = 2.1e-5;
+    v.totalBits = total + v.priorBits;
+    return v;
 }
 
 QVector<double> mixtureDensity(const ScheduleSeries& s, int bins, double xmin, double xmax)

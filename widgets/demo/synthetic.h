@@ -16,6 +16,19 @@ ScheduleSeries cosineSchedule(int T);
 /** A 2-D (dim 2) or 1-D (dim 1) frame at timestep t of a T-step linear schedule. */
 PointFrame mixtureFrame(int dim, int t, const ScheduleSeries& schedule, std::mt19937& rng);
 
+/**
+ * One strided reverse step t -> tPrev of one sample of a `dim`-D training set (points drawn from the demo
+ * mixture): the exact q(x_tPrev | x_t) over that set, the posterior for the sample's x_0, a slightly wrong
+ * model. `seed` picks the training set and the sample.
+ */
+StepDensityFrame stepDensityFrame(int dim, const ScheduleSeries& schedule, int t, int tPrev, unsigned seed);
+
+/** A gallery: E[x_0 | x_t] and a model's x0^ pinned, then the heaviest "training images" with weights. */
+GalleryFrame galleryFrame(int neighbours);
+
+/** A made-up bound: per-term bits decaying with t, L_0 about `decoderBits`. */
+VlbSeries vlbSeries(const QString& name, int T, double scale, double decoderBits, const QColor& color);
+
 /** 1-D q(x_t) of a mixture on a (t, x) grid, t-major. */
 QVector<double> mixtureDensity(const ScheduleSeries& schedule, int bins, double xmin, double xmax);
 

@@ -5,14 +5,17 @@
 #include "widgets/density_time_view.h"
 #include "widgets/draw_canvas.h"
 #include "widgets/explanation_panel.h"
+#include "widgets/image_gallery.h"
 #include "widgets/image_panel_grid.h"
 #include "widgets/image_utils.h"
 #include "widgets/loss_plot.h"
 #include "widgets/palette.h"
 #include "widgets/point_view.h"
 #include "widgets/schedule_plot.h"
+#include "widgets/step_density_view.h"
 #include "widgets/step_metrics_plot.h"
 #include "widgets/timeline_bar.h"
+#include "widgets/vlb_plot.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -129,6 +132,33 @@ StepMetricsPlot* makeStepMetricsPlot()
     for (int t = 1000; t >= 300; t -= 10)
         plot->appendStep(t, 0.002 + 0.5 * std::exp(-t / 120.0), 0.01 + 0.3 * std::exp(-t / 200.0));
     plot->setCurrentT(300);
+    return plot;
+}
+
+StepDensityView* makeStepDensityView(int dim)
+{
+    auto* view = new StepDensityView;
+    const ScheduleSeries s = demo::linearSchedule(1000);
+    view->setFrame(dim == 2 ? demo::stepDensityFrame(2, s, 250, 50, 4)
+                            : demo::stepDensityFrame(1, s, 200, 150, 9));
+    return view;
+}
+
+ImageGallery* makeGallery()
+{
+    auto* gallery = new ImageGallery;
+    gallery->setFrame(demo::galleryFrame(9));
+    return gallery;
+}
+
+VlbPlot* makeVlbPlot()
+{
+    auto* plot = new VlbPlot;
+    plot->setTimesteps(1000);
+    plot->addBound(
+        demo::vlbSeries(QStringLiteral("p_θ on 16 fresh samples"), 1000, 1.0, 2.6, palette::model()));
+    plot->addBound(demo::vlbSeries(QStringLiteral("exact denoiser"), 1000, 0.45, 1.1, palette::exact()));
+    plot->setCurrentT(250);
     return plot;
 }
 
@@ -262,6 +292,11 @@ int main(int argc, char** argv)
         save(makeSchedulePlot(true), QSize(760, 520), QStringLiteral("schedule_compare.png"));
         save(makeLossPlot(), QSize(700, 480), QStringLiteral("loss.png"));
         save(makeStepMetricsPlot(), QSize(700, 360), QStringLiteral("step_metrics.png"));
+        save(makeStepDensityView(2), QSize(420, 380), QStringLiteral("step_density_2d.png"));
+        save(makeStepDensityView(2), QSize(640, 400), QStringLiteral("step_density_2d_wide.png"));
+        save(makeStepDensityView(1), QSize(420, 380), QStringLiteral("step_density_1d.png"));
+        save(makeGallery(), QSize(450, 330), QStringLiteral("gallery.png"));
+        save(makeVlbPlot(), QSize(640, 420), QStringLiteral("vlb.png"));
         save(makeExplanation(QStringLiteral("DDPM")), QSize(480, 900),
              QStringLiteral("explanation_ddpm.png"));
         save(makeExplanation(QStringLiteral("DDIM")), QSize(480, 900),
@@ -283,6 +318,10 @@ int main(int argc, char** argv)
     tabs.addTab(makeSchedulePlot(true), QStringLiteral("Schedule"));
     tabs.addTab(makeLossPlot(), QStringLiteral("Loss"));
     tabs.addTab(makeStepMetricsPlot(), QStringLiteral("Step metrics"));
+    tabs.addTab(makeStepDensityView(2), QStringLiteral("Step density 2-D"));
+    tabs.addTab(makeStepDensityView(1), QStringLiteral("Step density 1-D"));
+    tabs.addTab(makeGallery(), QStringLiteral("Gallery"));
+    tabs.addTab(makeVlbPlot(), QStringLiteral("Bound"));
     tabs.addTab(makeExplanation(QStringLiteral("DDPM")), QStringLiteral("Explanation"));
     tabs.addTab(makeControls(), QStringLiteral("Controls"));
     tabs.addTab(makeCanvas(), QStringLiteral("Draw"));
