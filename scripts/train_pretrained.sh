@@ -35,9 +35,19 @@ if [ "$WHAT" = points ] || [ "$WHAT" = all ]; then
   train_points rings 8000
 fi
 if [ "$WHAT" = fashion-mnist ] || [ "$WHAT" = all ]; then
-  resume=()
-  [ -f "$WORK/fashion-mnist/checkpoint.pt" ] && resume=(--resume)
-  "$CLI" train --dataset fashion-mnist --arch unet --out "$WORK/fashion-mnist" --steps 30000 --batch 64 \
-    --lr 4e-4 --warmup 500 --checkpoint-every 500 --seed 1 "${resume[@]}"
+  threads=()
+  [ -n "${DIFFLENS_TRAIN_THREADS:-}" ] && threads=(--threads "$DIFFLENS_TRAIN_THREADS")
+  if [ -f "$WORK/fashion-mnist/checkpoint.pt" ]; then
+    # The work folder survived: continue exactly.
+    "$CLI" train --out "$WORK/fashion-mnist" --resume "${threads[@]}"
+  elif [ -f models/pretrained/fashion-mnist/model.pt ]; then
+    # A new machine: the checkpoint is gone, the published snapshot is not. Go on from its weights, step
+    # count and loss log (a fresh optimizer).
+    "$CLI" train --init-from models/pretrained/fashion-mnist --out "$WORK/fashion-mnist" --steps 30000 \
+      --checkpoint-every 500 "${threads[@]}"
+  else
+    "$CLI" train --dataset fashion-mnist --arch unet --out "$WORK/fashion-mnist" --steps 30000 --batch 64 \
+      --lr 4e-4 --warmup 500 --checkpoint-every 500 --seed 1 "${threads[@]}"
+  fi
   publish fashion-mnist
 fi

@@ -183,6 +183,59 @@ private Q_SLOTS:
         QCOMPARE(QJsonDocument::fromJson(d.out).object()["steps"].toInt(), 10);
     }
 
+    // train --init-from: a published package (no checkpoint) goes on from its step count, weights and loss
+    // log; the continued run's first steps start from the package's loss, not from an untrained net's.
+    void trainInitFromAPackage()
+    {
+        const QString first = m_tmp.filePath("init-a"), second = m_tmp.filePath("init-b");
+        const Run a = cli({"train", "--dataset", "moons", "--arch", "mlp", "--out", first, "--steps", "300",
+                           "--hidden", "32", "--blocks", "1", "--batch", "64", "--seed", "3", "--threads", "1"});
+        QVERIFY2(a.exitCode == 0, a.err.constData());
+        QVERIFY(QFile::remove(first + "/checkpoint.pt")); // as in models/pretrained: no checkpoint ships
+        const Run b = cli({"train", "--init-from", first, "--out", second, "--steps", "320", "--threads", "1"});
+        QVERIFY2(b.exitCode == 0, b.err.constData());
+        QFile meta(second + "/difflens.json");
+        QVERIFY(meta.open(QIODevice::ReadOnly));
+        const auto training = QJsonDocument::fromJson(meta.readAll()).object()["training"].toObject();
+        QCOMPARE(training["steps_done"].toInt(), 320);
+        QCOMPARE(training["init_from_step"].toInt(), 300);
+        const auto rows = [](const QString& path) {
+            QFile f(path);
+            f.open(QIODevice::ReadOnly);
+            return QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        };
+        const QStringList before = rows(first + "/loss.csv"), after = rows(second + "/loss.csv");
+        QCOMPARE(before.size(), 301);
+        QCOMPARE(after.size(), 321);
+        QCOMPARE(after.mid(0, 301), before); // the log goes on
+        const auto loss = [](const QString& row) { return row.split(',').value(1).toDouble(); };
+        double early = 0, continued = 0;
+        for (int i = 1; i <= 10; ++i) early += loss(before[i]);
+        for (int i = 301; i <= 310; ++i) continued += loss(after[i]);
+        QVERIFY2(continued < 0.8 * early, qPrintable(QString("%1 vs %2").arg(continued).arg(early)));
+        // Both at once, or a package that is not a built-in net, are refused with a message.
+        const Run both = cli({"train", "--init-from", first, "--resume", "--out", second});
+        QVERIFY(both.exitCode != 0 && both.err.contains("exclude"));
+        const Run missing = cli({"train", "--init-from", m_tmp.filePath("nothing"), "--out", second});
+        QVERIFY(missing.exitCode != 0 && !missing.err.isEmpty());
+    }
+
+    // eval --vlb says when abar_T is far from 0 (x_T is not N(0, I)).
+    void evalVlbWarnsAboutTheprior()
+    {
+        const Run r = cli({"eval", "--model", "exact:moons?n=100&T=50", "--vlb", "--vlb-samples", "16",
+                           "--num-samples", "200", "--sampler", "ddim", "--steps", "10", "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const auto vlb = QJsonDocument::fromJson(r.out).object()["vlb"].toObject();
+        QVERIFY(std::abs(vlb["alpha_bar_T"].toDouble() - 0.603) < 0.01);
+        QVERIFY(vlb["warning"].toString().contains("not N(0, I)"));
+        QVERIFY(r.err.contains("warning: abar_T"));
+        const Run ok = cli({"eval", "--model", "exact:moons?n=100", "--vlb", "--vlb-samples", "16",
+                            "--num-samples", "200", "--sampler", "ddim", "--steps", "10", "--json"});
+        QVERIFY2(ok.exitCode == 0, ok.err.constData());
+        QVERIFY(!QJsonDocument::fromJson(ok.out).object()["vlb"].toObject().contains("warning"));
+    }
+
     void sampleWithReference()
     {
         if (!m_models) QSKIP(qPrintable(m_noModels));

@@ -66,7 +66,7 @@ VlbPlot::VlbPlot(QWidget* parent) : PlotWidgetBase(parent), m_d(std::make_unique
     m_d->placeholder->position->setAxisRect(m_d->rect);
     m_d->placeholder->position->setType(QCPItemPosition::ptAxisRectRatio);
     m_d->placeholder->position->setCoords(0.5, 0.5);
-    m_d->placeholder->setText(QStringLiteral("Evaluate the bound to see each term L₀ … L_T"));
+    m_d->placeholder->setText(QStringLiteral("Compute the bound to see L₀ … L_T"));
     m_d->placeholder->setColor(palette::mutedText());
 
     m_d->label = addMarkerLabel(addTMarker(m_d->rect));

@@ -148,6 +148,18 @@ int cmdEval(const Argv& argv)
         vbar.finish();
         j["vlb"] = {{"bits_per_dim", vlb.totalBits}, {"prior_bits_per_dim", vlb.priorBits},
                     {"l0_bits_per_dim", vlb.termBits.front()}, {"mse_eps", vlb.mseEps}, {"num_data", b}};
+        // x_T is N(0, I) only when abar_T is close to 0 (diffusion-math.md: linear T = 50 keeps abar_T = 0.603).
+        const double alphaBarT = NoiseSchedule::fromConfig(pkg.scheduler).alphaBars().back();
+        j["vlb"]["alpha_bar_T"] = alphaBarT;
+        if (alphaBarT > 1e-3) {
+            char warning[320];
+            std::snprintf(warning, sizeof warning,
+                          "abar_T = %.3g is far from 0: x_T is not N(0, I) and the prior term L_T is %.3g bits/dim "
+                          "of the %.3g",
+                          alphaBarT, vlb.priorBits, vlb.totalBits);
+            j["vlb"]["warning"] = warning;
+            std::fprintf(stderr, "warning: %s\n", warning);
+        }
     }
     if (args.flag("json")) {
         std::cout << j.dump(2) << "\n";

@@ -244,16 +244,16 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
                 QStringLiteral("w = %1").arg(widgets::formatSig(wj, 2)), palette::exact(), wj);
         }
         const double effective = 1.0 / w.pow(2).sum().item<double>();
-        g.caption = QStringLiteral("%1 · weights wᵢ(xₜ) over %2 training images · effective number %3")
+        g.caption = QStringLiteral("%1 · wᵢ(xₜ) over %2 training images · effective %3")
                         .arg(stepText)
                         .arg(w.size(0))
                         .arg(widgets::formatSig(effective, 3));
         if (x0Pred.defined()) {
+            // x0^ against the exact E[x_0|x_t], and how close it lies to a training image (memorisation).
             const double gap = std::sqrt((flat(x0Pred) - flat(ex0)).pow(2).mean().item<double>());
-            g.caption += QStringLiteral(" · rms |x̂₀ − E[x₀|xₜ]| = %1").arg(widgets::formatSig(gap, 2));
+            g.items[2].subtitle = QStringLiteral("rms to x̂₀ %1").arg(widgets::formatSig(gap, 2));
             if (nearest >= 0)
-                g.caption += QStringLiteral(" · x̂₀ is %1 (rms) from its nearest item")
-                                 .arg(widgets::formatSig(nearestDist, 2));
+                g.items[1].subtitle = QStringLiteral("item %1 at %2").arg(nearest).arg(widgets::formatSig(nearestDist, 2));
         }
         return;
     }
