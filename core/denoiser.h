@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace difflens {
@@ -23,6 +24,33 @@ public:
     /** Short kind: "torchscript", "mlp", "unet", "exact-set", "exact-gmm". */
     virtual std::string kind() const = 0;
     virtual int64_t parameterCount() const { return 0; }
+};
+
+/**
+ * Calls `inner` under `mutex`, one forward at a time: for a model that several worker threads share (the
+ * app's sampler and its variational-bound job), since a Denoiser need only be usable from one thread.
+ */
+class SerializedDenoiser final : public Denoiser
+{
+public:
+    SerializedDenoiser(Denoiser& inner, std::mutex& mutex) : m_inner(inner), m_mutex(mutex) {}
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t) override
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return m_inner.forward(x, t);
+    }
+    torch::Device device() const override { return m_inner.device(); }
+    void moveTo(torch::Device device) override
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_inner.moveTo(device);
+    }
+    std::string kind() const override { return m_inner.kind(); }
+    int64_t parameterCount() const override { return m_inner.parameterCount(); }
+
+private:
+    Denoiser& m_inner;
+    std::mutex& m_mutex;
 };
 
 /** A TorchScript module with `forward(x: Tensor, t: Tensor) -> Tensor`. */

@@ -110,6 +110,20 @@ ReverseMixture GaussianMixtureDenoiser::reverseStep(const torch::Tensor& x, doub
     return r;
 }
 
+std::pair<int64_t, double> GaussianMixtureDenoiser::nearest(const torch::Tensor& x) const
+{
+    const int64_t D = m_means.size(1);
+    if (x.numel() != D)
+        throw ModelError("nearest takes one sample of " + std::to_string(D) + " values, got " + std::to_string(x.numel()));
+    // |x - m_k|^2 = |x|^2 - 2 x.m_k + |m_k|^2 with the cached norms: no [K, D] temporary.
+    const auto flat = x.reshape({1, D}).to(m_device, torch::kFloat32);
+    const auto d = (flat.to(torch::kFloat64).pow(2).sum() - 2.0 * torch::matmul(flat, m_means.t()).squeeze(0).to(torch::kFloat64) +
+                    m_meanNormSq)
+                       .clamp_min(0.0);
+    const int64_t best = d.argmin().item<int64_t>();
+    return {best, d[best].item<double>()};
+}
+
 torch::Tensor ReverseMixture::logDensity(const torch::Tensor& y) const
 {
     const int64_t D = means.size(1);

@@ -8,6 +8,8 @@
 
 #include <torch/types.h>
 
+#include <utility>
+
 namespace difflens {
 
 /**
@@ -59,6 +61,8 @@ public:
      * alphaBarPrev. */
     ReverseMixture reverseStep(const torch::Tensor& x, double alphaBar, double alphaBarPrev) const;
     const torch::Tensor& means() const { return m_means; }
+    /** The component mean nearest to one sample x (memorisation), and its squared distance (flattened). */
+    std::pair<int64_t, double> nearest(const torch::Tensor& x) const;
     /** Per-component variance s_k^2 of the data, [K] float64 (all 0 for a finite set). */
     const torch::Tensor& variances() const { return m_vars; }
     bool isPointSet() const { return m_isPointSet; }

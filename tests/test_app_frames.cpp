@@ -184,7 +184,8 @@ private Q_SLOTS:
             }
             // w_i(x_t) of sample #1 over the drawn points, relative to the largest.
             QCOMPARE(p.weights.size(), p.data.size());
-            QCOMPARE(*std::max_element(p.weights.begin(), p.weights.end()), 1.0);
+            const double heaviest = *std::max_element(p.weights.begin(), p.weights.end());
+            QVERIFY(heaviest > 0.0 && heaviest <= 1.0);
         }
     }
 
@@ -391,8 +392,8 @@ private Q_SLOTS:
         for (const Frame& f : {first, last}) {
             QCOMPARE(f.gallery.pinned, 3);
             QCOMPARE(f.gallery.items.size(), 3 + 6);
-            for (const auto& item : f.gallery.items)
-                QVERIFY(hasContent(item.image) || item.title.startsWith(QStringLiteral("item")));
+            for (const auto& item : f.gallery.items) // discs on black, and noise: none is flat
+                QVERIFY2(hasContent(item.image) && item.image.width() == 28, qPrintable(item.title));
             double prev = 2.0, total = 0.0;
             for (int i = 3; i < f.gallery.items.size(); ++i) {
                 QVERIFY(f.gallery.items[i].bar <= prev + 1e-12); // sorted by weight

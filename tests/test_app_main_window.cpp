@@ -25,6 +25,7 @@
 #include "widgets/vlb_plot.h"
 #include "widgets/timeline_bar.h"
 
+#include <QAction>
 #include <QDockWidget>
 #include <QLabel>
 #include <QMenuBar>
@@ -288,6 +289,29 @@ private Q_SLOTS:
                  qPrintable(QString("%1 vs %2").arg(series[2].totalBits).arg(series[1].totalBits)));
         QTest::qWait(100); // the plot replots on a timer
         shot(w.get(), QStringLiteral("exact_points_bound"));
+
+        // View > Score field: the model's score and the exact one at the same grid points.
+        QAction* field = nullptr;
+        for (QAction* a : w->findChildren<QAction*>())
+            if (a->text().contains(QStringLiteral("Score"))) field = a;
+        QVERIFY(field && field->isEnabled());
+        field->setChecked(true);
+        w->setCurrentStep(16);
+        QTRY_VERIFY_WITH_TIMEOUT(!w->centralView()->pointView()->frame().exactFieldVectors.isEmpty(), 20000);
+        const auto& pf = w->centralView()->pointView()->frame();
+        QCOMPARE(pf.exactFieldVectors.size(), pf.fieldVectors.size());
+        shot(w.get(), QStringLiteral("exact_points_field"));
+        field->setChecked(false);
+
+        // 1-D: the exact step of the closed-form mixture beside the learned model's.
+        w->openModel(QStringLiteral(QT_TESTCASE_SOURCEDIR "/../models/pretrained/gmm1d"));
+        QTRY_VERIFY_WITH_TIMEOUT(w->model()->info.dim == 1, 60000);
+        QVERIFY(runAndWait(*w, settings(*w, QStringLiteral("DDPM"), 1000, 64)));
+        w->setCurrentStep(900);
+        QCOMPARE(exact->currentStepWidget(), static_cast<QWidget*>(exact->stepView()));
+        QCOMPARE(exact->stepView()->frame().dim, 1);
+        QVERIFY(exact->stepView()->frame().exactCurve.size() > 100);
+        shot(w.get(), QStringLiteral("exact_1d"));
 
         w->openModel(m_imageSpec);
         QVERIFY(waitForModel(*w));

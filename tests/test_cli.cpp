@@ -216,6 +216,10 @@ private Q_SLOTS:
         // Both at once, or a package that is not a built-in net, are refused with a message.
         const Run both = cli({"train", "--init-from", first, "--resume", "--out", second});
         QVERIFY(both.exitCode != 0 && both.err.contains("exclude"));
+        const Run done = cli({"train", "--init-from", first, "--out", m_tmp.filePath("init-c"), "--steps", "300"});
+        QVERIFY(done.exitCode != 0 && done.err.contains("300 steps already"));
+        const Run inPlace = cli({"train", "--init-from", first, "--out", first, "--steps", "400"});
+        QVERIFY(inPlace.exitCode != 0 && inPlace.err.contains("another folder"));
         const Run missing = cli({"train", "--init-from", m_tmp.filePath("nothing"), "--out", second});
         QVERIFY(missing.exitCode != 0 && !missing.err.isEmpty());
     }

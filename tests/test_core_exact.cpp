@@ -110,7 +110,20 @@ private Q_SLOTS:
             const auto mu = post.c1 * exact.expectedX0(xt, ab).to(torch::kFloat64) + post.c2 * xt.to(torch::kFloat64);
             const auto r = exact.reverseStep(xt, ab, abPrev);
             QVERIFY2((r.mean() - mu.squeeze(0)).abs().max().item<double>() < 1e-4, qPrintable(QString("t=%1").arg(t)));
-            QVERIFY(r.effectiveComponents() >= 1.0 && r.effectiveComponents() <= 8.0 + 1e-9);
+        }
+        // Effective number of components: all 8 (symmetric) for x_t = 0 at t = T; one near a mode at small t.
+        QVERIFY(exact.reverseStep(torch::zeros({2}), sched.alphaBars()[999], sched.alphaBars()[998])
+                    .effectiveComponents() > 7.9);
+        const auto nearMode = (mix->means[2] * std::sqrt(sched.alphaBars()[5])).to(torch::kFloat32);
+        QVERIFY(exact.reverseStep(nearMode, sched.alphaBars()[5], sched.alphaBars()[4]).effectiveComponents() < 1.01);
+        // The nearest component mean, against brute force.
+        GaussianMixtureDenoiser set(sched, torch::randn({300, 5}, gen, torch::kFloat32));
+        for (int i = 0; i < 5; ++i) {
+            const auto x = torch::randn({5}, gen, torch::kFloat32);
+            const auto d = (set.means() - x.unsqueeze(0)).pow(2).sum(1);
+            const auto [index, dist] = set.nearest(x);
+            QCOMPARE(index, d.argmin().item<int64_t>());
+            QVERIFY(std::abs(dist - d.min().item<double>()) < 1e-4);
         }
         // One training point: every step follows it, and the last step lands on it exactly.
         GaussianMixtureDenoiser one(sched, torch::tensor({0.5f, -0.25f}).reshape({1, 2}));

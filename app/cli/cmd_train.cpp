@@ -119,6 +119,10 @@ int cmdTrain(const Argv& argv)
     if (continuing) {
         if (args.flag("resume") && !fs::exists(checkpoint))
             throw DataError("nothing to resume: '" + checkpoint + "' does not exist");
+        std::error_code same;
+        if (initFrom && fs::equivalent(source, dir, same))
+            throw UsageError("--init-from writes the continued run to another folder than '" + source +
+                             "' (its files are read, not replaced); use --resume to go on in place");
         pkg = ModelPackage::read(source);
         if (pkg.format != "builtin")
             throw ModelError("'" + source + "' is not a built-in net package (format '" + pkg.format + "')");
@@ -223,8 +227,13 @@ int cmdTrain(const Argv& argv)
                 dstEma[i].copy_(src[i]);
             }
         }
-        const int64_t done = initStepsDone;
-        trainer.warmStart(done, readLossLog((fs::path(source) / "loss.csv").string()));
+        auto log = readLossLog(pkg.trainingLog.empty() ? (fs::path(source) / "loss.csv").string() : pkg.trainingLog);
+        // A package without steps_done (written by hand, or by another tool) goes on from its log's last step.
+        const int64_t done = initStepsDone > 0 ? initStepsDone : (log.empty() ? 0 : log.back().step);
+        if (opt.steps <= done)
+            throw UsageError("'" + source + "' has trained " + std::to_string(done) +
+                             " steps already: give --steps above that to go on");
+        trainer.warmStart(done, std::move(log));
         pkg.name = fs::path(dir).filename().string();
         pkg.training["init_from_step"] = done;
     }

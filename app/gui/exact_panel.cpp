@@ -38,7 +38,7 @@ ExactPanel::ExactPanel(QWidget* parent) : QWidget(parent)
     m_intro->setTextFormat(Qt::RichText);
     layout->addWidget(m_intro);
 
-    auto* split = new QSplitter(Qt::Vertical);
+    auto* split = m_split = new QSplitter(Qt::Vertical);
     split->setChildrenCollapsible(false);
     m_stack = new QStackedWidget;
     m_message = new QLabel;
@@ -97,16 +97,24 @@ ExactPanel::~ExactPanel() = default;
 void ExactPanel::setModel(const ModelInfo& info)
 {
     m_isImage = info.isImage;
+    // Images need height for the gallery's rows; points share it evenly with the bound.
+    m_split->setSizes(info.isImage ? QList<int>{620, 380} : QList<int>{500, 500});
     m_hasExact = !info.exactText.isEmpty();
     if (m_hasExact) {
         m_intro->setText(
             tr("<b>Why learn p<sub>θ</sub>?</b> q(xₜ₋₁ | xₜ) = Σᵢ wᵢ(xₜ) q(xₜ₋₁ | xₜ, x⁽ⁱ⁾) needs "
                "<i>every</i> "
                "training item x⁽ⁱ⁾ at every step. Here it is computed exactly from %1. %2")
-                .arg(info.exactText.toHtmlEscaped(),
-                     info.isImage ? tr("Near t = 0 one training image takes all the weight wᵢ: the exact "
-                                       "process only reproduces its training set.")
-                                  : tr("A model that matched it would only reproduce its training points.")));
+                .arg(
+                    info.exactText.toHtmlEscaped(),
+                    info.isImage ? tr("Near t = 0 one training image takes all the weight wᵢ: the exact "
+                                      "process only reproduces its training set.")
+                    : info.trainingSetSize > 0 && info.exactText.contains(QStringLiteral("mixture"))
+                        ? tr("For a mixture the exact q is the true one; over a finite set (the weights wᵢ "
+                             "of "
+                             "the data points in the main view) a model that matched it would only reproduce "
+                             "its training points.")
+                        : tr("A model that matched it would only reproduce its training points.")));
     } else {
         m_intro->setText(tr("<b>Why learn p<sub>θ</sub>?</b> This model has no dataset to compute the exact "
                             "q(xₜ₋₁ | xₜ) from."));
@@ -121,7 +129,7 @@ void ExactPanel::setModel(const ModelInfo& info)
                                      "(improved DDPM reports 2.94 on "
                                      "CIFAR-10).")
                                 : tr("This model has no dataset items to evaluate the bound on."));
-    m_compute->setEnabled(info.referenceCount > 0);
+    m_hasItems = info.referenceCount > 0;
     setBoundRunning(false);
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
@@ -159,7 +167,7 @@ void ExactPanel::setCurrentT(long t)
 
 void ExactPanel::setBoundRunning(bool running)
 {
-    m_compute->setEnabled(!running);
+    m_compute->setEnabled(!running && m_hasItems);
     m_cancel->setEnabled(running);
     if (running) {
         m_progress->setRange(0, 0);

@@ -13,6 +13,7 @@
 class QLabel;
 class QProgressBar;
 class QPushButton;
+class QSplitter;
 class QStackedWidget;
 
 namespace difflens::widgets {
@@ -60,6 +61,7 @@ Q_SIGNALS:
 
 private:
     QLabel* m_intro = nullptr;
+    QSplitter* m_split = nullptr;
     QStackedWidget* m_stack = nullptr;
     QLabel* m_message = nullptr;
     widgets::StepDensityView* m_step = nullptr;
@@ -72,6 +74,7 @@ private:
     QLabel* m_boundSummary = nullptr;
     bool m_isImage = false;
     bool m_hasExact = false;
+    bool m_hasItems = false; ///< the model has dataset items to evaluate the bound on
 };
 
 } // namespace difflens::gui

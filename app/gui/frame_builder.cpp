@@ -142,6 +142,7 @@ struct FrameBuilder::Impl
     Mode mode = Mode::None;
     int maxRows = 16;
     bool fieldEnabled = false;
+    bool exactEnabled = true;
     struct Field
     {
         QVector<QPointF> origins, vectors, exactVectors;
@@ -195,16 +196,29 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
     const int64_t D = in.numel();
     const auto flat = [D](const torch::Tensor& v) { return v.reshape({D}).to(torch::kCPU, torch::kFloat64); };
     const auto xt = flat(x);
+    // The finite set the weights w_i run over: the exact model's own set when it is one (its items may be
+    // more than the references), else the reference items.
+    const auto& set = rt.exactData->isPointSet() ? rt.exactData : rt.trainingSet;
+    // Main view: w_i(x_t) of sample #1 over the drawn data points, relative to the largest of all w_i.
+    if (set && !in.isImage && in.dim == 2 && !f.points.data.isEmpty()) {
+        const auto w = set->weights(x, ab).squeeze(0).to(torch::kCPU, torch::kFloat64);
+        const int64_t n = std::min<int64_t>(w.size(0), f.points.data.size());
+        const auto rel = (w.slice(0, 0, n) / w.max().clamp_min(1e-300)).contiguous();
+        f.points.weights = QVector<double>(rel.data_ptr<double>(), rel.data_ptr<double>() + n);
+        if (f.points.weights.size() != f.points.data.size())
+            f.points.weights.clear();
+        else if (f.points.selected < 0)
+            f.points.selected = 0;
+    }
+    if (!exactEnabled) return;
     // Nearest training item to x0^ (memorisation: a smooth p_theta lands between items, the exact one on
-    // one).
+    // one); the distance is the rms over dimensions.
     int nearest = -1;
     double nearestDist = kNaN;
-    if (x0Pred.defined() && rt.trainingSet) {
-        const auto items = rt.trainingSet->means().to(torch::kCPU, torch::kFloat64);
-        const auto d = (items - flat(x0Pred).unsqueeze(0)).pow(2).sum(1);
-        const auto best = d.argmin().item<int64_t>();
-        nearest = static_cast<int>(best);
-        nearestDist = std::sqrt(d[best].item<double>() / static_cast<double>(D));
+    if (x0Pred.defined() && set) {
+        const auto [index, squared] = set->nearest(x0Pred);
+        nearest = static_cast<int>(index);
+        nearestDist = std::sqrt(squared / static_cast<double>(D));
     }
 
     if (in.isImage) {
@@ -217,18 +231,18 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
                               double bar = -1) {
             g.items.push_back({img, title, sub, c, bar});
         };
-        add(widgets::toImage(imageAt(cpu(x), 0, xtLow, xtHigh)), QStringLiteral("xₜ (sample #1)"),
+        add(widgets::toImage(imageAt(cpu(x), 0, xtLow, xtHigh)), QStringLiteral("xₜ (#1)"),
             rangeText(xtLow, xtHigh), palette::xt());
         if (x0Pred.defined())
-            add(widgets::toImage(imageAt(cpu(x0Pred), 0, in.low, in.high)), QStringLiteral("x̂₀ (model)"),
+            add(widgets::toImage(imageAt(cpu(x0Pred), 0, in.low, in.high)), QStringLiteral("x̂₀ model"),
                 nearest >= 0 ? QStringLiteral("nearest: item %1").arg(nearest) : QString(), palette::model());
-        add(widgets::toImage(imageAt(ex0, 0, in.low, in.high)), QStringLiteral("E[x₀ | xₜ] (exact)"),
+        add(widgets::toImage(imageAt(ex0, 0, in.low, in.high)), QStringLiteral("E[x₀|xₜ] exact"),
             QStringLiteral("Σ wᵢ x⁽ⁱ⁾"), palette::exact());
         const torch::Tensor ref =
             mode == Mode::Forward ? x0 : (trajectory ? trajectory->reference() : torch::Tensor());
         if (posteriorMean.defined() && ref.defined())
-            add(widgets::toImage(imageAt(cpu(ref), 0, in.low, in.high)), QStringLiteral("x₀ (ref.)"),
-                QString(), palette::reference());
+            add(widgets::toImage(imageAt(cpu(ref), 0, in.low, in.high)), QStringLiteral("x₀ ref."), QString(),
+                palette::reference());
         g.pinned = g.items.size();
         const int64_t k = std::min<int64_t>(8, w.size(0));
         const auto top = w.topk(k);
@@ -253,7 +267,8 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
             const double gap = std::sqrt((flat(x0Pred) - flat(ex0)).pow(2).mean().item<double>());
             g.items[2].subtitle = QStringLiteral("rms to x̂₀ %1").arg(widgets::formatSig(gap, 2));
             if (nearest >= 0)
-                g.items[1].subtitle = QStringLiteral("item %1 at %2").arg(nearest).arg(widgets::formatSig(nearestDist, 2));
+                g.items[1].subtitle =
+                    QStringLiteral("item %1 at %2").arg(nearest).arg(widgets::formatSig(nearestDist, 2));
         }
         return;
     }
@@ -305,8 +320,22 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
     const QPointF centre(0.5 * (x0 + x1), dim == 2 ? 0.5 * (y0 + y1) : 0.0);
     s.window = QRectF(centre.x() - half, centre.y() - half, 2 * half, 2 * half);
     const int64_t K = mix.weights.size(0);
+    // What is drawn: the heaviest components holding 99.95% of the weight (at most 600, so a 2-D grid costs a
+    // few MB), each at least one grid cell wide (the last step of a finite set is a sum of point masses).
+    const auto displayed = [&mix](double cell) {
+        const auto order = std::get<1>(mix.weights.sort(0, /*descending=*/true));
+        const auto cumulative = mix.weights.index_select(0, order).cumsum(0);
+        const int64_t keep =
+            std::min<int64_t>({(cumulative < 0.9995).sum().item<int64_t>() + 1, order.size(0), 600});
+        const auto idx = order.slice(0, 0, keep);
+        ReverseMixture d;
+        d.weights = mix.weights.index_select(0, idx);
+        d.means = mix.means.index_select(0, idx);
+        d.variances = mix.variances.index_select(0, idx).clamp_min(cell * cell);
+        return d;
+    };
     if (dim == 2) {
-        const int n = 72;
+        const int n = 64;
         s.densityColumns = s.densityRows = n;
         std::vector<double> grid;
         grid.reserve(static_cast<size_t>(n) * n * 2);
@@ -315,7 +344,8 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
                 grid.push_back(s.window.left() + (ix + 0.5) * s.window.width() / n);
                 grid.push_back(s.window.bottom() - (iy + 0.5) * s.window.height() / n); // row 0 at the top
             }
-        const auto ld = mix.logDensity(torch::from_blob(grid.data(), {int64_t(n) * n, 2}, torch::kFloat64));
+        const auto ld = displayed(s.window.width() / n)
+                            .logDensity(torch::from_blob(grid.data(), {int64_t(n) * n, 2}, torch::kFloat64));
         const auto dens = (ld - ld.max()).exp().contiguous();
         s.exactDensity = QVector<double>(dens.data_ptr<double>(), dens.data_ptr<double>() + dens.numel());
     } else {
@@ -323,8 +353,10 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
         std::vector<double> xs;
         for (int i = 0; i <= n; ++i)
             xs.push_back(s.window.left() + s.window.width() * i / n);
-        const auto ld =
-            mix.logDensity(torch::from_blob(xs.data(), {n + 1, 1}, torch::kFloat64)).exp().contiguous();
+        const auto ld = displayed(2.0 * s.window.width() / n)
+                            .logDensity(torch::from_blob(xs.data(), {n + 1, 1}, torch::kFloat64))
+                            .exp()
+                            .contiguous();
         for (int i = 0; i <= n; ++i)
             s.exactCurve.push_back(QPointF(xs[static_cast<size_t>(i)], ld.data_ptr<double>()[i]));
     }
@@ -336,12 +368,12 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
         s.componentMeans.push_back(point(mix.means[idx]));
         s.componentWeights.push_back(tw.data_ptr<double>()[j]);
     }
-    const bool set = rt.exactData->isPointSet();
+    const bool pointSet = rt.exactData->isPointSet();
     s.notes << QStringLiteral("ᾱₜ = %1 → ᾱₜ₋₁ = %2")
                    .arg(widgets::formatSig(ab, 3), widgets::formatSig(abPrev, 3));
     s.notes << QStringLiteral("%1 %2 · effective %3 · max w %4 (#%5)")
                    .arg(K)
-                   .arg(set ? QStringLiteral("points") : QStringLiteral("components"))
+                   .arg(pointSet ? QStringLiteral("points") : QStringLiteral("components"))
                    .arg(widgets::formatSig(mix.effectiveComponents(), 3))
                    .arg(widgets::formatSig(tw.data_ptr<double>()[0], 2))
                    .arg(ti.data_ptr<int64_t>()[0]);
@@ -354,18 +386,6 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
         s.notes << QStringLiteral("x̂₀ to nearest training point #%1: %2")
                        .arg(nearest)
                        .arg(widgets::formatSig(nearestDist * std::sqrt(double(dim)), 2));
-    // Main view: the weights w_i of the drawn data points for sample #1, relative to the largest.
-    if (rt.trainingSet && dim == 2 && !f.points.data.isEmpty()) {
-        const auto w = rt.trainingSet->weights(x, ab).squeeze(0).to(torch::kCPU, torch::kFloat64);
-        const int64_t n = std::min<int64_t>(w.size(0), f.points.data.size());
-        const auto drawn = w.slice(0, 0, n);
-        const auto rel = (drawn / drawn.max().clamp_min(1e-300)).contiguous();
-        f.points.weights = QVector<double>(rel.data_ptr<double>(), rel.data_ptr<double>() + n);
-        if (f.points.weights.size() != f.points.data.size())
-            f.points.weights.clear();
-        else if (f.points.selected < 0)
-            f.points.selected = 0;
-    }
 }
 
 StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
@@ -543,7 +563,7 @@ Frame FrameBuilder::Impl::reverseFrame(int i)
                stepPosterior.c2 * one(r.xt).to(torch::kCPU, torch::kFloat64);
     double sd = std::isfinite(r.sigma) ? r.sigma : 0.0;
     if (r.modelLogVariance.defined()) sd = torch::exp(0.5 * one(r.modelLogVariance)).mean().item<double>();
-    if (r.tPrev < 0) sd = 0.0; // the last step adds no noise
+    if (!r.addsNoise) sd = 0.0; // DDPM's last step, DDIM with eta = 0
     addExact(f, one(r.xt), r.t + 1, r.tPrev + 1, r.alphaBar, r.alphaBarPrev, one(r.x0Pred), one(r.meanModel),
              sd, post, stepPosterior.variance);
     return f;
@@ -791,6 +811,18 @@ void FrameBuilder::setFieldEnabled(bool on)
     if (m->fieldEnabled == on) return;
     m->fieldEnabled = on;
     m->invalidate();
+}
+
+void FrameBuilder::setExactEnabled(bool on)
+{
+    if (m->exactEnabled == on) return;
+    m->exactEnabled = on;
+    m->invalidate();
+}
+
+bool FrameBuilder::exactEnabled() const
+{
+    return m->exactEnabled;
 }
 
 bool FrameBuilder::fieldEnabled() const

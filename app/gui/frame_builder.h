@@ -66,6 +66,12 @@ public:
 
     /** Rows of the image grid (samples shown); default 16. */
     void setMaxRows(int rows);
+    /**
+     * The Exact q tab's parts of a frame (Frame::exactStep, Frame::gallery); on by default. The window turns it
+     * off while the tab is hidden (the 2-D weights w_i of the main view are made either way).
+     */
+    void setExactEnabled(bool on);
+    bool exactEnabled() const;
     /** The score field in 2-D frames; frames ask for it with needsField(). */
     void setFieldEnabled(bool on);
     bool fieldEnabled() const;

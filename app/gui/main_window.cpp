@@ -150,6 +150,7 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     m_schedule->setComparison(m_settings->value(keys::scheduleCompare));
     resize(1600, 980);
     if (m_options.restoreState) restoreWindow();
+    syncExactFrames();
     updateStatus();
     openModel(initialModel());
     if (m_options.presentation) QTimer::singleShot(0, this, [this] { setPresentationMode(true); });
@@ -240,7 +241,11 @@ void MainWindow::buildUi()
         m_vlb->cancel();
         m_exact->setBoundMessage(tr("Cancelled."));
     });
-    connect(m_sideDock, &QDockWidget::visibilityChanged, this, [this] { updateExplanation(); });
+    connect(m_sideDock, &QDockWidget::visibilityChanged, this, [this] {
+        updateExplanation();
+        syncExactFrames();
+    });
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] { syncExactFrames(); });
     connect(m_schedule, &SchedulePanel::comparisonChanged, this,
             [this](const QString& name) { m_settings->setValue(keys::scheduleCompare, name); });
 }
@@ -821,6 +826,15 @@ void MainWindow::updateExplanation()
     } else {
         m_explanation->clearNumbers();
     }
+}
+
+void MainWindow::syncExactFrames()
+{
+    // The Exact q parts of a frame cost a few ms each: only while the tab can be seen.
+    const bool on = m_tabs->currentWidget() == m_exact && !m_sideDock->isHidden();
+    if (on == m_frames.exactEnabled()) return;
+    m_frames.setExactEnabled(on);
+    if (on) scheduleFrame();
 }
 
 void MainWindow::onFieldReady(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors,

@@ -108,6 +108,7 @@ private:
     void startForward(const widgets::RunSettings& settings);
     void updateReference();
     void scheduleFrame();
+    void syncExactFrames();
     void showCurrentFrame();
     void updateExplanation();
     void selectModelName(const QString& name);

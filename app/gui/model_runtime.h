@@ -7,6 +7,7 @@
 
 #include <torch/types.h>
 
+#include <mutex>
 #include <optional>
 
 namespace difflens::gui {
@@ -14,6 +15,8 @@ namespace difflens::gui {
 struct ModelRuntime
 {
     LoadedModel loaded;
+    /** Held around every call of loaded.denoiser: the sampler's and the bound's threads share it. */
+    std::mutex forwardMutex;
     torch::Device device = torch::kCPU;
     torch::Tensor references; ///< [N, ...sample shape] CPU float32: the items a reference index picks
     std::optional<MixtureSpec> mixture;

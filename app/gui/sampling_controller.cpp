@@ -121,7 +121,7 @@ void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPoi
     const auto x =
         torch::from_blob(grid.data(), {static_cast<int64_t>(n) * n, 2}, torch::kFloat32).to(rt.device);
     const auto t = torch::full({x.size(0)}, k, torch::TensorOptions().dtype(torch::kInt64).device(rt.device));
-    auto out = rt.loaded.denoiser->forward(x, t);
+    auto out = SerializedDenoiser(*rt.loaded.denoiser, rt.forwardMutex).forward(x, t);
     if (out.dim() == 2 && out.size(1) == 4) out = out.slice(1, 0, 2); // learned variance: the prediction part
     const NoiseSchedule schedule = NoiseSchedule::fromConfig(info.scheduler);
     const double abar = schedule.alphaBars()[static_cast<size_t>(k)];
@@ -233,8 +233,9 @@ void SamplingController::start(const SamplingParams& params)
                 o.discreteData = info.isImage;
                 o.device = rt.device;
                 const int count = job->process->stepCount();
+                SerializedDenoiser denoiser(*rt.loaded.denoiser, rt.forwardMutex);
                 const auto result = runSampler(
-                    *rt.loaded.denoiser, *job->process, o,
+                    denoiser, *job->process, o,
                     [&](const StepRecord& r) {
                         job->trajectory->record(r);
                         const auto now = Clock::now();
