@@ -320,13 +320,13 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
     const QPointF centre(0.5 * (x0 + x1), dim == 2 ? 0.5 * (y0 + y1) : 0.0);
     s.window = QRectF(centre.x() - half, centre.y() - half, 2 * half, 2 * half);
     const int64_t K = mix.weights.size(0);
-    // What is drawn: the heaviest components holding 99.95% of the weight (at most 600, so a 2-D grid costs a
-    // few MB), each at least one grid cell wide (the last step of a finite set is a sum of point masses).
+    // What is drawn: the heaviest components holding 99.9% of the weight (at most 300, so a 2-D grid costs a
+    // few MB and a few ms), each at least one grid cell wide (the last step of a finite set is a sum of point masses).
     const auto displayed = [&mix](double cell) {
         const auto order = std::get<1>(mix.weights.sort(0, /*descending=*/true));
         const auto cumulative = mix.weights.index_select(0, order).cumsum(0);
         const int64_t keep =
-            std::min<int64_t>({(cumulative < 0.9995).sum().item<int64_t>() + 1, order.size(0), 600});
+            std::min<int64_t>({(cumulative < 0.999).sum().item<int64_t>() + 1, order.size(0), 300});
         const auto idx = order.slice(0, 0, keep);
         ReverseMixture d;
         d.weights = mix.weights.index_select(0, idx);
@@ -335,7 +335,7 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
         return d;
     };
     if (dim == 2) {
-        const int n = 64;
+        const int n = 48; // drawn smoothly scaled
         s.densityColumns = s.densityRows = n;
         std::vector<double> grid;
         grid.reserve(static_cast<size_t>(n) * n * 2);

@@ -6,6 +6,7 @@
 //  3. Pressing Sample until the first step is on screen, point model. Target < 100 ms.
 // usage: QT_QPA_PLATFORM=offscreen bench_gui [--quick]
 #include "app/gui/central_view.h"
+#include "app/gui/exact_panel.h"
 #include "app/gui/main_window.h"
 #include "app/gui/model_runtime.h"
 #include "app/gui/sampling_controller.h"
@@ -24,6 +25,7 @@
 #include <QFile>
 #include <QPushButton>
 #include <QSettings>
+#include <QTabWidget>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -112,10 +114,14 @@ std::unique_ptr<MainWindow> makeWindow(const QString& model, const QString& sett
 
 /** Samples `steps` DDPM steps (with a dataset reference when there is one), then scrubs in random order. */
 void benchScrubbing(const QString& label, const QString& model, int batch, int steps,
-                    const QString& settingsFile)
+                    const QString& settingsFile, bool exactTab = false)
 {
     auto w = makeWindow(model, settingsFile);
     if (!w) return;
+    // The Exact q tab in front: every frame also carries q(x_{t-1}|x_t) (points) or the top-k images, and the
+    // tab's view is painted too.
+    if (exactTab)
+        if (auto* tabs = w->findChild<QTabWidget*>()) tabs->setCurrentWidget(w->exactPanel());
     widgets::RunSettings s = w->controlPanel()->settings();
     s.mode = widgets::RunSettings::Sample;
     s.sampler = QStringLiteral("DDPM");
@@ -156,6 +162,7 @@ void benchScrubbing(const QString& label, const QString& model, int batch, int s
         const double cpu0 = threadCpuMs();
         w->setCurrentStep(step);              // frame build (mostly uncached) + every view updated
         const QPixmap painted = view->grab(); // the centre view painted
+        if (exactTab) w->exactPanel()->currentStepWidget()->grab();
         total.push_back(t.nsecsElapsed() / 1e6);
         totalCpu.push_back(threadCpuMs() - cpu0);
         Q_UNUSED(painted);
@@ -189,7 +196,9 @@ void benchScrubbing(const QString& label, const QString& model, int batch, int s
                 qPrintable(info.name), batch, n, sampleSeconds,
                 s.referenceSource == QLatin1String("dataset") ? "with a reference" : "no reference");
     printTimes("frame build only (Trajectory::step + convert)", build);
-    printTimes("scrub: build + views updated + centre painted", total, 16);
+    printTimes(exactTab ? "scrub: build + views updated + centre and Exact q painted"
+                        : "scrub: build + views updated + centre painted",
+               total, 16);
     printTimes("the same, GUI-thread CPU time", totalCpu, 16);
 }
 
@@ -314,6 +323,9 @@ int main(int argc, char** argv)
     if (QDir(pretrained + QStringLiteral("fashion-mnist")).exists())
         benchScrubbing(QStringLiteral("Scrubbing, 28x28 images (UNet)"),
                        pretrained + QStringLiteral("fashion-mnist"), 16, quick ? 50 : 1000, settings);
+    benchScrubbing(QStringLiteral("Scrubbing, 2-D points, Exact q tab"), pointModel, 500, steps, settings, true);
+    benchScrubbing(QStringLiteral("Scrubbing, 28x28 images (exact set), Exact q tab"),
+                   QStringLiteral("exact:fashion-mnist?n=1000"), 16, steps, settings, true);
     benchFirstStep(pointModel, settings, quick ? 5 : 20);
     return 0;
 }
