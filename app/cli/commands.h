@@ -4,6 +4,10 @@
 #include <string>
 #include <vector>
 
+namespace difflens {
+struct LossLogEntry;
+}
+
 namespace difflens::cli {
 
 using Argv = std::vector<std::string>;
@@ -17,6 +21,9 @@ int cmdEval(const Argv& args);
 int cmdTrainClassifier(const Argv& args);
 /** Only in builds with Qt (DIFFLENS_CLI_EXPORT): frames are painted with the widgets. */
 int cmdExport(const Argv& args);
+
+/** loss.csv (step,loss,ema_loss) as log entries; lines that do not parse are skipped; empty when missing. */
+std::vector<LossLogEntry> readLossLog(const std::string& path);
 
 /** A progress bar on stderr, drawn only when stderr is a terminal (or DIFFLENS_PROGRESS=1). */
 class ProgressBar
