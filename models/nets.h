@@ -23,6 +23,8 @@ struct MlpConfig
     bool learnVariance = false;
     nlohmann::json toJson() const;
     static MlpConfig fromJson(const nlohmann::json& j);
+    /** The net's parameter count, computed without building it (for the memory check before allocating). */
+    double parameterCount() const;
 };
 
 class MlpNet final : public DenoiserNet
@@ -51,6 +53,8 @@ struct UnetConfig
     bool learnVariance = false;
     nlohmann::json toJson() const;
     static UnetConfig fromJson(const nlohmann::json& j);
+    /** The net's parameter count, computed without building it (for the memory check before allocating). */
+    double parameterCount() const;
 };
 
 class UnetNet final : public DenoiserNet
@@ -66,6 +70,10 @@ private:
     std::shared_ptr<Impl> m_impl;
 };
 
+/** Parameters of the net an architecture object names, without building it; throws ConfigError. */
+double architectureParameterCount(const nlohmann::json& architecture);
+/** Values per sample a built-in net keeps for its backward pass (core/resources.h's estimate). */
+double architectureActivations(const nlohmann::json& architecture, double sampleNumel);
 /** Builds the net an architecture object names ({"type": "mlp"|"unet", ...}); throws ConfigError. */
 std::shared_ptr<DenoiserNet> makeNet(const nlohmann::json& architecture);
 /** Loads weights saved with saveNet into a net of the same architecture (ModelError when they do not fit). */

@@ -15,6 +15,19 @@ struct LoadedModel
     std::shared_ptr<Denoiser> denoiser;
 };
 
+/** An exact-denoiser spec "exact:DATASET[?n=N&seed=S&T=T&schedule=NAME]", parsed and checked. */
+struct ExactSpec
+{
+    std::string dataset;
+    long long n = -1;  // training items of a finite set; -1: the mixture's closed form (or 1000 items)
+    uint64_t seed = 0; // which items
+    SchedulerConfig scheduler; // T and schedule from the spec, validated
+    bool flow = false;         // ?path=flow: the flow-matching path (core/MATH.md, "Gaussian paths")
+};
+
+/** Throws ConfigError naming the part of the spec that is wrong. */
+ExactSpec parseExactSpec(const std::string& spec);
+
 /** Throws ModelError / ConfigError / DataError with a message naming the problem. */
 LoadedModel openModel(const std::string& spec, torch::Device device, const std::string& schedulerOverride = "");
 

@@ -4,6 +4,7 @@
 #include "core/datasets.h"
 #include "core/errors.h"
 #include "core/json_util.h"
+#include "core/resources.h"
 #include "core/runtime.h"
 #include "core/tensor_io.h"
 #include "core/trainer.h"
@@ -61,7 +62,19 @@ std::vector<int64_t> parseSize(const std::string& s)
     return out;
 }
 
-/** loss.csv (step,loss,ema_loss) as log entries; empty when the file is missing. */
+void writePackage(const std::string& dir, ModelPackage pkg, Trainer& trainer)
+{
+    saveNetWeights(*trainer.emaNet(), (fs::path(dir) / "model.pt").string());
+    trainer.writeLossCsv((fs::path(dir) / "loss.csv").string());
+    trainer.writeLossByTCsv((fs::path(dir) / "loss_by_t.csv").string());
+    pkg.trainingLog = (fs::path(dir) / "loss.csv").string();
+    pkg.training["steps_done"] = trainer.currentStep();
+    if (!trainer.log().empty()) pkg.training["final_ema_loss"] = trainer.log().back().emaLoss;
+    pkg.writeMetadata(dir);
+}
+
+} // namespace
+
 std::vector<LossLogEntry> readLossLog(const std::string& path)
 {
     std::vector<LossLogEntry> log;
@@ -81,19 +94,6 @@ std::vector<LossLogEntry> readLossLog(const std::string& path)
     std::fclose(f);
     return log;
 }
-
-void writePackage(const std::string& dir, ModelPackage pkg, Trainer& trainer)
-{
-    saveNetWeights(*trainer.emaNet(), (fs::path(dir) / "model.pt").string());
-    trainer.writeLossCsv((fs::path(dir) / "loss.csv").string());
-    trainer.writeLossByTCsv((fs::path(dir) / "loss_by_t.csv").string());
-    pkg.trainingLog = (fs::path(dir) / "loss.csv").string();
-    pkg.training["steps_done"] = trainer.currentStep();
-    if (!trainer.log().empty()) pkg.training["final_ema_loss"] = trainer.log().back().emaLoss;
-    pkg.writeMetadata(dir);
-}
-
-} // namespace
 
 int cmdTrain(const Argv& argv)
 {
@@ -223,6 +223,12 @@ int cmdTrain(const Argv& argv)
                     {"seed", opt.seed},       {"loss", opt.loss},           {"steps", opt.steps},
                     {"weight_decay", opt.weightDecay}, {"checkpoint_every", opt.checkpointEvery}};
 
+    // Weights, gradients, Adam's moments, the EMA copy and a batch's activations, before any is allocated.
+    const double numel = static_cast<double>(spec.numel());
+    checkMemory("training a " + std::to_string(std::llround(architectureParameterCount(pkg.architecture))) +
+                    "-parameter net with batch " + std::to_string(opt.batch),
+                trainingBytes(architectureParameterCount(pkg.architecture), opt.batch, numel,
+                              architectureActivations(pkg.architecture, numel)));
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw IoError("cannot create '" + dir + "': " + ec.message());
@@ -317,6 +323,9 @@ int cmdDataset(const Argv& argv)
     if (n < 1) throw UsageError("--num must be at least 1");
     auto ds = openDataset(args.positional()[0],
                           args.has("image-size") ? parseSize(args.str("image-size")) : std::vector<int64_t>{});
+    // The samples and their serialized copy.
+    checkMemory(std::to_string(n) + " samples of " + ds->name(),
+                2.0 * 4.0 * static_cast<double>(n) * static_cast<double>(ds->spec().numel()));
     auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(args.int64("seed", 0)));
     const auto samples = ds->sample(n, gen);
     saveTensor(args.str("out"), samples);

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace difflens {
+struct LossLogEntry;
+}
+
 namespace difflens::cli {
 
 using Argv = std::vector<std::string>;
@@ -27,6 +31,8 @@ SamplerSettings samplerSettingsFromArgs(const Args& args, const SchedulerConfig&
 std::vector<std::string> samplerOptionNames();
 /** The help lines for them. */
 extern const char* const kSamplerOptionsHelp;
+/** loss.csv (step,loss,ema_loss) as log entries; lines that do not parse are skipped; empty when missing. */
+std::vector<LossLogEntry> readLossLog(const std::string& path);
 
 /** A progress bar on stderr, drawn only when stderr is a terminal (or DIFFLENS_PROGRESS=1). */
 class ProgressBar
