@@ -56,6 +56,15 @@ Trainer::Trainer(std::shared_ptr<DenoiserNet> net, std::shared_ptr<DenoiserNet> 
     if (m->opt.steps < 1) throw ConfigError("the number of training steps must be at least 1");
     if (!(m->opt.lr > 0)) throw ConfigError("the learning rate must be positive");
     if (m->opt.loss != "simple" && m->opt.loss != "hybrid") throw ConfigError("loss must be simple or hybrid");
+    if (m->opt.conditional) {
+        if (m->data->numClasses() == 0)
+            throw ConfigError("the dataset '" + m->data->name() + "' has no class labels to train a conditional model on");
+        if (m->net->numClasses() != m->data->numClasses())
+            throw ConfigError("the net has " + std::to_string(m->net->numClasses()) + " classes but the dataset '" +
+                              m->data->name() + "' has " + std::to_string(m->data->numClasses()));
+        if (!(m->opt.pUncond >= 0 && m->opt.pUncond <= 1))
+            throw ConfigError("the label-dropout probability p_uncond must lie in [0, 1]");
+    }
     m->net->to(device);
     m->ema->to(device);
     {
@@ -80,9 +89,15 @@ double Trainer::step()
     const int64_t B = s.opt.batch;
     const int T = s.schedule.size();
     // Draw everything from the one CPU generator, in a fixed order, so a resumed run continues identically.
-    const auto x0 = s.data->sample(B, s.gen).to(s.device);
+    torch::Tensor labels;
+    const auto x0 = s.data->sample(B, s.gen, s.opt.conditional ? &labels : nullptr).to(s.device);
     const auto t = torch::randint(T, {B}, s.gen, torch::kInt64).to(s.device);
     const auto noise = torch::randn(x0.sizes(), s.gen, torch::kFloat32).to(s.device);
+    if (s.opt.conditional) {
+        // Label dropout (Ho & Salimans Algorithm 1), drawn last so unconditional runs keep their draws.
+        const auto drop = torch::rand({B}, s.gen, torch::kFloat32) < s.opt.pUncond;
+        labels = torch::where(drop, torch::full_like(labels, -1), labels).to(s.device);
+    }
     const auto ab = s.alphaBars.index_select(0, t);
     const auto xt = diffusion::qSample(x0, ab, noise).to(torch::kFloat32);
 
@@ -92,7 +107,7 @@ double Trainer::step()
     for (auto& group : s.optimizer->param_groups())
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(s.opt.lr * warm);
 
-    auto out = s.net->forward(xt, t);
+    auto out = s.opt.conditional ? s.net->forwardConditional(xt, t, labels) : s.net->forward(xt, t);
     torch::Tensor vbTerm;
     if (out.size(1) == 2 * x0.size(1) && out.dim() == x0.dim()) {
         auto parts = out.split(x0.size(1), 1);

@@ -424,6 +424,7 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
     ++m_applying;
     m_controls->setTimesteps(info.T());
     m_controls->setDatasetSize(info.referenceCount);
+    m_controls->setClasses(info.classNames);
     RunSettings s = m_controls->settings();
     s.model = name;
     s.batch = m_settings->value(info.isImage ? keys::samplerBatchImages : keys::samplerBatchPoints);
@@ -667,6 +668,8 @@ void MainWindow::sample(const RunSettings& settings)
     p.fromReference = settings.mode == RunSettings::FromReference;
     p.t0 = settings.t0;
     p.reference = m_reference;
+    p.classIndex = m_model->info.numClasses > 0 ? settings.classIndex : -1;
+    p.guidance = settings.guidance;
     m_runClock.start();
     m_firstFrameMs = -1;
     m_sampler->start(p);

@@ -3,6 +3,7 @@
 #include "core/datasets.h"
 #include "core/errors.h"
 #include "core/exact.h"
+#include "core/exact_guidance.h"
 #include "core/runtime.h"
 #include "core/sampler.h"
 
@@ -93,6 +94,10 @@ ModelHandle makeModel(const QString& spec, LoadedModel loaded, torch::Device dev
     info.scheduler = p.scheduler;
     info.device = qs(deviceName(device));
     info.parameters = loaded.denoiser->parameterCount();
+    info.numClasses = static_cast<int>(loaded.denoiser->numClasses());
+    for (int c = 0; c < info.numClasses; ++c)
+        info.classNames << (c < static_cast<int>(p.classNames.size()) ? qs(p.classNames[static_cast<size_t>(c)])
+                                                                      : QStringLiteral("class %1").arg(c));
     if (!p.trainingLog.empty() && QFileInfo::exists(qs(p.trainingLog))) {
         info.trainingLog = qs(p.trainingLog);
         const QString byT = QFileInfo(info.trainingLog).dir().filePath(QStringLiteral("loss_by_t.csv"));
@@ -105,11 +110,13 @@ ModelHandle makeModel(const QString& spec, LoadedModel loaded, torch::Device dev
     // memorised), else the dataset's first items. Images of a large set are copied out and the set itself
     // dropped.
     torch::Tensor items = datasetOverride;
-    const auto* exact = dynamic_cast<const GaussianMixtureDenoiser*>(loaded.denoiser.get());
+    // (labelled exact data: the unconditional denoiser inside the class-conditional one)
+    auto exactOwner = exactMixtureOf(loaded.denoiser);
+    const auto* exact = exactOwner.get();
     // (the probe above ran on the denoiser as opened; a rebuilt one computes the same)
     const bool exactSet = exact && loaded.denoiser->kind() == "exact-set";
     const int64_t wanted = info.isImage ? kMaxReferenceImages : kMaxDataPoints;
-    if (exactSet && exact->means().storage().nbytes() > 2 * exact->means().nbytes()) {
+    if (exactSet && exact == loaded.denoiser.get() && exact->means().storage().nbytes() > 2 * exact->means().nbytes()) {
         // Dataset::first() returns a slice of the whole shuffled set, so the exact denoiser of 1000
         // Fashion-MNIST items keeps all 60000 (188 MB) alive. Rebuild it on a copy of just its items.
         std::vector<int64_t> shape{exact->means().size(0)};
@@ -159,7 +166,7 @@ ModelHandle makeModel(const QString& spec, LoadedModel loaded, torch::Device dev
     }
     // The exact reverse process beside the model, and the finite set its posterior weights run over.
     const NoiseSchedule schedule = NoiseSchedule::fromConfig(p.scheduler);
-    auto self = std::dynamic_pointer_cast<GaussianMixtureDenoiser>(loaded.denoiser);
+    auto self = exactMixtureOf(loaded.denoiser);
     if (self && self->device().is_cpu()) {
         runtime->exactData = self;
         info.exactText =

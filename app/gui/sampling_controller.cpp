@@ -2,6 +2,7 @@
 
 #include "app/gui/model_runtime.h"
 #include "core/denoiser.h"
+#include "core/guidance.h"
 #include "core/diffusion.h"
 #include "core/errors.h"
 #include "core/sampler.h"
@@ -181,6 +182,7 @@ void SamplingController::start(const SamplingParams& params)
         if (!params.model) throw Error("no model is loaded");
         const ModelInfo& info = params.model->info;
         if (params.batch < 1) throw ConfigError("the batch size must be at least 1");
+        if (params.classIndex >= 0) validateGuidance(info.numClasses, params.classIndex, params.guidance);
         const SamplerKind kind = params.sampler.compare(QLatin1String("DDIM"), Qt::CaseInsensitive) == 0
                                      ? SamplerKind::Ddim
                                      : SamplerKind::Ddpm;
@@ -233,7 +235,12 @@ void SamplingController::start(const SamplingParams& params)
                 o.discreteData = info.isImage;
                 o.device = rt.device;
                 const int count = job->process->stepCount();
-                SerializedDenoiser denoiser(*rt.loaded.denoiser, rt.forwardMutex);
+                auto serialized = std::make_shared<SerializedDenoiser>(*rt.loaded.denoiser, rt.forwardMutex);
+                // A class: classifier-free guidance around the model (guidance.h), in its own output space.
+                std::shared_ptr<Denoiser> model = serialized;
+                if (job->params.classIndex >= 0)
+                    model = std::make_shared<GuidedDenoiser>(serialized, job->params.classIndex, job->params.guidance);
+                Denoiser& denoiser = *model;
                 const auto result = runSampler(
                     denoiser, *job->process, o,
                     [&](const StepRecord& r) {

@@ -30,6 +30,8 @@ struct SamplingParams
     bool fromReference = false; ///< noise the reference to t0, then denoise from there
     int t0 = 500;               ///< 1..T
     Reference reference;        ///< x_0 for mu~ and the KL (and the start when fromReference)
+    int classIndex = -1;        ///< class-conditional models: the class (-1: none)
+    double guidance = 1.0;      ///< classifier-free guidance scale w (with a class)
 };
 
 class SamplingController final : public QObject
