@@ -58,6 +58,13 @@ void ConditionalMixtureDenoiser::moveTo(torch::Device device)
         if (d) d->moveTo(device);
 }
 
+void ConditionalMixtureDenoiser::usePath(const SchedulerConfig& config)
+{
+    m_all->usePath(config);
+    for (auto& d : m_byClass)
+        if (d) d->usePath(config);
+}
+
 const GaussianMixtureDenoiser& ConditionalMixtureDenoiser::ofClass(int64_t c) const
 {
     if (c < 0 || c >= numClasses())

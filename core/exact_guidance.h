@@ -41,6 +41,8 @@ public:
     void moveTo(torch::Device device) override;
     std::string kind() const override { return m_all->kind(); }
     int64_t numClasses() const override { return static_cast<int64_t>(m_byClass.size()); }
+    /** Serve models of this scheduler config (its path and prediction type), like GaussianMixtureDenoiser. */
+    void usePath(const SchedulerConfig& config);
 
     /** The exact denoiser of all the data (what the unconditional views show). */
     const std::shared_ptr<GaussianMixtureDenoiser>& all() const { return m_all; }

@@ -43,9 +43,9 @@ std::pair<std::string, std::map<std::string, std::string>> parseExactSpec(const 
         }
     }
     for (const auto& [k, v] : query)
-        if (k != "n" && k != "seed" && k != "T" && k != "schedule" && k != "class" && k != "guidance")
+        if (k != "n" && k != "seed" && k != "T" && k != "schedule" && k != "path" && k != "class" && k != "guidance")
             throw ConfigError("'" + spec + "': unknown parameter '" + k +
-                              "' (known: n, seed, T, schedule, class, guidance)");
+                              "' (known: n, seed, T, schedule, path, class, guidance)");
     if (rest.empty()) throw ConfigError("'" + spec + "': name a dataset, e.g. exact:moons?n=500");
     return {rest, query};
 }
@@ -70,6 +70,11 @@ LoadedModel openExact(const std::string& spec, torch::Device device)
     p.scheduler.clipSample = p.data.isImage();
     if (query.count("T")) p.scheduler.numTrainTimesteps = static_cast<int>(parsePositive(spec, "T", query.at("T")));
     if (query.count("schedule")) p.scheduler.betaSchedule = query.at("schedule");
+    if (query.count("path") && parsePathKind(query.at("path")) == PathKind::Flow) {
+        // The same data on the flow-matching path: the exact velocity u_t(x) = E[eps - x_0 | x_t = x].
+        if (query.count("schedule")) throw ConfigError("'" + spec + "': the flow path has no beta schedule");
+        p.scheduler = SchedulerConfig::flowMatching(p.scheduler.numTrainTimesteps);
+    }
     p.scheduler.validate();
     p.hasSchedulerConfig = false;
     const NoiseSchedule schedule = NoiseSchedule::fromConfig(p.scheduler);
@@ -79,9 +84,14 @@ LoadedModel openExact(const std::string& spec, torch::Device device)
     const int classes = dataset->numClasses();
     const auto make = [&](const torch::Tensor& means, const torch::Tensor& stds, const torch::Tensor& weights,
                           const torch::Tensor& labels) -> std::shared_ptr<Denoiser> {
-        if (classes > 0)
-            return std::make_shared<ConditionalMixtureDenoiser>(schedule, means, stds, weights, labels, classes, device);
-        return std::make_shared<GaussianMixtureDenoiser>(schedule, means, stds, weights, device);
+        if (classes > 0) {
+            auto d = std::make_shared<ConditionalMixtureDenoiser>(schedule, means, stds, weights, labels, classes, device);
+            d->usePath(p.scheduler);
+            return d;
+        }
+        auto d = std::make_shared<GaussianMixtureDenoiser>(schedule, means, stds, weights, device);
+        d->usePath(p.scheduler);
+        return d;
     };
     if (mixture && !query.count("n")) {
         p.name = spec;

@@ -127,8 +127,8 @@ nlohmann::ordered_json evalGuidance(const Args& args, LoadedModel& model, const 
     if (dataset->numClasses() != model.denoiser->numClasses())
         throw DataError("the model has " + std::to_string(model.denoiser->numClasses()) + " classes but its dataset '" +
                         spec.dataset + "' has " + std::to_string(dataset->numClasses()));
-    const SamplerKind kind = parseSamplerKind(args.str("sampler", "ddpm"));
-    const ReverseProcess process(pkg.scheduler, kind, args.integer("steps", 0), args.real("eta", 0.0));
+    const ReverseProcess process(pkg.scheduler, samplerSettingsFromArgs(args, pkg.scheduler));
+    const SamplerKind kind = process.settings().kind;
     const int64_t n = args.int64("num-samples", spec.isImage() ? 500 : 2000);
     const uint64_t seed = static_cast<uint64_t>(args.int64("seed", 0));
     const auto inner = model.denoiser;
@@ -216,7 +216,7 @@ const char* kTargetHelp =
 
 const char* kSweepHelp =
     "usage: difflens-cli guidance-sweep --model PATH --class C [--scales 0,1,3,7] [--num-samples B] [--seed S]\n"
-    "         [--sampler ddpm|ddim] [--steps N] [--eta E] [--out STRIP.png] [--gif FILE.gif] [--frames SPEC]\n"
+    "         [--sampler NAME] [--steps N] [--eta E] [--sde-noise S] [--out STRIP.png] [--gif FILE.gif] [--frames SPEC]\n"
     "         [--fps F] [--device D]\n"
     "\n"
     "The same x_T (same seed) sampled toward class C at several guidance scales: --out writes the final samples\n"
@@ -228,8 +228,12 @@ const char* kSweepHelp =
 int cmdGuidanceSweep(const Argv& argv)
 {
     const Args args(argv,
-                    {"model", "class", "scales", "num-samples", "seed", "sampler", "steps", "eta", "out", "gif",
-                     "frames", "fps", "device"},
+                    [] {
+                        auto v = samplerOptionNames();
+                        v.insert(v.end(), {"model", "class", "scales", "num-samples", "seed", "out", "gif", "frames",
+                                           "fps", "device"});
+                        return v;
+                    }(),
                     {"help"});
     if (args.flag("help")) {
         std::fputs(kSweepHelp, stdout);
@@ -243,8 +247,7 @@ int cmdGuidanceSweep(const Argv& argv)
     const auto scales = parseScales(args.str("scales", "0,1,3,7"));
     const auto& spec = model.package.data;
     if (!spec.known()) throw DataError("the model's data shape is unknown: a sweep needs a package with difflens.json");
-    const ReverseProcess process(model.package.scheduler, parseSamplerKind(args.str("sampler", "ddpm")),
-                                 args.integer("steps", 0), args.real("eta", 0.0));
+    const ReverseProcess process(model.package.scheduler, samplerSettingsFromArgs(args, model.package.scheduler));
     SamplerOptions o;
     o.seed = static_cast<uint64_t>(args.int64("seed", 0));
     o.batch = args.int64("num-samples", spec.isImage() ? 8 : 512);
