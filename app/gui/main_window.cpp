@@ -797,8 +797,15 @@ void MainWindow::showCurrentFrame()
     m_metrics->setCurrentT(frame.t);
     m_exact->showFrame(frame);
     m_exact->setCurrentT(frame.t);
-    if (m_frames.needsField(frame.t))
-        m_sampler->requestField(m_model, frame.t, FrameBuilder::viewRange(m_model->info));
+    if (m_frames.needsField(frame.t)) {
+        // A guided run shows the guided field (and the exact guided one for labelled exact data).
+        const auto& run = m_sampler->params();
+        if (run.model == m_model && run.classIndex >= 0)
+            m_sampler->requestGuidedField(m_model, frame.t, FrameBuilder::viewRange(m_model->info), run.classIndex,
+                                          run.guidance);
+        else
+            m_sampler->requestField(m_model, frame.t, FrameBuilder::viewRange(m_model->info));
+    }
     if (m_firstFrameMs < 0 && m_runClock.isValid() && m_frames.mode() == FrameBuilder::Mode::Reverse) {
         m_firstFrameMs = m_runClock.nsecsElapsed() / 1e6;
         updateStatus();

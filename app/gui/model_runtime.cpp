@@ -4,6 +4,7 @@
 #include "core/errors.h"
 #include "core/exact.h"
 #include "core/exact_guidance.h"
+#include "core/guidance.h"
 #include "core/runtime.h"
 #include "core/sampler.h"
 
@@ -163,6 +164,24 @@ ModelHandle makeModel(const QString& spec, LoadedModel loaded, torch::Device dev
         info.mixture.means.assign(m.data_ptr<double>(), m.data_ptr<double>() + m.numel());
         info.mixture.stds.assign(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
         info.mixture.weights.assign(w.data_ptr<double>(), w.data_ptr<double>() + w.numel());
+    }
+    // Labelled exact data for the exact guided field: the exact model's own, or the dataset's labelled mixture.
+    {
+        std::shared_ptr<Denoiser> inner = loaded.denoiser;
+        if (auto guided = std::dynamic_pointer_cast<GuidedDenoiser>(inner)) inner = guided->inner();
+        runtime->exactConditional = std::dynamic_pointer_cast<ConditionalMixtureDenoiser>(inner);
+        if (!runtime->exactConditional && runtime->mixture && info.numClasses > 0 && !datasetName.empty()) {
+            try {
+                const auto dataset = openDataset(datasetName);
+                if (dataset->numClasses() == info.numClasses)
+                    runtime->exactConditional = std::make_shared<ConditionalMixtureDenoiser>(
+                        NoiseSchedule::fromConfig(p.scheduler), runtime->mixture->means, runtime->mixture->stds,
+                        runtime->mixture->weights, dataset->componentClasses(), dataset->numClasses());
+            } catch (const std::exception&) {
+                // No labelled mixture: the guided field is shown without its exact counterpart.
+            }
+        }
+        if (runtime->exactConditional && !runtime->exactConditional->device().is_cpu()) runtime->exactConditional.reset();
     }
     // The exact reverse process beside the model, and the finite set its posterior weights run over.
     const NoiseSchedule schedule = NoiseSchedule::fromConfig(p.scheduler);

@@ -77,6 +77,12 @@ public:
      * served.
      */
     void requestField(const ModelHandle& model, long t, const QRectF& range, int n = 21);
+    /**
+     * The same with classifier-free guidance toward classIndex (>= 0) at scale w: the learned guided score
+     * (1 - w) s(x) + w s(x | c) and, with labelled exact data, the exact guided score beside it.
+     */
+    void requestGuidedField(const ModelHandle& model, long t, const QRectF& range, int classIndex, double guidance,
+                            int n = 21);
 
 Q_SIGNALS:
     void started(int totalSteps);
