@@ -22,8 +22,9 @@ torch::Tensor selectOrEmpty(const torch::Tensor& t, const torch::Tensor& idx)
 
 } // namespace
 
-ConditionalMixtureDenoiser::ConditionalMixtureDenoiser(const NoiseSchedule& schedule, const torch::Tensor& means,
-                                                       const torch::Tensor& stds, const torch::Tensor& weights,
+ConditionalMixtureDenoiser::ConditionalMixtureDenoiser(const NoiseSchedule& schedule,
+                                                       const torch::Tensor& means, const torch::Tensor& stds,
+                                                       const torch::Tensor& weights,
                                                        const torch::Tensor& classes, int64_t numClasses,
                                                        torch::Device device)
 {
@@ -45,9 +46,9 @@ ConditionalMixtureDenoiser::ConditionalMixtureDenoiser(const NoiseSchedule& sche
             continue;
         }
         // q(x_0 | c): class c's components with their weights renormalised (the denoiser normalises them).
-        m_byClass.push_back(std::make_shared<GaussianMixtureDenoiser>(schedule, meansCpu.index_select(0, idx),
-                                                                      selectOrEmpty(stdsCpu, idx),
-                                                                      selectOrEmpty(weightsCpu, idx), device));
+        m_byClass.push_back(std::make_shared<GaussianMixtureDenoiser>(
+            schedule, meansCpu.index_select(0, idx), selectOrEmpty(stdsCpu, idx),
+            selectOrEmpty(weightsCpu, idx), device));
     }
 }
 
@@ -71,7 +72,8 @@ const GaussianMixtureDenoiser& ConditionalMixtureDenoiser::ofClass(int64_t c) co
         throw ModelError("class " + std::to_string(c) + " is outside this model's classes 0.." +
                          std::to_string(numClasses() - 1));
     if (!m_byClass[static_cast<size_t>(c)])
-        throw ModelError("class " + std::to_string(c) + " has no items in this exact model's data (use a larger n)");
+        throw ModelError("class " + std::to_string(c) +
+                         " has no items in this exact model's data (use a larger n)");
     return *m_byClass[static_cast<size_t>(c)];
 }
 
@@ -89,7 +91,8 @@ torch::Tensor ConditionalMixtureDenoiser::forwardConditional(const torch::Tensor
     const auto unique = std::get<0>(at::_unique(rows));
     if (unique.size(0) == 1) {
         const int64_t c = unique[0].item<int64_t>();
-        return c == numClasses() ? m_all->forward(x, t) : const_cast<GaussianMixtureDenoiser&>(ofClass(c)).forward(x, t);
+        return c == numClasses() ? m_all->forward(x, t)
+                                 : const_cast<GaussianMixtureDenoiser&>(ofClass(c)).forward(x, t);
     }
     auto out = torch::empty_like(x);
     const auto tB = t.expand({B});
@@ -97,7 +100,8 @@ torch::Tensor ConditionalMixtureDenoiser::forwardConditional(const torch::Tensor
         const int64_t c = unique[k].item<int64_t>();
         const auto mask = (rows == c).nonzero().squeeze(1).to(x.device());
         auto& d = c == numClasses() ? *m_all : const_cast<GaussianMixtureDenoiser&>(ofClass(c));
-        out.index_copy_(0, mask, d.forward(x.index_select(0, mask), tB.index_select(0, mask.to(tB.device()))));
+        out.index_copy_(0, mask,
+                        d.forward(x.index_select(0, mask), tB.index_select(0, mask.to(tB.device()))));
     }
     return out;
 }
@@ -106,22 +110,22 @@ std::shared_ptr<GaussianMixtureDenoiser> exactMixtureOf(const std::shared_ptr<De
 {
     std::shared_ptr<Denoiser> m = model;
     if (auto guided = std::dynamic_pointer_cast<GuidedDenoiser>(m)) m = guided->inner();
-    if (auto conditional = std::dynamic_pointer_cast<ConditionalMixtureDenoiser>(m)) return conditional->all();
+    if (auto conditional = std::dynamic_pointer_cast<ConditionalMixtureDenoiser>(m))
+        return conditional->all();
     return std::dynamic_pointer_cast<GaussianMixtureDenoiser>(m);
 }
 
 torch::Tensor mixtureLogDensity(const MixtureSpec& mix, const torch::Tensor& x)
 {
-    const auto m = mix.means.to(torch::kCPU, torch::kFloat64);                    // [K, d]
-    const auto v = mix.stds.to(torch::kCPU, torch::kFloat64).pow(2);              // [K]
+    const auto m = mix.means.to(torch::kCPU, torch::kFloat64);       // [K, d]
+    const auto v = mix.stds.to(torch::kCPU, torch::kFloat64).pow(2); // [K]
     const auto logW = (mix.weights.to(torch::kCPU, torch::kFloat64) / mix.weights.sum().item<double>()).log();
     if (!(v > 0).all().item<bool>()) throw DataError("a mixture density needs positive component widths");
     const auto xs = x.to(torch::kCPU, torch::kFloat64).reshape({x.size(0), -1}); // [G, d]
     const double d = static_cast<double>(m.size(1));
-    const auto dist = (xs.unsqueeze(1) - m.unsqueeze(0)).pow(2).sum(2);          // [G, K]
-    return torch::logsumexp(logW.unsqueeze(0) - 0.5 * d * (2.0 * M_PI * v).log().unsqueeze(0) -
-                                dist / (2.0 * v.unsqueeze(0)),
-                            1);
+    const auto dist = (xs.unsqueeze(1) - m.unsqueeze(0)).pow(2).sum(2); // [G, K]
+    return torch::logsumexp(
+        logW.unsqueeze(0) - 0.5 * d * (2.0 * M_PI * v).log().unsqueeze(0) - dist / (2.0 * v.unsqueeze(0)), 1);
 }
 
 torch::Tensor tiltedLogDensity(const MixtureSpec& mix, const torch::Tensor& classes, int64_t c, double w,
@@ -129,7 +133,8 @@ torch::Tensor tiltedLogDensity(const MixtureSpec& mix, const torch::Tensor& clas
 {
     const auto idx = (classes.to(torch::kCPU, torch::kInt64) == c).nonzero().squeeze(1);
     if (idx.numel() == 0) throw DataError("class " + std::to_string(c) + " has no components");
-    MixtureSpec ofClass{mix.means.index_select(0, idx), mix.stds.index_select(0, idx), mix.weights.index_select(0, idx)};
+    MixtureSpec ofClass{mix.means.index_select(0, idx), mix.stds.index_select(0, idx),
+                        mix.weights.index_select(0, idx)};
     const auto logTarget = w * mixtureLogDensity(ofClass, x) + (1.0 - w) * mixtureLogDensity(mix, x);
     return logTarget - torch::logsumexp(logTarget, 0) - std::log(cellVolume);
 }
@@ -174,14 +179,17 @@ namespace {
 /** A perceptually ordered colour ramp (dark blue -> teal -> yellow, close to viridis), v in [0, 1]. */
 void ramp(double v, uint8_t* rgb)
 {
-    static const double stops[5][3] = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
+    static const double stops[5][3] = {
+        {68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
     v = std::clamp(v, 0.0, 1.0) * 4.0;
     const int i = std::min(3, static_cast<int>(v));
     const double f = v - i;
-    for (int c = 0; c < 3; ++c) rgb[c] = static_cast<uint8_t>(stops[i][c] + f * (stops[i + 1][c] - stops[i][c]));
+    for (int c = 0; c < 3; ++c)
+        rgb[c] = static_cast<uint8_t>(stops[i][c] + f * (stops[i + 1][c] - stops[i][c]));
 }
 
-void heatMap(RgbFrame& frame, int x0, int y0, int side, const std::vector<double>& density, int n, double vmax)
+void heatMap(RgbFrame& frame, int x0, int y0, int side, const std::vector<double>& density, int n,
+             double vmax)
 {
     for (int py = 0; py < side; ++py)
         for (int px = 0; px < side; ++px) {
@@ -203,7 +211,9 @@ void plot1d(RgbFrame& frame, int x0, int y0, int w, int h, const std::vector<dou
         }
     }
     for (int px = 0; px + 1 < w; ++px) { // the target curve, 3 px thick
-        const auto yAt = [&](int x) { return h - 1 - static_cast<int>(target[static_cast<size_t>(x * n / w)] / vmax * (h - 1)); };
+        const auto yAt = [&](int x) {
+            return h - 1 - static_cast<int>(target[static_cast<size_t>(x * n / w)] / vmax * (h - 1));
+        };
         const int a = yAt(px), b = yAt(px + 1);
         for (int py = std::min(a, b) - 1; py <= std::max(a, b) + 1; ++py)
             if (py >= 0 && py < h) {
@@ -236,21 +246,23 @@ RgbFrame renderTiltedComparison(const std::vector<TiltedComparison>& rows, int d
     return frame;
 }
 
-std::vector<TiltedComparison> compareGuidedWithTilted(const Dataset& dataset, const TiltedComparisonOptions& o,
+std::vector<TiltedComparison> compareGuidedWithTilted(const Dataset& dataset,
+                                                      const TiltedComparisonOptions& o,
                                                       const std::function<void(int, int)>& progress)
 {
     const MixtureSpec* mix = dataset.mixture();
     if (!mix || dataset.numClasses() == 0)
-        throw DataError("the tilted-target comparison needs a labelled mixture dataset (8gaussians, gmm1d), not '" +
-                        dataset.name() + "'");
+        throw DataError(
+            "the tilted-target comparison needs a labelled mixture dataset (8gaussians, gmm1d), not '" +
+            dataset.name() + "'");
     const int dim = static_cast<int>(mix->means.size(1));
     const int n = o.gridSize > 0 ? o.gridSize : (dim == 1 ? 400 : 80);
     SchedulerConfig cfg;
     cfg.numTrainTimesteps = 1000;
     cfg.clipSample = false;
     const auto schedule = NoiseSchedule::fromConfig(cfg);
-    auto exact = std::make_shared<ConditionalMixtureDenoiser>(schedule, mix->means, mix->stds, mix->weights,
-                                                              dataset.componentClasses(), dataset.numClasses());
+    auto exact = std::make_shared<ConditionalMixtureDenoiser>(
+        schedule, mix->means, mix->stds, mix->weights, dataset.componentClasses(), dataset.numClasses());
     validateGuidance(exact->numClasses(), o.classIndex, 1.0);
     const ReverseProcess process(cfg, SamplerKind::Ddpm, o.steps);
     const auto grid = regularGrid(dim, o.lo, o.hi, n);
@@ -266,7 +278,8 @@ std::vector<TiltedComparison> compareGuidedWithTilted(const Dataset& dataset, co
         TiltedComparison r;
         r.scale = w;
         r.samples = runSampler(guided, process, so).sample.to(torch::kFloat64);
-        r.targetDensity = tiltedLogDensity(*mix, dataset.componentClasses(), o.classIndex, w, grid, cellVolume).exp();
+        r.targetDensity =
+            tiltedLogDensity(*mix, dataset.componentClasses(), o.classIndex, w, grid, cellVolume).exp();
         r.sampleDensity = histogramDensity(r.samples, dim, o.lo, o.hi, n);
         r.totalVariation = 0.5 * (r.sampleDensity - r.targetDensity).abs().sum().item<double>() * cellVolume;
         const auto p = (r.targetDensity * cellVolume).unsqueeze(1); // [G, 1] cell probabilities

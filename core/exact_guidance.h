@@ -2,13 +2,14 @@
 // Exact guidance for labelled data (diffusion-math.md, "Guidance"). For a labelled mixture or finite set,
 // q(x_0 | c) is the mixture of class c's components (items) alone, renormalised, so E[x_0 | x_t, c] and the
 // exact conditional eps*(x_t, c) come from the same closed form as the unconditional exact denoiser
-// (exact.h) restricted to those components. Wrapped in a GuidedDenoiser (guidance.h) it gives the exact guided
-// step: eps~ = eps*(x, none) + w (eps*(x, c) - eps*(x, none)), i.e. the score (1 - w) grad log q_t(x) +
-// w grad log q_t(x | c).
+// (exact.h) restricted to those components. Wrapped in a GuidedDenoiser (guidance.h) it gives the exact
+// guided step: eps~ = eps*(x, none) + w (eps*(x, c) - eps*(x, none)), i.e. the score (1 - w) grad log q_t(x)
+// + w grad log q_t(x | c).
 //
 // Guided sampling does not sample the tilted target p(x | c)^w p(x)^(1 - w) / Z (Chidambaram et al. 2024;
-// Bradley & Nakkiran 2024): the guided score at t > 0 is the score of q_t(x | c)^w q_t(x)^(1 - w), which is not
-// the noised tilted target. tiltedLogDensity gives that target on a grid so the two can be put side by side.
+// Bradley & Nakkiran 2024): the guided score at t > 0 is the score of q_t(x | c)^w q_t(x)^(1 - w), which is
+// not the noised tilted target. tiltedLogDensity gives that target on a grid so the two can be put side by
+// side.
 #include "core/datasets.h"
 #include "core/denoiser.h"
 #include "core/exact.h"
@@ -28,8 +29,9 @@ public:
      * 0..numClasses-1: the class of each component or item. A class without components is allowed (a small
      * finite set may miss one); asking for it throws ModelError.
      */
-    ConditionalMixtureDenoiser(const NoiseSchedule& schedule, const torch::Tensor& means, const torch::Tensor& stds,
-                               const torch::Tensor& weights, const torch::Tensor& classes, int64_t numClasses,
+    ConditionalMixtureDenoiser(const NoiseSchedule& schedule, const torch::Tensor& means,
+                               const torch::Tensor& stds, const torch::Tensor& weights,
+                               const torch::Tensor& classes, int64_t numClasses,
                                torch::Device device = torch::kCPU);
 
     /** The unconditional exact eps*(x_t). */
@@ -68,8 +70,8 @@ torch::Tensor mixtureLogDensity(const MixtureSpec& mixture, const torch::Tensor&
 
 /**
  * The tilted target of guidance at t = 0, w log p(x | c) + (1 - w) log p(x), normalised over the grid cells
- * (x [G, d] on a regular grid with cell volume cellVolume): the log of a density that integrates to 1 over the
- * grid. classes [K] gives each component's class.
+ * (x [G, d] on a regular grid with cell volume cellVolume): the log of a density that integrates to 1 over
+ * the grid. classes [K] gives each component's class.
  */
 torch::Tensor tiltedLogDensity(const MixtureSpec& mixture, const torch::Tensor& classes, int64_t c, double w,
                                const torch::Tensor& x, double cellVolume);
@@ -85,7 +87,8 @@ struct TiltedComparison
     torch::Tensor targetDensity; ///< [G] the tilted target on the grid (integrates to 1)
     torch::Tensor sampleDensity; ///< [G] histogram of the samples on the same grid cells (integrates to 1
                                  ///< over the cells it covers)
-    double totalVariation = 0;   ///< 0.5 sum |sample - target| cell: 0 = same distribution (up to sampling noise)
+    double totalVariation =
+        0; ///< 0.5 sum |sample - target| cell: 0 = same distribution (up to sampling noise)
     std::vector<double> sampleMean, targetMean; ///< per dimension
     double sampleStd = 0, targetStd = 0;        ///< RMS distance to the mean, per dimension
     double sampleRadius = 0, targetRadius = 0;  ///< mean |x| (how far from the origin the mass lies)
@@ -106,9 +109,11 @@ struct TiltedComparisonOptions
  * For a labelled mixture dataset (8gaussians, gmm1d): per scale w, exact guided samples and the tilted target
  * p(x|c)^w p(x)^(1-w) / Z on a grid, with the total-variation distance between the samples' histogram and the
  * target (diffusion-math.md: guided sampling is not sampling the tilted target). At w = 1 both are p(x|c),
- * so that row's distance is the sampling-noise floor. Throws DataError for a dataset without a labelled mixture.
+ * so that row's distance is the sampling-noise floor. Throws DataError for a dataset without a labelled
+ * mixture.
  */
-std::vector<TiltedComparison> compareGuidedWithTilted(const Dataset& dataset, const TiltedComparisonOptions& options,
+std::vector<TiltedComparison> compareGuidedWithTilted(const Dataset& dataset,
+                                                      const TiltedComparisonOptions& options,
                                                       const std::function<void(int, int)>& progress = {});
 
 /**
@@ -116,6 +121,7 @@ std::vector<TiltedComparison> compareGuidedWithTilted(const Dataset& dataset, co
  * one colour scale per row; 1-D, the target's density (a red curve) over the samples' histogram (grey bars).
  * `panel` is the side of one panel in pixels. A white separator between panels and rows.
  */
-RgbFrame renderTiltedComparison(const std::vector<TiltedComparison>& rows, int dim, int gridSize, int panel = 240);
+RgbFrame renderTiltedComparison(const std::vector<TiltedComparison>& rows, int dim, int gridSize,
+                                int panel = 240);
 
 } // namespace difflens

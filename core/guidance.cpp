@@ -24,15 +24,16 @@ void validateGuidance(int64_t numClasses, int64_t classIndex, double scale)
     }
     if (scaleGiven && !(std::isfinite(scale) && scale >= 0)) {
         std::ostringstream ss;
-        ss << "the guidance scale must be a number >= 0 (0: unconditional, 1: plain conditional), got " << scale;
+        ss << "the guidance scale must be a number >= 0 (0: unconditional, 1: plain conditional), got "
+           << scale;
         throw ConfigError(ss.str());
     }
     if (scaleGiven && classIndex < 0 && scale != 0.0)
         throw ConfigError("a guidance scale needs a class to guide toward (give a class)");
 }
 
-torch::Tensor combineGuidance(const torch::Tensor& unconditional, const torch::Tensor& conditional, double scale,
-                              int64_t sampleChannels)
+torch::Tensor combineGuidance(const torch::Tensor& unconditional, const torch::Tensor& conditional,
+                              double scale, int64_t sampleChannels)
 {
     if (conditional.dim() >= 2 && conditional.size(1) == 2 * sampleChannels) {
         // Learned variance (improved DDPM): guide the prediction, keep the conditional variance channels.
@@ -65,7 +66,8 @@ torch::Tensor GuidedDenoiser::forward(const torch::Tensor& x, const torch::Tenso
         return m_last.conditional;
     }
     // One call of 2B: [x; x] with [c; none], split into the conditional and unconditional halves.
-    const auto out = m_inner->forwardConditional(torch::cat({x, x}), torch::cat({t, t}), torch::cat({cls, none}));
+    const auto out =
+        m_inner->forwardConditional(torch::cat({x, x}), torch::cat({t, t}), torch::cat({cls, none}));
     const auto halves = out.chunk(2, 0);
     m_last.conditional = halves[0];
     m_last.unconditional = halves[1];

@@ -2,11 +2,11 @@
 // Classifier-free guidance (Ho & Salimans 2022; diffusion-math.md, "Guidance") as a Denoiser wrapped around a
 // class-conditional one, so that every sampler and view works with it unchanged. diffusers' convention:
 //   out~ = out(x, none) + w (out(x, c) - out(x, none)),
-// w = guidance scale, w = 1 plain conditional sampling, w = 0 unconditional (the paper's w is diffusers' w - 1).
-// The combination is taken in the model's own output space (eps, x0, v or a flow velocity): each of these is an
-// affine function of the score at fixed (x_t, t), e.g. eps = -s_t grad log p_t, so guiding any of them is the
-// same as guiding the score, (1 - w) grad log p_t(x) + w grad log p_t(x | c). A learned variance (output
-// channels doubled) is not guided: the conditional one is kept, as in GLIDE.
+// w = guidance scale, w = 1 plain conditional sampling, w = 0 unconditional (the paper's w is diffusers' w -
+// 1). The combination is taken in the model's own output space (eps, x0, v or a flow velocity): each of these
+// is an affine function of the score at fixed (x_t, t), e.g. eps = -s_t grad log p_t, so guiding any of them
+// is the same as guiding the score, (1 - w) grad log p_t(x) + w grad log p_t(x | c). A learned variance
+// (output channels doubled) is not guided: the conditional one is kept, as in GLIDE.
 #include "core/denoiser.h"
 
 #include <memory>
@@ -21,9 +21,10 @@ namespace difflens {
  */
 void validateGuidance(int64_t numClasses, int64_t classIndex, double scale);
 
-/** out(x, none) + w (out(x, c) - out(x, none)); a doubled channel dimension (learned variance) keeps cond's. */
-torch::Tensor combineGuidance(const torch::Tensor& unconditional, const torch::Tensor& conditional, double scale,
-                              int64_t sampleChannels);
+/** out(x, none) + w (out(x, c) - out(x, none)); a doubled channel dimension (learned variance) keeps cond's.
+ */
+torch::Tensor combineGuidance(const torch::Tensor& unconditional, const torch::Tensor& conditional,
+                              double scale, int64_t sampleChannels);
 
 class GuidedDenoiser final : public Denoiser
 {

@@ -1,4 +1,5 @@
-// Guidance sweeps: the same seed sampled at several guidance scales, and their frames for filmstrips and GIFs.
+// Guidance sweeps: the same seed sampled at several guidance scales, and their frames for filmstrips and
+// GIFs.
 #include "core/guidance_sweep.h"
 
 #include "core/errors.h"
@@ -12,14 +13,16 @@
 namespace difflens {
 
 GuidanceSweep sampleGuidanceSweep(const std::shared_ptr<Denoiser>& conditional, const ReverseProcess& process,
-                                  const SamplerOptions& options, int64_t classIndex, const std::vector<double>& scales,
-                                  std::vector<int> frameSteps, const std::function<void(int, int)>& progress,
+                                  const SamplerOptions& options, int64_t classIndex,
+                                  const std::vector<double>& scales, std::vector<int> frameSteps,
+                                  const std::function<void(int, int)>& progress,
                                   const std::atomic_bool* cancel)
 {
     if (scales.empty()) throw ConfigError("a guidance sweep needs at least one scale");
     const int last = process.stepCount() - 1;
-    frameSteps.erase(std::remove_if(frameSteps.begin(), frameSteps.end(), [&](int i) { return i < 0 || i > last; }),
-                     frameSteps.end());
+    frameSteps.erase(
+        std::remove_if(frameSteps.begin(), frameSteps.end(), [&](int i) { return i < 0 || i > last; }),
+        frameSteps.end());
     if (frameSteps.empty() || frameSteps.back() != last) frameSteps.push_back(last);
     GuidanceSweep sweep;
     sweep.scales = scales;
@@ -59,12 +62,14 @@ void rowColour(size_t r, size_t n, uint8_t* rgb)
 void fillRect(RgbFrame& f, int x0, int y0, int w, int h, const uint8_t* rgb)
 {
     for (int y = std::max(0, y0); y < std::min(f.height, y0 + h); ++y)
-        for (int x = std::max(0, x0); x < std::min(f.width, x0 + w); ++x) std::copy(rgb, rgb + 3, f.pixel(x, y));
+        for (int x = std::max(0, x0); x < std::min(f.width, x0 + w); ++x)
+            std::copy(rgb, rgb + 3, f.pixel(x, y));
 }
 
 } // namespace
 
-RgbFrame renderGuidanceSweepFrame(const GuidanceSweep& sweep, size_t k, const DataSpec& spec, int zoom, int panel)
+RgbFrame renderGuidanceSweepFrame(const GuidanceSweep& sweep, size_t k, const DataSpec& spec, int zoom,
+                                  int panel)
 {
     const size_t rows = sweep.x.size();
     if (rows == 0 || k >= sweep.x.front().size()) throw ConfigError("no such frame in the guidance sweep");
@@ -73,14 +78,16 @@ RgbFrame renderGuidanceSweepFrame(const GuidanceSweep& sweep, size_t k, const Da
         const auto& first = sweep.x.front()[k];
         const int64_t B = first.size(0), C = first.size(1), H = first.size(2), W = first.size(3);
         const int cellW = static_cast<int>(W) * zoom, cellH = static_cast<int>(H) * zoom;
-        RgbFrame f(bar + gap + static_cast<int>(B) * (cellW + 2) + gap, static_cast<int>(rows) * (cellH + gap) + gap, 255);
+        RgbFrame f(bar + gap + static_cast<int>(B) * (cellW + 2) + gap,
+                   static_cast<int>(rows) * (cellH + gap) + gap, 255);
         for (size_t r = 0; r < rows; ++r) {
             const int y0 = gap + static_cast<int>(r) * (cellH + gap);
             uint8_t colour[3];
             rowColour(r, rows, colour);
             fillRect(f, 2, y0, bar, cellH, colour);
             // [-1, 1] -> [0, 255]
-            const auto img = ((sweep.x[r][k].clamp(-1, 1) + 1.0) * 127.5).round().to(torch::kUInt8).contiguous();
+            const auto img =
+                ((sweep.x[r][k].clamp(-1, 1) + 1.0) * 127.5).round().to(torch::kUInt8).contiguous();
             const auto* p = img.data_ptr<uint8_t>();
             for (int64_t b = 0; b < B; ++b)
                 for (int y = 0; y < cellH; ++y)
@@ -113,7 +120,8 @@ RgbFrame renderGuidanceSweepFrame(const GuidanceSweep& sweep, size_t k, const Da
             const double px = (v[i * d] - lo) / (hi - lo);
             const double py = d > 1 ? (v[i * d + 1] - lo) / (hi - lo) : (i + 0.5) / static_cast<double>(n);
             if (!(px >= 0 && px < 1 && py >= 0 && py < 1)) continue;
-            const int cx = x0 + static_cast<int>(px * panel), cy = y0 + panel - 1 - static_cast<int>(py * panel);
+            const int cx = x0 + static_cast<int>(px * panel),
+                      cy = y0 + panel - 1 - static_cast<int>(py * panel);
             fillRect(f, cx - 1, cy - 1, 3, 3, colour);
         }
     }

@@ -35,11 +35,13 @@ public:
     {
         return forwardConditional(x, t, {});
     }
-    torch::Tensor forwardConditional(const torch::Tensor& x, const torch::Tensor&, const torch::Tensor& classes) override
+    torch::Tensor forwardConditional(const torch::Tensor& x, const torch::Tensor&,
+                                     const torch::Tensor& classes) override
     {
         ++calls;
         lastBatch = x.size(0);
-        const auto rows = classEmbeddingRows(classes, 3, x.size(0), torch::kCPU).to(torch::kFloat32).unsqueeze(1);
+        const auto rows =
+            classEmbeddingRows(classes, 3, x.size(0), torch::kCPU).to(torch::kFloat32).unsqueeze(1);
         const auto out = 2.0 * x + rows;
         return learnVariance ? torch::cat({out, -rows.expand_as(x)}, 1) : out;
     }
@@ -49,8 +51,7 @@ public:
     int64_t numClasses() const override { return 3; }
 };
 
-template <typename F>
-QString errorOf(F&& f)
+template <typename F> QString errorOf(F&& f)
 {
     try {
         f();
@@ -80,7 +81,8 @@ private Q_SLOTS:
     {
         for (const char* name : {"8gaussians", "gmm1d", "moons", "rings", "checkerboard", "spirals"}) {
             auto ds = openDataset(name);
-            auto g1 = at::make_generator<at::CPUGeneratorImpl>(5), g2 = at::make_generator<at::CPUGeneratorImpl>(5);
+            auto g1 = at::make_generator<at::CPUGeneratorImpl>(5),
+                 g2 = at::make_generator<at::CPUGeneratorImpl>(5);
             torch::Tensor labels;
             const auto plain = ds->sample(4000, g1);
             const auto withLabels = ds->sample(4000, g2, &labels);
@@ -105,7 +107,8 @@ private Q_SLOTS:
         // moons: the upper moon (0) lies above the lower one (1) on average.
         x = openDataset("moons")->sample(4000, gen, &labels);
         const auto y = x.select(1, 1);
-        QVERIFY(y.index({labels == 0}).mean().item<float>() > y.index({labels == 1}).mean().item<float>() + 0.5);
+        QVERIFY(y.index({labels == 0}).mean().item<float>() >
+                y.index({labels == 1}).mean().item<float>() + 0.5);
         // checkerboard: the square 2 (floor(x1) + 2) + (x2 below its column's upper square).
         x = openDataset("checkerboard")->sample(4000, gen, &labels);
         const auto col = torch::floor(x.select(1, 0)) + 2.0;
@@ -113,7 +116,8 @@ private Q_SLOTS:
         const auto lower = (x.select(1, 1) < upperFloor).to(torch::kFloat32);
         QVERIFY(torch::equal((col * 2.0 + lower).to(torch::kInt64), labels));
         // Unlabelled datasets say so when asked for labels.
-        QVERIFY(errorOf([&] { openDataset("swissroll")->sample(4, gen, &labels); }).contains("no class labels"));
+        QVERIFY(
+            errorOf([&] { openDataset("swissroll")->sample(4, gen, &labels); }).contains("no class labels"));
         QCOMPARE(openDataset("swissroll")->numClasses(), 0);
     }
 
@@ -140,10 +144,12 @@ private Q_SLOTS:
         QVERIFY(torch::allclose(out[3], plain.forward(x, t)[3], 1e-6, 1e-6)); // the null class
         QVERIFY((out[0] - plain.forward(x, t)[0]).abs().max().item<float>() > 1e-3);
         QVERIFY(torch::allclose(net.forward(x, t), plain.forward(x, t), 1e-6, 1e-6));
-        QVERIFY(errorOf([&] { net.forwardConditional(x, t, torch::full({6}, 3, torch::kInt64)); })
-                    .contains("class 3 is outside this model's classes 0..2"));
+        QVERIFY(errorOf([&] {
+                    net.forwardConditional(x, t, torch::full({6}, 3, torch::kInt64));
+                }).contains("class 3 is outside this model's classes 0..2"));
         QVERIFY(errorOf([&] { plain.forwardConditional(x, t, cls); }).contains("not class-conditional"));
-        QVERIFY(errorOf([&] { plain.forwardConditional(x, t, torch::full({6}, -1, torch::kInt64)); }).isEmpty());
+        QVERIFY(
+            errorOf([&] { plain.forwardConditional(x, t, torch::full({6}, -1, torch::kInt64)); }).isEmpty());
 
         UnetConfig u;
         u.base = 8;
@@ -152,7 +158,8 @@ private Q_SLOTS:
         u.attention = false;
         u.numClasses = 10;
         UnetNet unet(u);
-        for (auto& p : unet.parameters()) p.normal_(0, 0.1);
+        for (auto& p : unet.parameters())
+            p.normal_(0, 0.1);
         const auto img = torch::randn({2, 1, 8, 8});
         const auto t2 = torch::tensor({10, 500}, torch::kInt64);
         const auto a = unet.forwardConditional(img, t2, torch::tensor({1, 1}, torch::kInt64));
@@ -195,14 +202,19 @@ private Q_SLOTS:
         const QString range = errorOf([&] { GuidedDenoiser(model, 3, 2.0); });
         QVERIFY2(range == "class 3 is outside this model's classes 0..2", qPrintable(range));
         const QString negative = errorOf([&] { GuidedDenoiser(model, 1, -1.0); });
-        QVERIFY2(negative.startsWith("the guidance scale must be a number >= 0") && negative.endsWith("got -1"),
+        QVERIFY2(negative.startsWith("the guidance scale must be a number >= 0") &&
+                     negative.endsWith("got -1"),
                  qPrintable(negative));
-        QVERIFY(errorOf([&] { validateGuidance(0, 1, kNoScale); }).startsWith("this model is not class-conditional"));
-        QVERIFY(errorOf([&] { validateGuidance(0, -1, 3.0); }).startsWith("this model is not class-conditional"));
+        QVERIFY(errorOf([&] {
+                    validateGuidance(0, 1, kNoScale);
+                }).startsWith("this model is not class-conditional"));
+        QVERIFY(
+            errorOf([&] { validateGuidance(0, -1, 3.0); }).startsWith("this model is not class-conditional"));
         QVERIFY(errorOf([&] { validateGuidance(10, -1, 3.0); }).contains("needs a class"));
         QVERIFY(errorOf([&] { validateGuidance(10, 4, kNoScale); }).isEmpty());
         QVERIFY(errorOf([&] { validateGuidance(0, -1, kNoScale); }).isEmpty());
-        for (const QString& e : {range, negative}) QVERIFY(!e.contains('\n'));
+        for (const QString& e : {range, negative})
+            QVERIFY(!e.contains('\n'));
     }
 
     // E[x_0 | x_t, c] from class c's components: the conditional eps* is the exact denoiser of that component
@@ -224,7 +236,8 @@ private Q_SLOTS:
             QVERIFY(torch::allclose(cond, mode3.forward(x, t), 1e-5, 1e-5));
             for (double w : {1.0, 3.0, 7.0}) {
                 GuidedDenoiser guided(exact, 3, w);
-                const auto score = (1.0 - w) * exact->all()->score(x, ab) + w * exact->ofClass(3).score(x, ab);
+                const auto score =
+                    (1.0 - w) * exact->all()->score(x, ab) + w * exact->ofClass(3).score(x, ab);
                 QVERIFY(torch::allclose(guided.forward(x, t), -std::sqrt(1.0 - ab) * score, 1e-4, 1e-4));
             }
         }
@@ -240,7 +253,8 @@ private Q_SLOTS:
         }
     }
 
-    // The check: the exact conditional sampler on 8gaussians with class k puts >= 99% of samples in mode k.
+    // The check: the exact conditional sampler on 8gaussians with class k puts >= 99% of samples in
+    // mode k.
     void exactConditionalSamplerStaysInMode()
     {
         auto ds = openDataset("8gaussians");
@@ -257,20 +271,23 @@ private Q_SLOTS:
             o.batch = 1000;
             o.sampleShape = {2};
             const auto x = runSampler(guided, process, o).sample;
-            const auto inMode = torch::cdist(x, mix.means).argmin(1).eq(k).to(torch::kFloat64).mean().item<double>();
+            const auto inMode =
+                torch::cdist(x, mix.means).argmin(1).eq(k).to(torch::kFloat64).mean().item<double>();
             qInfo("class %lld: %.2f%% of 1000 samples in mode %lld", static_cast<long long>(k), 100 * inMode,
                   static_cast<long long>(k));
             QVERIFY(inMode >= 0.99);
         }
     }
 
-    // A TorchScript conditional model (forward(x, t, class)) takes -1 for none; its package gives the class count.
+    // A TorchScript conditional model (forward(x, t, class)) takes -1 for none; its package gives the class
+    // count.
     void torchScriptConditional()
     {
         const QByteArray bin = qgetenv("DIFFLENS_BINARY_DIR");
         const std::string dir = (bin.isEmpty() ? std::string(".") : bin.toStdString()) + "/testdata/";
         if (!QFileInfo::exists(QString::fromStdString(dir + "mlp2d_cond/model.pt")))
-            QSKIP("the test models are missing (the core_testdata fixture needs /usr/bin/python3 with torch)");
+            QSKIP(
+                "the test models are missing (the core_testdata fixture needs /usr/bin/python3 with torch)");
         auto cond = openModel(dir + "mlp2d_cond", torch::kCPU);
         auto plain = openModel(dir + "mlp2d", torch::kCPU);
         QCOMPARE(cond.denoiser->numClasses(), int64_t(3));
@@ -284,9 +301,12 @@ private Q_SLOTS:
         QVERIFY(torch::allclose(out, base + table, 1e-5, 1e-5));
         GuidedDenoiser guided(cond.denoiser, 2, 3.0);
         QVERIFY(torch::allclose(guided.forward(x, t), base + 3.0 * torch::tensor({-3.0f, 0.5f}), 1e-5, 1e-5));
-        QVERIFY(errorOf([&] { cond.denoiser->forwardConditional(x, t, torch::full({4}, 3, torch::kInt64)); })
-                    .contains("outside this model's classes 0..2"));
-        QVERIFY(errorOf([&] { GuidedDenoiser(plain.denoiser, 0, 2.0); }).startsWith("this model is not class-conditional"));
+        QVERIFY(errorOf([&] {
+                    cond.denoiser->forwardConditional(x, t, torch::full({4}, 3, torch::kInt64));
+                }).contains("outside this model's classes 0..2"));
+        QVERIFY(errorOf([&] {
+                    GuidedDenoiser(plain.denoiser, 0, 2.0);
+                }).startsWith("this model is not class-conditional"));
     }
 
     // The tilted target integrates to 1 on its grid; at w = 1 it is p(x | c) itself.
@@ -301,7 +321,8 @@ private Q_SLOTS:
             QVERIFY(std::abs(logp.exp().sum().item<double>() * cell - 1.0) < 1e-9);
         }
         const auto one = tiltedLogDensity(mix, ds->componentClasses(), 1, 1.0, grid, cell).exp();
-        const auto normal = torch::exp(-(grid.squeeze(1) - 0.5).pow(2) / (2 * 0.25)) / std::sqrt(2 * M_PI * 0.25);
+        const auto normal =
+            torch::exp(-(grid.squeeze(1) - 0.5).pow(2) / (2 * 0.25)) / std::sqrt(2 * M_PI * 0.25);
         QVERIFY((one - normal).abs().max().item<double>() < 1e-6);
         const auto g2 = regularGrid(2, -1, 1, 4);
         QCOMPARE(g2.size(0), int64_t(16));

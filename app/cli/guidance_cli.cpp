@@ -7,8 +7,8 @@
 #include "core/export.h"
 #include "core/guidance.h"
 #include "core/guidance_sweep.h"
-#include "core/runtime.h"
 #include "core/metrics.h"
+#include "core/runtime.h"
 #include "core/sampler.h"
 #include "models/classifier.h"
 
@@ -28,7 +28,8 @@ namespace {
 
 std::string lower(std::string s)
 {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -36,16 +37,19 @@ double parseScale(const std::string& text)
 {
     char* end = nullptr;
     const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0') throw UsageError("a guidance scale must be a number, got '" + text + "'");
+    if (text.empty() || *end != '\0')
+        throw UsageError("a guidance scale must be a number, got '" + text + "'");
     return v;
 }
 
-/** Labelled reference data: [m, ...] items and their labels, m large enough to hold `perClass` of each class. */
+/** Labelled reference data: [m, ...] items and their labels, m large enough to hold `perClass` of each class.
+ */
 std::pair<torch::Tensor, torch::Tensor> labelledData(const Dataset& data, int64_t perClass, uint64_t seed)
 {
     auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
     torch::Tensor labels;
-    const int64_t m = data.size() > 0 ? data.size() : std::min<int64_t>(400000, perClass * data.numClasses() * 3);
+    const int64_t m =
+        data.size() > 0 ? data.size() : std::min<int64_t>(400000, perClass * data.numClasses() * 3);
     auto items = data.size() > 0 ? data.first(m, seed, &labels) : data.sample(m, gen, &labels);
     return {items, labels};
 }
@@ -56,7 +60,8 @@ torch::Tensor ofClass(const torch::Tensor& items, const torch::Tensor& labels, i
     return items.index_select(0, idx.slice(0, 0, std::min<int64_t>(limit, idx.size(0))));
 }
 
-/** The class each point belongs to: the nearest labelled mixture component, else the nearest labelled item. */
+/** The class each point belongs to: the nearest labelled mixture component, else the nearest labelled item.
+ */
 torch::Tensor classifyPoints(const Dataset& data, const torch::Tensor& points, const torch::Tensor& refItems,
                              const torch::Tensor& refLabels)
 {
@@ -91,7 +96,8 @@ int64_t parseClass(const std::string& text, const LoadedModel& model)
         if (lower(names[i]) == lower(text)) return static_cast<int64_t>(i);
     validateGuidance(k, 0, std::nan("")); // an unconditional model says so first
     std::string known;
-    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+    for (const auto& n : names)
+        known += (known.empty() ? "" : ", ") + n;
     throw UsageError("unknown class '" + text + "': give an index 0.." + std::to_string(k - 1) +
                      (known.empty() ? std::string() : " or one of " + known));
 }
@@ -102,7 +108,8 @@ GuidanceChoice applyGuidance(const Args& args, LoadedModel& model)
     if (args.has("class")) g.classIndex = parseClass(args.str("class"), model);
     if (args.has("guidance")) g.scale = parseScale(args.str("guidance"));
     validateGuidance(model.denoiser->numClasses(), g.classIndex, g.scale);
-    if (g.active()) model.denoiser = std::make_shared<GuidedDenoiser>(model.denoiser, g.classIndex, g.effectiveScale());
+    if (g.active())
+        model.denoiser = std::make_shared<GuidedDenoiser>(model.denoiser, g.classIndex, g.effectiveScale());
     return g;
 }
 
@@ -119,14 +126,16 @@ std::vector<double> parseScales(const std::string& text)
 }
 
 nlohmann::ordered_json evalGuidance(const Args& args, LoadedModel& model, const std::vector<int64_t>& classes,
-                                    const std::vector<double>& scales, const std::string& classifierPath, bool json)
+                                    const std::vector<double>& scales, const std::string& classifierPath,
+                                    bool json)
 {
     const auto& pkg = model.package;
     const auto& spec = pkg.data;
     const auto dataset = openDataset(spec.dataset, spec.shape);
     if (dataset->numClasses() != model.denoiser->numClasses())
-        throw DataError("the model has " + std::to_string(model.denoiser->numClasses()) + " classes but its dataset '" +
-                        spec.dataset + "' has " + std::to_string(dataset->numClasses()));
+        throw DataError("the model has " + std::to_string(model.denoiser->numClasses()) +
+                        " classes but its dataset '" + spec.dataset + "' has " +
+                        std::to_string(dataset->numClasses()));
     const ReverseProcess process(pkg.scheduler, samplerSettingsFromArgs(args, pkg.scheduler));
     const SamplerKind kind = process.settings().kind;
     const int64_t n = args.int64("num-samples", spec.isImage() ? 500 : 2000);
@@ -146,7 +155,8 @@ nlohmann::ordered_json evalGuidance(const Args& args, LoadedModel& model, const 
     }
     const auto distance = [&](const torch::Tensor& a, const torch::Tensor& b) {
         if (!spec.isImage()) return metrics::slicedWasserstein(a, b, 256, seed);
-        return metrics::frechetDistance(classifierFeatures(*classifier, a), classifierFeatures(*classifier, b));
+        return metrics::frechetDistance(classifierFeatures(*classifier, a),
+                                        classifierFeatures(*classifier, b));
     };
     const std::string distanceName = spec.isImage() ? "frechet" : "sliced_w";
 
@@ -162,7 +172,8 @@ nlohmann::ordered_json evalGuidance(const Args& args, LoadedModel& model, const 
         floors.push_back(distance(ofClass(floorItems, floorLabels, c, n), data));
     }
     double floorMean = 0;
-    for (double f : floors) floorMean += f / static_cast<double>(floors.size());
+    for (double f : floors)
+        floorMean += f / static_cast<double>(floors.size());
     j["distance_floor"] = floorMean;
     if (!json)
         std::printf("%-8s %-8s %-10s %-12s (floor %.4g: the class's own data)\n", "w", "classes", "accuracy",
@@ -189,11 +200,15 @@ nlohmann::ordered_json evalGuidance(const Args& args, LoadedModel& model, const 
             const double dist = distance(samples, ofClass(refItems, refLabels, c, spec.isImage() ? 6000 : n));
             accSum += acc;
             distSum += dist;
-            perClass.push_back({{"class", c}, {"accuracy", acc}, {distanceName, dist}, {"floor", floors[ci]}});
+            perClass.push_back(
+                {{"class", c}, {"accuracy", acc}, {distanceName, dist}, {"floor", floors[ci]}});
             bar.update(++done);
         }
         const double k = static_cast<double>(classes.size());
-        rows.push_back({{"guidance", w}, {"accuracy", accSum / k}, {distanceName, distSum / k}, {"per_class", perClass}});
+        rows.push_back({{"guidance", w},
+                        {"accuracy", accSum / k},
+                        {distanceName, distSum / k},
+                        {"per_class", perClass}});
         if (!json) std::printf("%-8g %-8zu %-10.4f %-12.4g\n", w, classes.size(), accSum / k, distSum / k);
     }
     bar.finish();
@@ -204,24 +219,32 @@ nlohmann::ordered_json evalGuidance(const Args& args, LoadedModel& model, const 
 namespace {
 
 const char* kTargetHelp =
-    "usage: difflens-cli guidance-target DATASET [--class C] [--guidance 1,3,7] [--num-samples N] [--steps S]\n"
+    "usage: difflens-cli guidance-target DATASET [--class C] [--guidance 1,3,7] [--num-samples N] [--steps "
+    "S]\n"
     "         [--seed S] [--out FILE.png] [--json]\n"
     "\n"
     "Guided sampling is not sampling the tilted target p(x|c)^w p(x)^(1-w) / Z. For a labelled mixture\n"
-    "(8gaussians, gmm1d) this draws exact guided samples (the exact conditional denoiser, DDPM, linear T = 1000)\n"
+    "(8gaussians, gmm1d) this draws exact guided samples (the exact conditional denoiser, DDPM, linear T = "
+    "1000)\n"
     "for each w and compares them with the tilted target's density on a grid: total variation between the\n"
-    "samples' histogram and the target (w = 1: both are p(x|c), so that row is the sampling-noise floor), means,\n"
-    "spreads and mean distance from the origin. --out writes one row per w: target | samples (2-D heat maps)\n"
+    "samples' histogram and the target (w = 1: both are p(x|c), so that row is the sampling-noise floor), "
+    "means,\n"
+    "spreads and mean distance from the origin. --out writes one row per w: target | samples (2-D heat "
+    "maps)\n"
     "or the target's density in red over the samples' histogram (1-D).\n";
 
 const char* kSweepHelp =
-    "usage: difflens-cli guidance-sweep --model PATH --class C [--scales 0,1,3,7] [--num-samples B] [--seed S]\n"
-    "         [--sampler NAME] [--steps N] [--eta E] [--sde-noise S] [--out STRIP.png] [--gif FILE.gif] [--frames SPEC]\n"
+    "usage: difflens-cli guidance-sweep --model PATH --class C [--scales 0,1,3,7] [--num-samples B] [--seed "
+    "S]\n"
+    "         [--sampler NAME] [--steps N] [--eta E] [--sde-noise S] [--out STRIP.png] [--gif FILE.gif] "
+    "[--frames SPEC]\n"
     "         [--fps F] [--device D]\n"
     "\n"
-    "The same x_T (same seed) sampled toward class C at several guidance scales: --out writes the final samples\n"
+    "The same x_T (same seed) sampled toward class C at several guidance scales: --out writes the final "
+    "samples\n"
     "as a filmstrip, one row per scale (images: B of them, default 8; points: a scatter of B, default 512);\n"
-    "--gif animates x_t step by step, all scales side by side (--frames all|every:K|log:N, default log:30).\n";
+    "--gif animates x_t step by step, all scales side by side (--frames all|every:K|log:N, default "
+    "log:30).\n";
 
 } // namespace
 
@@ -230,8 +253,8 @@ int cmdGuidanceSweep(const Argv& argv)
     const Args args(argv,
                     [] {
                         auto v = samplerOptionNames();
-                        v.insert(v.end(), {"model", "class", "scales", "num-samples", "seed", "out", "gif", "frames",
-                                           "fps", "device"});
+                        v.insert(v.end(), {"model", "class", "scales", "num-samples", "seed", "out", "gif",
+                                           "frames", "fps", "device"});
                         return v;
                     }(),
                     {"help"});
@@ -246,8 +269,10 @@ int cmdGuidanceSweep(const Argv& argv)
     const int64_t c = parseClass(args.str("class"), model);
     const auto scales = parseScales(args.str("scales", "0,1,3,7"));
     const auto& spec = model.package.data;
-    if (!spec.known()) throw DataError("the model's data shape is unknown: a sweep needs a package with difflens.json");
-    const ReverseProcess process(model.package.scheduler, samplerSettingsFromArgs(args, model.package.scheduler));
+    if (!spec.known())
+        throw DataError("the model's data shape is unknown: a sweep needs a package with difflens.json");
+    const ReverseProcess process(model.package.scheduler,
+                                 samplerSettingsFromArgs(args, model.package.scheduler));
     SamplerOptions o;
     o.seed = static_cast<uint64_t>(args.int64("seed", 0));
     o.batch = args.int64("num-samples", spec.isImage() ? 8 : 512);
@@ -277,10 +302,11 @@ int cmdGuidanceSweep(const Argv& argv)
         AnimationOptions ao;
         ao.fps = args.real("fps", 10.0);
         auto writer = makeAnimationWriter("gif", args.str("gif"), ao);
-        for (size_t k = 0; k < sweep.steps.size(); ++k) writer->addFrame(renderGuidanceSweepFrame(sweep, k, spec));
+        for (size_t k = 0; k < sweep.steps.size(); ++k)
+            writer->addFrame(renderGuidanceSweepFrame(sweep, k, spec));
         writer->finish();
-        std::printf("%zu frames (steps %d..%d), scales %s -> %s\n", sweep.steps.size(), sweep.steps.front() + 1,
-                    sweep.steps.back() + 1, rows.c_str(), args.str("gif").c_str());
+        std::printf("%zu frames (steps %d..%d), scales %s -> %s\n", sweep.steps.size(),
+                    sweep.steps.front() + 1, sweep.steps.back() + 1, rows.c_str(), args.str("gif").c_str());
     }
     return 0;
 }
@@ -292,7 +318,8 @@ int cmdGuidanceTarget(const Argv& argv)
         std::fputs(kTargetHelp, stdout);
         return 0;
     }
-    if (args.positional().size() != 1) throw UsageError("name one labelled mixture dataset (8gaussians or gmm1d)");
+    if (args.positional().size() != 1)
+        throw UsageError("name one labelled mixture dataset (8gaussians or gmm1d)");
     const auto dataset = openDataset(args.positional()[0]);
     TiltedComparisonOptions o;
     o.classIndex = args.int64("class", 0);
@@ -327,18 +354,21 @@ int cmdGuidanceTarget(const Argv& argv)
         if (!args.flag("json")) {
             std::string sm, tm;
             char buf[32];
-            for (double v : r.sampleMean) std::snprintf(buf, sizeof buf, "%s%.3f", sm.empty() ? "" : ",", v), sm += buf;
-            for (double v : r.targetMean) std::snprintf(buf, sizeof buf, "%s%.3f", tm.empty() ? "" : ",", v), tm += buf;
-            std::printf("%-6g %-10.4f %-22s %-22s %-7.4f %-8.4f %-7.4f %-8.4f\n", r.scale, r.totalVariation, sm.c_str(),
-                        tm.c_str(), r.sampleStd, r.targetStd, r.sampleRadius, r.targetRadius);
+            for (double v : r.sampleMean)
+                std::snprintf(buf, sizeof buf, "%s%.3f", sm.empty() ? "" : ",", v), sm += buf;
+            for (double v : r.targetMean)
+                std::snprintf(buf, sizeof buf, "%s%.3f", tm.empty() ? "" : ",", v), tm += buf;
+            std::printf("%-6g %-10.4f %-22s %-22s %-7.4f %-8.4f %-7.4f %-8.4f\n", r.scale, r.totalVariation,
+                        sm.c_str(), tm.c_str(), r.sampleStd, r.targetStd, r.sampleRadius, r.targetRadius);
         }
     }
     j["table"] = table;
     if (args.has("out")) {
         writePng(args.str("out"), renderTiltedComparison(rows, dim, grid));
         j["image"] = args.str("out");
-        if (!args.flag("json")) std::printf("-> %s (rows: w = %s; left target, right samples)\n", args.str("out").c_str(),
-                                            args.str("guidance", "1,3,7").c_str());
+        if (!args.flag("json"))
+            std::printf("-> %s (rows: w = %s; left target, right samples)\n", args.str("out").c_str(),
+                        args.str("guidance", "1,3,7").c_str());
     }
     if (args.flag("json")) std::cout << j.dump(2) << "\n";
     return 0;

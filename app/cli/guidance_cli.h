@@ -1,8 +1,8 @@
 #pragma once
-// Class and guidance options of difflens-cli (sample, eval, export): parsing --class / --guidance, wrapping the
-// model in classifier-free guidance, and the class-conditional figures of eval (class accuracy, distance to
-// the class's data) and its --sweep-guidance table. Also the `guidance-target` command: exact guided samples
-// beside the tilted target p(x|c)^w p(x)^(1-w) (diffusion-math.md, "Guidance").
+// Class and guidance options of difflens-cli (sample, eval, export): parsing --class / --guidance, wrapping
+// the model in classifier-free guidance, and the class-conditional figures of eval (class accuracy, distance
+// to the class's data) and its --sweep-guidance table. Also the `guidance-target` command: exact guided
+// samples beside the tilted target p(x|c)^w p(x)^(1-w) (diffusion-math.md, "Guidance").
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "models/registry.h"
@@ -17,7 +17,7 @@ namespace difflens::cli {
 
 struct GuidanceChoice
 {
-    int64_t classIndex = -1; // -1: none
+    int64_t classIndex = -1;                                 // -1: none
     double scale = std::numeric_limits<double>::quiet_NaN(); // NaN: not given (1 with a class)
     bool active() const { return classIndex >= 0; }
     /** The scale sampling uses: 1 (plain conditional) when a class is given without --guidance. */
@@ -48,6 +48,7 @@ std::vector<double> parseScales(const std::string& text);
  * Prints the trade-off table to stdout unless json; returns the figures as JSON.
  */
 nlohmann::ordered_json evalGuidance(const Args& args, LoadedModel& model, const std::vector<int64_t>& classes,
-                                    const std::vector<double>& scales, const std::string& classifierPath, bool json);
+                                    const std::vector<double>& scales, const std::string& classifierPath,
+                                    bool json);
 
 } // namespace difflens::cli
