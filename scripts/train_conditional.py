@@ -195,6 +195,8 @@ def main():
     ap.add_argument("--lr", type=float, default=0.0)
     ap.add_argument("--ema-decay", type=float, default=0.0)
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--class-lr-mult", type=float, default=1.0,
+                    help="learning-rate factor of the class embedding (it starts at 0 beside trained weights)")
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("DIFFLENS_THREADS", "1")))
     image = a.dataset == "fashion-mnist"
@@ -232,23 +234,33 @@ def main():
     ema.load_state_dict(net.state_dict())
     for p in ema.parameters():
         p.requires_grad_(False)
-    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.0)
+    embed = [p for k, p in net.named_parameters() if k.startswith("class_embed")]
+    rest = [p for k, p in net.named_parameters() if not k.startswith("class_embed")]
+    opt = torch.optim.AdamW([{"params": rest, "mult": 1.0}, {"params": embed, "mult": a.class_lr_mult}], lr=lr,
+                            weight_decay=0.0)
     betas = torch.linspace(1e-4, 0.02, T, dtype=torch.float64)
     abar = torch.cumprod(1 - betas, 0).to(torch.float32)
     g = torch.Generator().manual_seed(a.seed * 1000003 + init_step)
     step, log, ema_loss = init_step, list(prior_log), float("nan")
     os.makedirs(a.out, exist_ok=True)
     ckpt = os.path.join(a.out, "checkpoint.pt")
+    init_warm = {"from": init_step}
     if os.path.exists(ckpt):
         c = torch.load(ckpt)
-        net.load_state_dict(c["net"]); ema.load_state_dict(c["ema"]); opt.load_state_dict(c["opt"])
+        net.load_state_dict(c["net"]); ema.load_state_dict(c["ema"])
+        if len(c["opt"]["param_groups"]) == len(opt.param_groups) and c.get("class_lr_mult") == a.class_lr_mult:
+            opt.load_state_dict(c["opt"])
+        else:
+            print("optimizer groups changed: a fresh optimizer with a new warm-up", file=sys.stderr)
+            init_warm["from"] = c["step"]
         step, log, ema_loss, init_step = c["step"], c["log"], c["ema_loss"], c["init_step"]
         g.set_state(c["gen"])
         print(f"resumed at step {step}", file=sys.stderr)
 
     def publish():
         torch.save({"net": net.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "step": step,
-                    "log": log, "ema_loss": ema_loss, "init_step": init_step, "gen": g.get_state()}, ckpt + ".tmp")
+                    "log": log, "ema_loss": ema_loss, "init_step": init_step, "gen": g.get_state(),
+                    "class_lr_mult": a.class_lr_mult}, ckpt + ".tmp")
         os.replace(ckpt + ".tmp", ckpt)
         scripted = torch.jit.script(ema.eval())
         scripted.save(os.path.join(a.out, "model.pt.tmp"))
@@ -266,6 +278,7 @@ def main():
                              "ema_decay": ema_decay, "seed": a.seed, "loss": "simple", "steps": a.steps,
                              "steps_done": step, "conditional": True, "p_uncond": a.p_uncond,
                              "init_from": a.init_from, "init_from_step": init_step,
+                             "class_lr_mult": a.class_lr_mult,
                              "final_ema_loss": ema_loss, "trainer": "scripts/train_conditional.py"},
                 "training_log": "loss.csv"}
         json.dump(meta, open(os.path.join(a.out, "difflens.json"), "w"), indent=2)
@@ -291,16 +304,16 @@ def main():
         y = torch.where(drop, torch.full_like(y, -1), y)
         ab = abar[t].reshape(-1, *([1] * (x0.dim() - 1)))
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
-        warm = min(1.0, (step - init_step + 1) / a.warmup) if a.warmup > 0 else 1.0
+        warm = min(1.0, (step - init_warm["from"] + 1) / a.warmup) if a.warmup > 0 else 1.0
         for group in opt.param_groups:
-            group["lr"] = lr * warm
+            group["lr"] = lr * warm * group["mult"]
         loss = (net(xt, t, y) - noise).pow(2).mean()
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         with torch.no_grad():
-            d = min(ema_decay, (1.0 + step - init_step) / (10.0 + step - init_step))
+            d = min(ema_decay, (1.0 + step - init_warm["from"]) / (10.0 + step - init_warm["from"]))
             for pe, pn in zip(ema.parameters(), net.parameters()):
                 pe.mul_(d).add_(pn, alpha=1 - d)
         step += 1
