@@ -58,6 +58,15 @@ Trainer::Trainer(std::shared_ptr<DenoiserNet> net, std::shared_ptr<DenoiserNet> 
     if (m->opt.loss != "simple" && m->opt.loss != "hybrid") throw ConfigError("loss must be simple or hybrid");
     if (m->scheduler.isFlow() && m->opt.loss != "simple")
         throw ConfigError("flow matching trains the velocity with a plain MSE: the hybrid loss needs the DDPM chain");
+    if (m->opt.conditional) {
+        if (m->data->numClasses() == 0)
+            throw ConfigError("the dataset '" + m->data->name() + "' has no class labels to train a conditional model on");
+        if (m->net->numClasses() != m->data->numClasses())
+            throw ConfigError("the net has " + std::to_string(m->net->numClasses()) + " classes but the dataset '" +
+                              m->data->name() + "' has " + std::to_string(m->data->numClasses()));
+        if (!(m->opt.pUncond >= 0 && m->opt.pUncond <= 1))
+            throw ConfigError("the label-dropout probability p_uncond must lie in [0, 1]");
+    }
     m->net->to(device);
     m->ema->to(device);
     {
@@ -82,7 +91,8 @@ double Trainer::step()
     const int64_t B = s.opt.batch;
     const int T = s.schedule.size();
     // Draw everything from the one CPU generator, in a fixed order, so a resumed run continues identically.
-    const auto x0 = s.data->sample(B, s.gen).to(s.device);
+    torch::Tensor labels;
+    const auto x0 = s.data->sample(B, s.gen, s.opt.conditional ? &labels : nullptr).to(s.device);
     const bool flow = s.scheduler.isFlow();
     torch::Tensor t, tIndex, modelT, noise, ab, xt;
     if (flow) {
@@ -102,6 +112,11 @@ double Trainer::step()
         modelT = t;
         tIndex = t;
     }
+    if (s.opt.conditional) {
+        // Label dropout (Ho & Salimans Algorithm 1), drawn last so unconditional runs keep their draws.
+        const auto drop = torch::rand({B}, s.gen, torch::kFloat32) < s.opt.pUncond;
+        labels = torch::where(drop, torch::full_like(labels, -1), labels).to(s.device);
+    }
 
     const double warm = s.opt.warmupSteps > 0
                             ? std::min(1.0, double(s.step - s.warmupFrom + 1) / double(s.opt.warmupSteps))
@@ -109,7 +124,7 @@ double Trainer::step()
     for (auto& group : s.optimizer->param_groups())
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(s.opt.lr * warm);
 
-    auto out = s.net->forward(xt, modelT);
+    auto out = s.opt.conditional ? s.net->forwardConditional(xt, modelT, labels) : s.net->forward(xt, modelT);
     torch::Tensor vbTerm;
     if (!flow && out.size(1) == 2 * x0.size(1) && out.dim() == x0.dim()) {
         auto parts = out.split(x0.size(1), 1);

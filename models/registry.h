@@ -5,6 +5,7 @@
 #include "core/model_package.h"
 
 #include <memory>
+#include <limits>
 #include <string>
 
 namespace difflens {
@@ -23,6 +24,8 @@ struct ExactSpec
     uint64_t seed = 0; // which items
     SchedulerConfig scheduler; // T and schedule from the spec, validated
     bool flow = false;         // ?path=flow: the flow-matching path (core/MATH.md, "Gaussian paths")
+    long long classIndex = -1; // ?class=C: the exact guided/conditional denoiser of class C
+    double guidance = std::numeric_limits<double>::quiet_NaN(); // ?guidance=W (NaN: not given)
 };
 
 /** Throws ConfigError naming the part of the spec that is wrong. */

@@ -16,6 +16,8 @@ Packages:
   mlp2d_ddim_trailing DDIMScheduler config: timestep_spacing trailing, set_alpha_to_one false
   mlp2d_flow          flow matching (FlowMatchEulerDiscreteScheduler): predicts the velocity eps - x_0 on
                       x_t = (1 - t) x_0 + t eps, forward(x, t) with t float32 [B] = t * 1000 (diffusers' convention)
+  mlp2d_cond          class-conditional: forward(x, t, class_labels) = mlp2d(x, t) + row class+1 of a fixed
+                      [4, 2] table (row 0, class -1 = none, is zero); difflens.json num_classes 3
   unet_small          small conv UNet for 1x28x28 (GroupNorm, SiLU, time embedding, one down/up), clip_sample true
   broken_shape        returns [B, 1] for a [B, 2] input
   broken_nan          returns NaN
@@ -155,6 +157,15 @@ def write_all(out):
         def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
             return self.lin(x) * float("nan")
 
+    class CondMlp(nn.Module):
+        def __init__(self, base: nn.Module):
+            super().__init__()
+            self.base = base
+            self.register_buffer("table", torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [-3.0, 0.5]]))
+
+        def forward(self, x: torch.Tensor, t: torch.Tensor, class_labels: torch.Tensor) -> torch.Tensor:
+            return self.base(x, t) + self.table[class_labels + 1]
+
     def scheduler(**overrides):
         c = {
             "_class_name": "DDPMScheduler",
@@ -176,7 +187,7 @@ def write_all(out):
     points = {"kind": "points", "shape": [2], "range": [-4.0, 4.0], "dataset": ""}
     images = {"kind": "images", "shape": [1, 28, 28], "range": [-1.0, 1.0], "dataset": ""}
 
-    def package(name, module, sched, data, seed):
+    def package(name, module, sched, data, seed, extra=None):
         d = os.path.join(out, name)
         os.makedirs(d, exist_ok=True)
         if module is not None:
@@ -185,8 +196,10 @@ def write_all(out):
         with open(os.path.join(d, "scheduler_config.json"), "w") as f:
             json.dump(sched, f, indent=2)
         with open(os.path.join(d, "difflens.json"), "w") as f:
-            json.dump({"format": "torchscript", "name": name, "description": f"test model {name} (seed {seed})",
-                       "data": data}, f, indent=2)
+            meta = {"format": "torchscript", "name": name, "description": f"test model {name} (seed {seed})",
+                    "data": data}
+            meta.update(extra or {})
+            json.dump(meta, f, indent=2)
 
     def seeded(seed, make):
         torch.manual_seed(seed)
@@ -225,6 +238,7 @@ def write_all(out):
     ddim["_class_name"] = "DDIMScheduler"
     del ddim["variance_type"]
     package("mlp2d_ddim_trailing", fit(seeded(5, Mlp2d), "epsilon", 5), ddim, points, 5)
+    package("mlp2d_cond", CondMlp(fit(seeded(1, Mlp2d), "epsilon", 1)), scheduler(), points, 1, {"num_classes": 3})
     package("unet_small", seeded(6, UNetSmall), scheduler(clip_sample=True), images, 6)
 
     def fit_flow(model, seed, iterations=300):

@@ -19,6 +19,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace difflens::widgets {
@@ -119,6 +120,23 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     form->addRow(tr("t₀"), row(runBox, {m_t0, m_t0Label}));
     layout->addWidget(runBox);
 
+    // Class-conditional models: the class and the classifier-free guidance scale.
+    auto* guidanceBox = new QGroupBox(tr("Class and guidance"), this);
+    auto* guidanceForm = new QFormLayout(guidanceBox);
+    m_class = new QComboBox(guidanceBox);
+    m_class->setToolTip(tr("The class a class-conditional model samples (none: unconditional)"));
+    m_guidance = new QSlider(Qt::Horizontal, guidanceBox);
+    m_guidance->setRange(0, 40); // w = 0 .. 10 in steps of 0.25
+    m_guidance->setValue(4);
+    m_guidance->setToolTip(tr("Classifier-free guidance scale w: out(x, none) + w (out(x, c) − out(x, none)). "
+                              "0 unconditional, 1 plain conditional, larger w trades diversity for fidelity"));
+    m_guidanceLabel = new QLabel(guidanceBox);
+    m_guidanceLabel->setMinimumWidth(m_guidanceLabel->fontMetrics().horizontalAdvance(QStringLiteral("w = 00.00")));
+    guidanceForm->addRow(tr("Class"), m_class);
+    guidanceForm->addRow(tr("Guidance"), row(guidanceBox, {m_guidance, m_guidanceLabel}));
+    layout->addWidget(guidanceBox);
+    m_class->addItem(tr("(unconditional model)"), -1);
+
     // Reference x_0.
     auto* refBox = new QGroupBox(tr("Reference x₀"), this);
     auto* refForm = new QFormLayout(refBox);
@@ -168,6 +186,8 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     connect(m_seed, qOverload<int>(&QSpinBox::valueChanged), this, edited);
     connect(m_batch, qOverload<int>(&QSpinBox::valueChanged), this, edited);
     connect(m_t0, &QSlider::valueChanged, this, edited);
+    connect(m_class, qOverload<int>(&QComboBox::currentIndexChanged), this, edited);
+    connect(m_guidance, &QSlider::valueChanged, this, edited);
     connect(m_referenceIndex, qOverload<int>(&QSpinBox::valueChanged), this, edited);
     connect(m_referenceSource, qOverload<int>(&QComboBox::currentIndexChanged), this,
             [this] { onReferenceSourceChosen(); });
@@ -221,6 +241,18 @@ void ControlPanel::setDatasetSize(int n)
     updateEnabled();
 }
 
+void ControlPanel::setClasses(const QStringList& names)
+{
+    ++m_updating;
+    const int current = m_class->currentData().isValid() ? m_class->currentData().toInt() : -1;
+    m_class->clear();
+    m_class->addItem(names.isEmpty() ? tr("(unconditional model)") : tr("none (unconditional)"), -1);
+    for (int i = 0; i < names.size(); ++i) m_class->addItem(QStringLiteral("%1  %2").arg(i).arg(names[i]), i);
+    selectData(m_class, current < names.size() ? current : -1);
+    --m_updating;
+    onEdited();
+}
+
 void ControlPanel::setReferenceFile(const QString& path)
 {
     m_referenceFilePath = path;
@@ -259,6 +291,8 @@ RunSettings ControlPanel::settings() const
     s.referenceSource = m_referenceSource->currentData().toString();
     s.referenceIndex = m_referenceIndex->value();
     s.referenceFile = m_referenceFilePath;
+    s.classIndex = m_class->currentData().isValid() ? m_class->currentData().toInt() : -1;
+    s.guidance = m_guidance->value() / 4.0;
     return s;
 }
 
@@ -284,6 +318,8 @@ void ControlPanel::setSettings(const RunSettings& s)
                                                        : QFileInfo(s.referenceFile).fileName());
     m_referenceFile->setToolTip(s.referenceFile);
     selectData(m_referenceSource, s.referenceSource);
+    selectData(m_class, s.classIndex);
+    m_guidance->setValue(static_cast<int>(std::lround(s.guidance * 4.0)));
     --m_updating;
     onEdited();
 }
@@ -325,12 +361,17 @@ void ControlPanel::updateEnabled()
 {
     const RunSettings s = settings();
     m_t0Label->setText(QString::number(m_t0->value()));
+    m_guidanceLabel->setText(QStringLiteral("w = %1").arg(m_guidance->value() / 4.0, 0, 'g', 4));
+    const bool conditional = m_class->count() > 1;
     const bool idle = !m_busy;
     for (QWidget* w : std::initializer_list<QWidget*>{m_model, m_open, m_mode, m_sampler, m_steps, m_seed,
                                                       m_dice, m_batch, m_referenceSource})
         w->setEnabled(idle);
     m_eta->setEnabled(idle && s.sampler == QLatin1String("ddim"));
     m_sdeNoise->setEnabled(idle && s.sampler == QLatin1String("sde"));
+    // Unconditional models take no class and no guidance; the scale matters only with a class.
+    m_class->setEnabled(idle && conditional);
+    m_guidance->setEnabled(idle && conditional && s.classIndex >= 0);
     m_t0->setEnabled(idle && s.mode != RunSettings::Sample);
     m_referenceIndex->setEnabled(idle && s.referenceSource == QLatin1String("dataset") && m_datasetSize > 0);
     m_referenceChoose->setEnabled(

@@ -218,13 +218,15 @@ struct RunSettings
     QString referenceSource = QStringLiteral("none"); ///< "none" | "dataset" | "file" | "draw"
     int referenceIndex = 0;
     QString referenceFile;
+    int classIndex = -1;   ///< class-conditional models: the class to sample (-1: none, unconditional)
+    double guidance = 1.0; ///< classifier-free guidance scale w (diffusers' convention; 1: plain conditional)
 
     bool operator==(const RunSettings& o) const
     {
         return model == o.model && mode == o.mode && sampler == o.sampler && steps == o.steps &&
                eta == o.eta && sdeNoise == o.sdeNoise && seed == o.seed && batch == o.batch && t0 == o.t0 &&
                referenceSource == o.referenceSource && referenceIndex == o.referenceIndex &&
-               referenceFile == o.referenceFile;
+               referenceFile == o.referenceFile && classIndex == o.classIndex && guidance == o.guidance;
     }
     bool operator!=(const RunSettings& o) const { return !(*this == o); }
     /** Modes that start from the reference x_0 cannot run without one. */

@@ -1,6 +1,7 @@
 // difflens-cli sample / info: run a reverse process with any model and report what happened.
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "app/cli/guidance_cli.h"
 #include "core/errors.h"
 #include "core/runtime.h"
 #include "core/sampler.h"
@@ -31,12 +32,16 @@ const char* kSampleHelp =
     "usage: difflens-cli sample --model PATH [--scheduler-config FILE] [--sampler NAME] [--steps N]\n"
     "         [--eta E] [--sde-noise S] [--seed S] [--num-samples B] [--init X_T.pt] [--reference X0.pt] [--t0 T]\n"
     "         [--shape D|C,H,W] [--out FINAL.pt] [--trajectory FILE.pt] [--device auto|cpu|cuda[:i]] [--json]\n"
+    "         [--class C [--guidance W]]\n"
     "\n"
     "PATH: a model package folder, a TorchScript file (scheduler_config.json and difflens.json beside it are\n"
     "read when present), or exact:DATASET[?n=N&seed=S&path=flow].\n"
     "%s"
     "--reference adds mu~(x_t, x_0) and the per-step KL; --t0 starts from the reference noised to\n"
     "timestep T instead of pure noise. Output tensors are .pt files Python's torch.load reads.\n"
+    "--class C (an index or a class name) samples a class-conditional model toward class C with\n"
+    "classifier-free guidance of scale --guidance W (default 1: plain conditional; 0: unconditional), in\n"
+    "diffusers' convention out(x, none) + W (out(x, C) - out(x, none)), in the model's own output space.\n"
     "Ctrl-C stops between steps and still writes what was made.\n";
 
 const char* kInfoHelp = "usage: difflens-cli info --model PATH [--device auto|cpu|cuda[:i]] [--json]\n";
@@ -125,7 +130,7 @@ int cmdSample(const Argv& argv)
                     [] {
                         auto v = samplerOptionNames();
                         v.insert(v.end(), {"model", "scheduler-config", "seed", "num-samples", "init", "reference",
-                                           "t0", "shape", "out", "trajectory", "device"});
+                                           "t0", "shape", "out", "trajectory", "device", "class", "guidance"});
                         return v;
                     }(),
                     {"help", "json"});
@@ -135,7 +140,8 @@ int cmdSample(const Argv& argv)
     }
     if (!args.has("model")) throw UsageError("--model is required");
     const auto device = resolveDevice(args.str("device", "auto"));
-    const auto model = openModel(args.str("model"), device, args.str("scheduler-config"));
+    auto model = openModel(args.str("model"), device, args.str("scheduler-config"));
+    const GuidanceChoice guidance = applyGuidance(args, model);
     const auto& pkg = model.package;
     SamplerSettings settings = samplerSettingsFromArgs(args, pkg.scheduler);
     settings.startT = args.has("t0") ? args.integer("t0", -1) : -1;
@@ -204,6 +210,10 @@ int cmdSample(const Argv& argv)
         if (kind == SamplerKind::Sde) j["sde_noise"] = settings.sdeNoise;
         j["seed"] = options.seed;
         j["num_samples"] = result.sample.size(0);
+        if (guidance.active()) {
+            j["class"] = guidance.classIndex;
+            j["guidance"] = guidance.effectiveScale();
+        }
         j["device"] = device.str();
         j["cancelled"] = result.cancelled;
         j["seconds"] = result.seconds;
@@ -230,6 +240,9 @@ int cmdSample(const Argv& argv)
                     samplerName(kind).c_str(), result.steps, process->stepCount(), device.str().c_str(),
                     result.seconds, perStepMs, result.seconds > 0 ? 100.0 * result.modelSeconds / result.seconds : 0.0,
                     static_cast<long long>(result.sample.size(0)), result.cancelled ? " (interrupted)" : "");
+        if (guidance.active())
+            std::printf("class %lld, guidance scale %g (classifier-free)\n", static_cast<long long>(guidance.classIndex),
+                        guidance.effectiveScale());
         if (!klPerStep.empty()) std::printf("mean per-step KL(q || p_theta): %.6g nats\n", mean(klPerStep));
     }
     return result.cancelled ? 130 : 0;

@@ -425,6 +425,7 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
     m_controls->setTimesteps(info.T());
     m_controls->setDatasetSize(info.referenceCount);
     m_controls->setSamplers(samplerChoices(info.scheduler));
+    m_controls->setClasses(info.classNames);
     RunSettings s = m_controls->settings();
     s.model = name;
     s.batch = m_settings->value(info.isImage ? keys::samplerBatchImages : keys::samplerBatchPoints);
@@ -669,6 +670,8 @@ void MainWindow::sample(const RunSettings& settings)
     p.fromReference = settings.mode == RunSettings::FromReference;
     p.t0 = settings.t0;
     p.reference = m_reference;
+    p.classIndex = m_model->info.numClasses > 0 ? settings.classIndex : -1;
+    p.guidance = settings.guidance;
     m_runClock.start();
     m_firstFrameMs = -1;
     m_sampler->start(p);
@@ -796,8 +799,15 @@ void MainWindow::showCurrentFrame()
     m_metrics->setCurrentT(frame.t);
     m_exact->showFrame(frame);
     m_exact->setCurrentT(frame.t);
-    if (m_frames.needsField(frame.t))
-        m_sampler->requestField(m_model, frame.t, FrameBuilder::viewRange(m_model->info));
+    if (m_frames.needsField(frame.t)) {
+        // A guided run shows the guided field (and the exact guided one for labelled exact data).
+        const auto& run = m_sampler->params();
+        if (run.model == m_model && run.classIndex >= 0)
+            m_sampler->requestGuidedField(m_model, frame.t, FrameBuilder::viewRange(m_model->info), run.classIndex,
+                                          run.guidance);
+        else
+            m_sampler->requestField(m_model, frame.t, FrameBuilder::viewRange(m_model->info));
+    }
     if (m_firstFrameMs < 0 && m_runClock.isValid() && m_frames.mode() == FrameBuilder::Mode::Reverse) {
         m_firstFrameMs = m_runClock.nsecsElapsed() / 1e6;
         updateStatus();

@@ -3,6 +3,7 @@
 #include "app/gui/model.h"
 #include "core/datasets.h"
 #include "core/exact.h"
+#include "core/exact_guidance.h"
 #include "models/registry.h"
 
 #include <torch/types.h>
@@ -28,6 +29,11 @@ struct ModelRuntime
     std::shared_ptr<GaussianMixtureDenoiser> exactData;
     /** The reference items as a finite set (index i = reference i): w_i colouring, top-k, nearest items. */
     std::shared_ptr<GaussianMixtureDenoiser> trainingSet;
+    /**
+     * Labelled exact data (the exact model itself, or the dataset's labelled closed-form mixture): E[x_0|x_t, c]
+     * from class c's components, for the exact guided field beside the learned one. Null when unlabelled.
+     */
+    std::shared_ptr<ConditionalMixtureDenoiser> exactConditional;
 };
 
 /**

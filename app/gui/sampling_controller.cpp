@@ -2,6 +2,7 @@
 
 #include "app/gui/model_runtime.h"
 #include "core/denoiser.h"
+#include "core/guidance.h"
 #include "core/diffusion.h"
 #include "core/errors.h"
 #include "core/sampler.h"
@@ -58,6 +59,8 @@ struct FieldRequest
     long t = 1;
     QRectF range;
     int n = 21;
+    int classIndex = -1; // >= 0: the guided field toward this class
+    double guidance = 1.0;
 };
 
 struct SamplingController::FieldQueue
@@ -140,7 +143,9 @@ void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPoi
         return;
     }
     const auto t = torch::full({x.size(0)}, k, torch::TensorOptions().dtype(torch::kInt64).device(rt.device));
-    auto out = SerializedDenoiser(*rt.loaded.denoiser, rt.forwardMutex).forward(x, t);
+    auto serialized = std::make_shared<SerializedDenoiser>(*rt.loaded.denoiser, rt.forwardMutex);
+    const bool guided = f.classIndex >= 0 && rt.loaded.denoiser->numClasses() > f.classIndex;
+    auto out = guided ? GuidedDenoiser(serialized, f.classIndex, f.guidance).forward(x, t) : serialized->forward(x, t);
     if (out.dim() == 2 && out.size(1) == 4) out = out.slice(1, 0, 2); // learned variance: the prediction part
     const NoiseSchedule schedule = NoiseSchedule::fromConfig(info.scheduler);
     const double abar = schedule.alphaBars()[static_cast<size_t>(k)];
@@ -151,7 +156,17 @@ void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPoi
     const auto acc = score.accessor<float, 2>();
     for (int64_t i = 0; i < acc.size(0); ++i)
         vectors.push_back(QPointF(acc[i][0], acc[i][1]));
-    if (rt.exactData) {
+    if (guided && rt.exactConditional) {
+        // The exact guided score (1 - w) grad log q_t(x) + w grad log q_t(x | c) (diffusion-math.md, "Guidance").
+        const auto xc = x.to(torch::kCPU);
+        const auto exact = ((1.0 - f.guidance) * rt.exactConditional->all()->score(xc, abar) +
+                            f.guidance * rt.exactConditional->ofClass(f.classIndex).score(xc, abar))
+                               .to(torch::kFloat32)
+                               .contiguous();
+        const auto e = exact.accessor<float, 2>();
+        for (int64_t i = 0; i < e.size(0); ++i)
+            exactVectors.push_back(QPointF(e[i][0], e[i][1]));
+    } else if (rt.exactData && !guided) {
         // The score of the data itself, grad log q_t = -eps* / sqrt(1 - abar_t): what the model learns.
         const auto exact = rt.exactData->score(x.to(torch::kCPU), abar).to(torch::kFloat32).contiguous();
         const auto e = exact.accessor<float, 2>();
@@ -212,6 +227,7 @@ void SamplingController::start(const SamplingParams& params)
         if (!params.model) throw Error("no model is loaded");
         const ModelInfo& info = params.model->info;
         if (params.batch < 1) throw ConfigError("the batch size must be at least 1");
+        if (params.classIndex >= 0) validateGuidance(info.numClasses, params.classIndex, params.guidance);
         SamplerSettings settings;
         settings.kind = parseSamplerKind(params.sampler.toLower().toStdString());
         if (params.fromReference && !params.reference.isValid())
@@ -266,7 +282,12 @@ void SamplingController::start(const SamplingParams& params)
                 o.discreteData = info.isImage;
                 o.device = rt.device;
                 const int count = job->process->stepCount();
-                SerializedDenoiser denoiser(*rt.loaded.denoiser, rt.forwardMutex);
+                auto serialized = std::make_shared<SerializedDenoiser>(*rt.loaded.denoiser, rt.forwardMutex);
+                // A class: classifier-free guidance around the model (guidance.h), in its own output space.
+                std::shared_ptr<Denoiser> model = serialized;
+                if (job->params.classIndex >= 0)
+                    model = std::make_shared<GuidedDenoiser>(serialized, job->params.classIndex, job->params.guidance);
+                Denoiser& denoiser = *model;
                 const auto result = runSampler(
                     denoiser, *job->process, o,
                     [&](const StepRecord& r) {
@@ -403,10 +424,16 @@ double SamplingController::elapsedSeconds() const
 
 void SamplingController::requestField(const ModelHandle& model, long t, const QRectF& range, int n)
 {
+    requestGuidedField(model, t, range, -1, 1.0, n);
+}
+
+void SamplingController::requestGuidedField(const ModelHandle& model, long t, const QRectF& range, int classIndex,
+                                            double guidance, int n)
+{
     if (!model || model->info.isImage || model->info.dim != 2) return;
     {
         std::lock_guard<std::mutex> lock(m_fields->mutex);
-        m_fields->pending = FieldRequest{model, t, range, n};
+        m_fields->pending = FieldRequest{model, t, range, n, classIndex, guidance};
     }
     // Served now when the worker is idle, or between two steps of the run under way.
     auto fields = m_fields;

@@ -33,6 +33,8 @@ struct SamplingParams
     bool fromReference = false; ///< noise the reference to t0, then denoise from there
     int t0 = 500;               ///< 1..T
     Reference reference;        ///< x_0 for mu~ and the KL (and the start when fromReference)
+    int classIndex = -1;        ///< class-conditional models: the class (-1: none)
+    double guidance = 1.0;      ///< classifier-free guidance scale w (with a class)
 };
 
 /** The samplers a model of this scheduler config can use, as (--sampler name, menu label) pairs. */
@@ -81,6 +83,12 @@ public:
      * served.
      */
     void requestField(const ModelHandle& model, long t, const QRectF& range, int n = 21);
+    /**
+     * The same with classifier-free guidance toward classIndex (>= 0) at scale w: the learned guided score
+     * (1 - w) s(x) + w s(x | c) and, with labelled exact data, the exact guided score beside it.
+     */
+    void requestGuidedField(const ModelHandle& model, long t, const QRectF& range, int classIndex, double guidance,
+                            int n = 21);
 
 Q_SIGNALS:
     void started(int totalSteps);
