@@ -40,8 +40,8 @@ std::pair<std::string, std::map<std::string, std::string>> parseExactSpec(const 
         }
     }
     for (const auto& [k, v] : query)
-        if (k != "n" && k != "seed" && k != "T" && k != "schedule")
-            throw ConfigError("'" + spec + "': unknown parameter '" + k + "' (known: n, seed, T, schedule)");
+        if (k != "n" && k != "seed" && k != "T" && k != "schedule" && k != "path")
+            throw ConfigError("'" + spec + "': unknown parameter '" + k + "' (known: n, seed, T, schedule, path)");
     if (rest.empty()) throw ConfigError("'" + spec + "': name a dataset, e.g. exact:moons?n=500");
     return {rest, query};
 }
@@ -66,6 +66,11 @@ LoadedModel openExact(const std::string& spec, torch::Device device)
     p.scheduler.clipSample = p.data.isImage();
     if (query.count("T")) p.scheduler.numTrainTimesteps = static_cast<int>(parsePositive(spec, "T", query.at("T")));
     if (query.count("schedule")) p.scheduler.betaSchedule = query.at("schedule");
+    if (query.count("path") && parsePathKind(query.at("path")) == PathKind::Flow) {
+        // The same data on the flow-matching path: the exact velocity u_t(x) = E[eps - x_0 | x_t = x].
+        if (query.count("schedule")) throw ConfigError("'" + spec + "': the flow path has no beta schedule");
+        p.scheduler = SchedulerConfig::flowMatching(p.scheduler.numTrainTimesteps);
+    }
     p.scheduler.validate();
     p.hasSchedulerConfig = false;
     const NoiseSchedule schedule = NoiseSchedule::fromConfig(p.scheduler);
@@ -85,6 +90,7 @@ LoadedModel openExact(const std::string& spec, torch::Device device)
                         " (q(x_{t-1}|x_t) as a mixture over the set; samples memorise it)";
         m.denoiser = std::make_shared<GaussianMixtureDenoiser>(schedule, points, torch::Tensor(), torch::Tensor(), device);
     }
+    std::static_pointer_cast<GaussianMixtureDenoiser>(m.denoiser)->usePath(p.scheduler);
     return m;
 }
 

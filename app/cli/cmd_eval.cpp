@@ -25,7 +25,7 @@ namespace difflens::cli {
 namespace {
 
 const char* kEvalHelp =
-    "usage: difflens-cli eval --model PATH [--sampler ddpm|ddim] [--steps N] [--eta E] [--num-samples N]\n"
+    "usage: difflens-cli eval --model PATH [--sampler NAME] [--steps N] [--eta E] [--sde-noise S] [--num-samples N]\n"
     "         [--seed S] [--vlb] [--vlb-samples B] [--classifier FILE] [--device D] [--json]\n"
     "\n"
     "Points: sliced Wasserstein distance and MMD between samples and fresh data, each with the\n"
@@ -56,7 +56,11 @@ nlohmann::json triple(double model, double floor, double ceiling)
 int cmdEval(const Argv& argv)
 {
     const Args args(argv,
-                    {"model", "sampler", "steps", "eta", "num-samples", "seed", "vlb-samples", "classifier", "device"},
+                    [] {
+                        auto v = samplerOptionNames();
+                        v.insert(v.end(), {"model", "num-samples", "seed", "vlb-samples", "classifier", "device"});
+                        return v;
+                    }(),
                     {"help", "json", "vlb"});
     if (args.flag("help")) {
         std::fputs(kEvalHelp, stdout);
@@ -67,12 +71,14 @@ int cmdEval(const Argv& argv)
     auto model = openModel(args.str("model"), device);
     const auto& pkg = model.package;
     const auto& spec = pkg.data;
+    if (args.flag("vlb") && pkg.scheduler.isFlow())
+        throw UsageError("--vlb is the DDPM chain's variational bound; a flow-matching model has no such bound here");
     if (!spec.known()) throw DataError("the model's data shape is unknown: eval needs a package with difflens.json");
     const std::string datasetName = spec.dataset.empty() ? "" : spec.dataset;
     if (datasetName.empty()) throw DataError("the package does not name the dataset it was trained on");
     const auto dataset = openDataset(datasetName == "fashion-mnist" ? "fashion-mnist" : datasetName, spec.shape);
-    const SamplerKind kind = parseSamplerKind(args.str("sampler", "ddpm"));
-    const int steps = args.integer("steps", 0);
+    const SamplerSettings settings = samplerSettingsFromArgs(args, pkg.scheduler);
+    const SamplerKind kind = settings.kind;
     const int64_t n = args.int64("num-samples", spec.isImage() ? 1000 : 10000);
     const uint64_t seed = static_cast<uint64_t>(args.int64("seed", 0));
     if (n < 2) throw UsageError("--num-samples must be at least 2");
@@ -80,8 +86,10 @@ int cmdEval(const Argv& argv)
     nlohmann::ordered_json j;
     j["model"] = pkg.name;
     j["sampler"] = samplerName(kind);
-    ReverseProcess process(pkg.scheduler, kind, steps, args.real("eta", 0.0));
+    ReverseProcess process(pkg.scheduler, settings);
     j["steps"] = process.stepCount();
+    j["model_calls"] = process.modelCalls();
+    j["path"] = pathName(process.path().kind());
     j["num_samples"] = n;
 
     SamplerOptions opt;

@@ -33,7 +33,8 @@ const char* kTrainHelp =
     "usage: difflens-cli train --dataset NAME|PATH --arch mlp|unet --out DIR [--resume] [--steps N]\n"
     "         [--batch B] [--lr LR] [--warmup N] [--grad-clip C] [--ema-decay D] [--seed S]\n"
     "         [--timesteps T] [--beta-schedule NAME] [--beta-start B0] [--beta-end B1]\n"
-    "         [--prediction epsilon|sample|v_prediction] [--learn-variance] [--loss simple|hybrid]\n"
+    "         [--objective ddpm|flow] [--prediction epsilon|sample|v_prediction] [--learn-variance]\n"
+    "         [--loss simple|hybrid]\n"
     "         [--hidden H] [--blocks K] [--base C] [--mults 1,2,2] [--no-attention] [--image-size C,H,W]\n"
     "         [--checkpoint-every N] [--device auto|cpu|cuda[:i]] [--threads N] [--init-from PACKAGE]\n"
     "\n"
@@ -95,7 +96,7 @@ int cmdTrain(const Argv& argv)
 {
     const Args args(argv,
                     {"dataset", "arch", "out", "steps", "batch", "lr", "warmup", "grad-clip", "ema-decay", "seed",
-                     "timesteps", "beta-schedule", "beta-start", "beta-end", "prediction", "loss", "hidden", "blocks",
+                     "timesteps", "beta-schedule", "beta-start", "beta-end", "prediction", "objective", "loss", "hidden", "blocks",
                      "base", "mults", "image-size", "checkpoint-every", "device", "threads", "weight-decay", "init-from"},
                     {"help", "resume", "learn-variance", "no-attention"});
     if (args.flag("help")) {
@@ -154,13 +155,23 @@ int cmdTrain(const Argv& argv)
         pkg.name = fs::path(dir).filename().string();
         pkg.data = spec;
         SchedulerConfig& sc = pkg.scheduler;
+        const std::string objective = args.str("objective", "ddpm");
+        if (objective != "ddpm" && objective != "flow")
+            throw UsageError("--objective must be ddpm or flow, got '" + objective + "'");
+        if (objective == "flow") {
+            // Flow matching: the velocity eps - x_0 on x_t = (1 - t) x_0 + t eps (diffusers' FlowMatchEuler config).
+            for (const char* k : {"beta-schedule", "beta-start", "beta-end", "prediction", "learn-variance"})
+                if (args.has(k)) throw UsageError(std::string("--") + k + " is the DDPM chain's; --objective flow has none");
+            sc = SchedulerConfig::flowMatching(args.integer("timesteps", 1000));
+        }
         sc.numTrainTimesteps = args.integer("timesteps", 1000);
         sc.betaSchedule = args.str("beta-schedule", "linear");
         sc.betaStart = args.real("beta-start", sc.betaStart);
         sc.betaEnd = args.real("beta-end", sc.betaEnd);
-        sc.predictionType = args.str("prediction", "epsilon");
+        if (!sc.isFlow()) sc.predictionType = args.str("prediction", "epsilon");
         // Clip x0^ to the data range: images to [-1, 1]; points to their box (a few DDIM outliers otherwise).
-        sc.clipSample = true;
+        // Flow models follow diffusers' FlowMatchEuler, which never clips.
+        sc.clipSample = !sc.isFlow();
         sc.clipSampleRange = spec.isImage() ? 1.0 : spec.high;
         if (args.flag("learn-variance")) sc.varianceType = "learned_range";
         sc.validate();
