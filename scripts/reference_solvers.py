@@ -3,7 +3,8 @@
 
 usage: /usr/bin/python3 scripts/reference_solvers.py --model DIR --sampler NAME --steps N --seed S --num-samples B
            --out FILE.pt [--init Z.pt] [--solver-order K] [--solver-type midpoint|heun] [--karras|--no-karras]
-           [--spacing linspace|leading|trailing] [--no-lower-order-final] [--threads N] [--plan] [--steps-out F.pt]
+           [--spacing linspace|leading|trailing] [--no-lower-order-final] [--threads N] [--steps-out F.pt]
+       /usr/bin/python3 scripts/reference_solvers.py --model DIR --sampler NAME --plan [--steps N | --plan-steps 1,7,20]
 NAME: dpmpp-1m | dpmpp-2m | dpmpp-3m | dpmpp (order from the config) | euler | euler-ancestral | heun |
       auto (from the package's `_class_name`).
 
@@ -20,12 +21,14 @@ every table in float64, so a diffusers run differs at the 1e-7 relative level, n
 Transcendental functions are the C library's (Python's math, C++'s std::log/exp/pow/sqrt: the same glibc code);
 never numpy's vectorised ones, which differ from glibc by an ulp. Squares are x * x, never pow(x, 2).
 
-Config keys. Missing keys take the defaults of the *sampler's* diffusers class (as Class.from_pretrained does),
-see CLASS_DEFAULTS: e.g. timestep_spacing "linspace" for all four classes (DDPMScheduler's is "leading"), and for
-HeunDiscreteScheduler beta_start 0.00085, beta_end 0.012, clip_sample False. Refused with one line: algorithm_type
-other than dpmsolver++, final_sigmas_type other than zero, thresholding, use_lu_lambdas, use_exponential_sigmas,
-use_beta_sigmas, rescale_betas_zero_snr, Euler's interpolation_type log_linear / timestep_type continuous /
-sigma_min / sigma_max, solver_type other than midpoint|heun, solver_order outside 1..3.
+Config keys. Missing keys take the defaults of the file's own `_class_name` (what diffusers carries over in
+`Solver.from_config(pipe.scheduler.config)`, the usual way to switch schedulers), see class_defaults(): the four
+solver classes default to timestep_spacing "linspace" (DDPMScheduler's is "leading") and no clip_sample, Heun's
+to beta_start 0.00085 and beta_end 0.012; solver keys default to DPM-Solver's (solver_order 2, midpoint,
+lower_order_final true, use_karras_sigmas false). Refused with one line: algorithm_type other than dpmsolver++,
+final_sigmas_type other than zero, solver_type other than midpoint|heun, solver_order outside 1..3, thresholding,
+use_lu_lambdas, use_exponential_sigmas, use_beta_sigmas, rescale_betas_zero_snr, interpolation_type other than
+linear, timestep_type other than discrete, sigma_min, sigma_max, lambda_min_clipped.
 
 numpy helpers the plans use (exact formulas, float64):
   linspace(a, b, n)[i] = a + i * ((b - a) / (n - 1)), the last entry set to b exactly (n = 1: [a]).
@@ -39,8 +42,7 @@ numpy helpers the plans use (exact formulas, float64):
       0, 1); t = (1 - w) * lo + w * hi.
 
 DPM-Solver++ multistep (dpmpp-Km; NFE = steps n; the state is x in VP space, init_noise_sigma = 1):
-  plan. last = T (lambda_min_clipped = -inf; otherwise T - #{k: lambda_k < lambda_min_clipped}, lambda_k =
-      log(sqrt(abar_k)) - log(sqrt(1 - abar_k))). Timesteps (int64, descending):
+  plan. last = T (lambda_min_clipped = -inf). Timesteps (int64, descending):
       linspace: round(linspace(0, last - 1, n + 1)) reversed, without the final 0-th entry;
       leading:  (i * (last // (n + 1)) for i = n..1) + steps_offset;
       trailing: round(arange(last, 0, -T / n)) - 1 (numpy: last + i * ((last - T/n) - last)).
@@ -112,64 +114,59 @@ EULER = "EulerDiscreteScheduler"
 EULER_A = "EulerAncestralDiscreteScheduler"
 HEUN = "HeunDiscreteScheduler"
 
-# Keys every class shares, with the same defaults as DDPMScheduler's except timestep_spacing.
-_COMMON = dict({k: rs.DEFAULTS[k] for k in ("num_train_timesteps", "beta_start", "beta_end", "beta_schedule",
-                                            "trained_betas", "prediction_type", "steps_offset")},
-               timestep_spacing="linspace", variance_type=None, rescale_betas_zero_snr=False)
-CLASS_DEFAULTS = {
-    DPM: dict(_COMMON, solver_order=2, algorithm_type="dpmsolver++", solver_type="midpoint", lower_order_final=True,
-              euler_at_final=False, use_karras_sigmas=False, use_lu_lambdas=False, use_exponential_sigmas=False,
-              use_beta_sigmas=False, final_sigmas_type="zero", lambda_min_clipped=-math.inf, thresholding=False),
-    EULER: dict(_COMMON, interpolation_type="linear", use_karras_sigmas=False, use_exponential_sigmas=False,
-                use_beta_sigmas=False, sigma_min=None, sigma_max=None, timestep_type="discrete",
-                final_sigmas_type="zero"),
-    # diffusers' Euler ancestral has no use_karras_sigmas; difflens accepts it (see the spec).
-    EULER_A: dict(_COMMON, use_karras_sigmas=False),
-    HEUN: dict(_COMMON, beta_start=0.00085, beta_end=0.012, use_karras_sigmas=False, use_exponential_sigmas=False,
-               use_beta_sigmas=False, clip_sample=False, clip_sample_range=1.0),
-}
+# Solver keys, with DPMSolverMultistepScheduler's defaults (use_karras_sigmas: also Euler's and Heun's).
+SOLVER_KEYS = {"solver_order": 2, "solver_type": "midpoint", "algorithm_type": "dpmsolver++",
+               "lower_order_final": True, "use_karras_sigmas": False, "final_sigmas_type": "zero"}
 SAMPLER_CLASS = {"dpmpp": DPM, "dpmpp-1m": DPM, "dpmpp-2m": DPM, "dpmpp-3m": DPM, "euler": EULER,
                  "euler-ancestral": EULER_A, "heun": HEUN}
 CLASS_SAMPLER = {DPM: "dpmpp", EULER: "euler", EULER_A: "euler-ancestral", HEUN: "heun"}
+
+
+def class_defaults(class_name):
+    """Defaults for the keys a scheduler_config.json leaves out: those of the file's own `_class_name` (what
+    `Solver.from_config(package_scheduler.config)` carries over in diffusers), solver keys from DPM-Solver's."""
+    c = dict(rs.DEFAULTS)
+    c.update(SOLVER_KEYS)
+    if class_name in (DPM, EULER, EULER_A, HEUN):
+        c.update(timestep_spacing="linspace", clip_sample=False)
+    if class_name == HEUN:
+        c.update(beta_start=0.00085, beta_end=0.012)
+    return c
 
 
 class ConfigError(ValueError):
     pass
 
 
-def read_config(path, class_name):
-    """The package's scheduler_config.json read as diffusers' `class_name.from_pretrained` would: keys the class
-    does not have are ignored, missing ones take the class's defaults."""
+def read_config(path):
+    """The package's scheduler_config.json with its class's defaults for missing keys (as core/schedule.cpp)."""
     raw = {}
     if os.path.exists(path):
         with open(path) as f:
             raw = json.load(f)
-    c = dict(CLASS_DEFAULTS[class_name])
+    source = raw.get("_class_name") or "DDPMScheduler"
+    c = class_defaults(source)
     for k, v in raw.items():
         if k in c and v is not None:
             c[k] = v
-    c["_source_class"] = raw.get("_class_name", "")
+    c["_class_name"] = source
     if c["trained_betas"]:
         c["beta_schedule"] = "custom"
-    refuse = {"rescale_betas_zero_snr": True, "thresholding": True, "use_lu_lambdas": True,
-              "use_exponential_sigmas": True, "use_beta_sigmas": True}
-    for k, bad in refuse.items():
-        if c.get(k) == bad:
-            raise ConfigError(f"{k} = true is not supported by difflens' {class_name}")
-    if class_name == DPM:
-        if c["algorithm_type"] != "dpmsolver++":
-            raise ConfigError(f"algorithm_type '{c['algorithm_type']}' is not supported (only dpmsolver++)")
-        if c["final_sigmas_type"] != "zero":
-            raise ConfigError(f"final_sigmas_type '{c['final_sigmas_type']}' is not supported (only zero)")
-        if c["solver_type"] not in ("midpoint", "heun"):
-            raise ConfigError(f"unknown solver_type '{c['solver_type']}' (known: midpoint, heun)")
-    if class_name == EULER:
-        if c["interpolation_type"] != "linear" or c["timestep_type"] != "discrete":
-            raise ConfigError("only interpolation_type linear and timestep_type discrete are supported")
-        if c["sigma_min"] is not None or c["sigma_max"] is not None:
-            raise ConfigError("sigma_min / sigma_max are not supported")
-        if c["final_sigmas_type"] != "zero":
-            raise ConfigError(f"final_sigmas_type '{c['final_sigmas_type']}' is not supported (only zero)")
+    for k in ("rescale_betas_zero_snr", "thresholding", "use_lu_lambdas", "use_exponential_sigmas",
+              "use_beta_sigmas"):
+        if raw.get(k) is True:
+            raise ConfigError(f"{k} = true is not supported by difflens")
+    if raw.get("interpolation_type", "linear") != "linear" or raw.get("timestep_type", "discrete") != "discrete":
+        raise ConfigError("only interpolation_type linear and timestep_type discrete are supported")
+    for k in ("sigma_min", "sigma_max", "lambda_min_clipped"):
+        if raw.get(k) is not None:
+            raise ConfigError(f"{k} is not supported by difflens")
+    if c["algorithm_type"] != "dpmsolver++":
+        raise ConfigError(f"algorithm_type '{c['algorithm_type']}' is not supported (only dpmsolver++)")
+    if c["final_sigmas_type"] != "zero":
+        raise ConfigError(f"final_sigmas_type '{c['final_sigmas_type']}' is not supported (only zero)")
+    if c["solver_type"] not in ("midpoint", "heun"):
+        raise ConfigError(f"unknown solver_type '{c['solver_type']}' (known: midpoint, heun)")
     if c["timestep_spacing"] not in ("linspace", "leading", "trailing"):
         raise ConfigError(f"unknown timestep_spacing '{c['timestep_spacing']}' (known: linspace, leading, trailing)")
     return c
@@ -240,11 +237,7 @@ def plan_dpm(c, abar, n):
     T = c["num_train_timesteps"]
     if n < 1 or n > T:
         raise ConfigError(f"cannot sample with {n} steps: the model was trained with {T} timesteps")
-    last = T
-    clip = c["lambda_min_clipped"]
-    if clip != -math.inf:
-        lambdas = [math.log(math.sqrt(a)) - math.log(math.sqrt(1.0 - a)) for a in abar]
-        last = T - sum(1 for v in lambdas if v < clip)
+    last = T  # lambda_min_clipped = -inf (other values are refused)
     spacing = c["timestep_spacing"]
     if spacing == "linspace":
         ts = [int(np.round(v)) for v in np_linspace(0.0, last - 1.0, n + 1)][::-1][:-1]
@@ -487,12 +480,8 @@ def resolve(sampler, source_class):
 def prepare(config_path, sampler, overrides=None):
     """(sampler name, config, solver order, alpha_bars) for a package's scheduler_config.json and a sampler name.
     overrides: config keys (and solver_order) set after reading the file; None values are ignored."""
-    source = ""
-    if os.path.exists(config_path):
-        with open(config_path) as f:
-            source = json.load(f).get("_class_name", "")
-    sampler = resolve(sampler, source)
-    c = read_config(config_path, SAMPLER_CLASS[sampler])
+    c = read_config(config_path)
+    sampler = resolve(sampler, c["_class_name"])
     c.update({k: v for k, v in (overrides or {}).items() if v is not None})
     order = {"dpmpp-1m": 1, "dpmpp-2m": 2, "dpmpp-3m": 3}.get(sampler, c.get("solver_order", 0))
     if overrides and overrides.get("solver_order") is not None:
@@ -530,6 +519,7 @@ def main(argv=None):
     p.add_argument("--no-lower-order-final", dest="lower_order_final", action="store_false", default=None)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--plan", action="store_true", help="print the plan as JSON and exit")
+    p.add_argument("--plan-steps", help="with --plan: a JSON list of plans for these step counts (1,7,20)")
     p.add_argument("--steps-out", help="torch.save a dict of per-step tensors (x_t, x0, x_next stacked)")
     a = p.parse_args(argv)
     if a.threads > 0:
@@ -541,13 +531,16 @@ def main(argv=None):
     try:
         if a.plan:
             sampler, c, _, abar = prepare(config_path, a.sampler, overrides)
-            if sampler.startswith("dpmpp"):
-                ts, sigmas = plan_dpm(c, abar, a.steps)
-                init = 1.0
-            else:
-                ts, sigmas, init = plan_karras_family(c, abar, a.steps)
-            print(json.dumps({"sampler": sampler, "timesteps": ts, "sigmas": sigmas, "init_noise_sigma": init,
-                              "nfe": nfe(sampler, a.steps)}))
+            plans = []
+            for steps in ([int(v) for v in a.plan_steps.split(",")] if a.plan_steps else [a.steps]):
+                if sampler.startswith("dpmpp"):
+                    ts, sigmas = plan_dpm(c, abar, steps)
+                    init = 1.0
+                else:
+                    ts, sigmas, init = plan_karras_family(c, abar, steps)
+                plans.append({"sampler": sampler, "steps": steps, "timesteps": ts, "sigmas": sigmas,
+                              "init_noise_sigma": init, "nfe": nfe(sampler, steps)})
+            print(json.dumps(plans if a.plan_steps else plans[0]))
             return 0
         model, _, data_shape = rs.load_model(a.model)
         init = torch.load(a.init) if a.init else None

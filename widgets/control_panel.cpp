@@ -77,6 +77,16 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     m_sampler = new QComboBox(runBox);
     m_sampler->addItem(QStringLiteral("DDPM"), QStringLiteral("DDPM"));
     m_sampler->addItem(QStringLiteral("DDIM"), QStringLiteral("DDIM"));
+    // diffusers' solvers (the names core/sampler.h parses): fewer steps for the same quality.
+    m_sampler->addItem(QStringLiteral("DPM-Solver++ 2M"), QStringLiteral("dpmpp-2m"));
+    m_sampler->addItem(QStringLiteral("DPM-Solver++ 3M"), QStringLiteral("dpmpp-3m"));
+    m_sampler->addItem(QStringLiteral("Euler"), QStringLiteral("euler"));
+    m_sampler->addItem(QStringLiteral("Euler ancestral"), QStringLiteral("euler-ancestral"));
+    m_sampler->addItem(QStringLiteral("Heun"), QStringLiteral("heun"));
+    m_sampler->setItemData(2, tr("Multistep: combines this step's x̂₀ with the last one's (Lu et al. 2022)"),
+                           Qt::ToolTipRole);
+    m_sampler->setItemData(3, tr("Multistep: combines the x̂₀ of this and the two previous steps"), Qt::ToolTipRole);
+    m_sampler->setItemData(6, tr("Second order, two model calls per step (2 · steps − 1 in all)"), Qt::ToolTipRole);
     m_steps = new QSpinBox(runBox);
     m_steps->setRange(1, m_T);
     m_steps->setValue(m_T);

@@ -80,6 +80,12 @@ struct StepNumbers
     double kl =
         std::numeric_limits<double>::quiet_NaN(); ///< KL(q(x_{t-1}|x_t,x_0) || p_theta) in nats, NaN if none
     double meanGap = std::numeric_limits<double>::quiet_NaN(); ///< rms |mu_theta - mu~|, NaN if none
+    /// diffusers' solvers (DPM-Solver++, Euler, Euler ancestral, Heun on DDPM models): x_prev =
+    /// stateCoef x_t + x0Coef * sum_k x0Weights[k] x0^(step stepIndex - k); solverOrder = x0Weights.size().
+    /// Empty weights: not such a solver.
+    QVector<double> x0Weights;
+    double stateCoef = 0, x0Coef = 0;
+    double solverSigma = 0, solverSigmaNext = 0; ///< sigma = sqrt((1 - abar) / abar) at x_t and x_prev
 };
 
 /** A named 1-D curve drawn by PointView (e.g. a density). */
@@ -200,7 +206,7 @@ struct RunSettings
     };
     QString model;
     Mode mode = Sample;
-    QString sampler = QStringLiteral("DDPM"); ///< "DDPM" or "DDIM"
+    QString sampler = QStringLiteral("DDPM"); ///< "DDPM", "DDIM" or a core sampler name ("dpmpp-2m", "euler", ...)
     int steps = 1000;
     double eta = 0.0;
     qint64 seed = 0;

@@ -419,6 +419,14 @@ StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
     n.hasReference = r.posteriorMean.defined();
     if (r.kl.defined() && !r.klIsDecoderNll) n.kl = r.kl.mean().item<double>();
     if (r.meanGap.defined()) n.meanGap = r.meanGap.mean().item<double>();
+    if (p.diffusersSolver()) {
+        n.sampler = QString::fromStdString(p.label());
+        n.x0Weights = QVector<double>(r.x0Weights.begin(), r.x0Weights.end());
+        n.stateCoef = r.stateCoef;
+        n.x0Coef = r.x0Coef;
+        n.solverSigma = r.solverSigma;
+        n.solverSigmaNext = r.solverSigmaNext;
+    }
     return n;
 }
 

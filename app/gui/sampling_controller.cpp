@@ -181,16 +181,20 @@ void SamplingController::start(const SamplingParams& params)
         if (!params.model) throw Error("no model is loaded");
         const ModelInfo& info = params.model->info;
         if (params.batch < 1) throw ConfigError("the batch size must be at least 1");
-        const SamplerKind kind = params.sampler.compare(QLatin1String("DDIM"), Qt::CaseInsensitive) == 0
-                                     ? SamplerKind::Ddim
-                                     : SamplerKind::Ddpm;
+        const std::string samplerName = params.sampler.toLower().toStdString();
+        const SamplerKind kind = parseSamplerKind(samplerName);
         if (params.fromReference && !params.reference.isValid())
             throw DataError(
                 "denoising from t0 starts at the reference x0: choose one first (a dataset item, a file, "
                 "a drawing, or click a data point)");
         const long startT = params.fromReference ? std::clamp(params.t0, 1, info.T()) - 1 : -1;
-        job->process = std::make_shared<ReverseProcess>(info.scheduler, kind, std::max(0, params.steps),
-                                                        params.eta, startT);
+        SamplerSettings settings;
+        settings.kind = kind;
+        settings.steps = std::max(0, params.steps);
+        settings.eta = params.eta;
+        settings.startT = startT;
+        settings.solverOrder = solverOrderOfName(samplerName);
+        job->process = std::make_shared<ReverseProcess>(info.scheduler, settings);
         job->reference = referenceTensor(info, params.reference);
         const double stored =
             2.0 * static_cast<double>(params.batch) * info.numel() * (job->process->stepCount() + 1);

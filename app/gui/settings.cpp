@@ -35,8 +35,11 @@ widgets::RunSettings Settings::runSettings() const
     s.mode = mode == widgets::RunSettings::FromReference ? widgets::RunSettings::FromReference
              : mode == widgets::RunSettings::Forward     ? widgets::RunSettings::Forward
                                                          : widgets::RunSettings::Sample;
-    s.sampler =
-        value(keys::samplerKind) == QLatin1String("DDIM") ? QStringLiteral("DDIM") : QStringLiteral("DDPM");
+    const QString kind = value(keys::samplerKind);
+    static const QStringList solvers = {QStringLiteral("DDIM"),     QStringLiteral("dpmpp-2m"),
+                                        QStringLiteral("dpmpp-3m"), QStringLiteral("euler"),
+                                        QStringLiteral("euler-ancestral"), QStringLiteral("heun")};
+    s.sampler = solvers.contains(kind) ? kind : QStringLiteral("DDPM");
     s.steps = value(keys::samplerSteps);
     s.eta = value(keys::samplerEta);
     s.seed = value(keys::samplerSeed);
