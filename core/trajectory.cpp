@@ -46,8 +46,13 @@ StepRecord Trajectory::step(int i) const
 {
     if (i < 0 || i >= recordedSteps()) throw Error("step " + std::to_string(i) + " has not been recorded");
     c10::InferenceMode guard;
+    // A multistep solver combines the x0^ of earlier steps: re-derive them from their stored states too.
+    std::vector<torch::Tensor> earlierX0;
+    for (int k = 1; k < m_process->solverOrderAt(i); ++k)
+        earlierX0.push_back(m_process->dataPrediction(i - k, m_states[i - k].to(torch::kFloat32),
+                                                      m_outputs[i - k].to(torch::kFloat32)));
     StepRecord r = m_process->describe(i, m_states[i].to(torch::kFloat32), m_outputs[i].to(torch::kFloat32),
-                                       m_reference, m_discrete);
+                                       m_reference, m_discrete, earlierX0);
     r.xPrev = m_states[i + 1].to(torch::kFloat32);
     if (!m_process->describesUpdate()) {
         // Heun's update needed a second model call that is not stored: the recorded next state is the update.

@@ -301,6 +301,25 @@ QString ExplanationPanel::html(const StepNumbers& n)
                          .arg(abarPrev, num(n.sigma), num(n.eta)));
         h += para(n.eta == 0.0 ? QStringLiteral("η = 0: no noise is added, the step is deterministic.")
                                : QStringLiteral("η = 1 adds as much noise as DDPM; η = 0 adds none."));
+    } else if (!n.x0Weights.isEmpty()) {
+        // diffusers' solvers: x_prev = a x_t + b D, D a combination of this and earlier data predictions
+        // (DPM-Solver++, Lu et al. 2022 Alg. 2; Euler and Heun: D = x0^ in sigma = sqrt((1 - abar)/abar) space).
+        h += formula(QStringLiteral("%1 = %2 · %3 + %4 · D,&nbsp;&nbsp; σ = %5 → %6")
+                         .arg(xPrev, num(n.stateCoef), xt(), num(n.x0Coef), num(n.solverSigma),
+                              num(n.solverSigmaNext)));
+        QStringList terms;
+        for (int k = 0; k < n.x0Weights.size(); ++k)
+            terms << QStringLiteral("%1 · %2<sub>step %3</sub>")
+                         .arg(num(n.x0Weights[k]), x0hat())
+                         .arg(n.stepIndex + 1 - k);
+        h += formula(QStringLiteral("D = ") + terms.join(QStringLiteral(" + ")));
+        if (n.x0Weights.size() > 1)
+            h += para(QStringLiteral("A multistep solver: D extrapolates the data predictions of the last %1 "
+                                     "steps (weights sum to 1), a higher-order step for no extra model call.")
+                          .arg(n.x0Weights.size()));
+        if (n.sigma > 0)
+            h += formula(QStringLiteral("+ σ<sub>up</sub> z,&nbsp;&nbsp; σ<sub>up</sub> = %1 (ancestral noise)")
+                             .arg(num(n.sigma)));
     } else if (n.sampler.compare(QLatin1String("exact"), Qt::CaseInsensitive) == 0) {
         h += para(
             QStringLiteral("The exact sampler replaces the network by the ideal denoiser E[x₀ | %1] of the "

@@ -88,6 +88,12 @@ struct StepNumbers
     double sdeNoise = 0;         ///< SDE: S in g_t = S s_t
     int modelCalls = 1;          ///< model evaluations of this step (Heun: 2)
     double velocityGap = std::numeric_limits<double>::quiet_NaN(); ///< rms |u_theta(x_t) - u(x_t | x_0)|
+    /// diffusers' solvers (DPM-Solver++, Euler, Euler ancestral, Heun on DDPM models): x_prev =
+    /// stateCoef x_t + x0Coef * sum_k x0Weights[k] x0^(step stepIndex - k); solverOrder = x0Weights.size().
+    /// Empty weights: not such a solver.
+    QVector<double> x0Weights;
+    double stateCoef = 0, x0Coef = 0;
+    double solverSigma = 0, solverSigmaNext = 0; ///< sigma = sqrt((1 - abar) / abar) at x_t and x_prev
 };
 
 /** A named 1-D curve drawn by PointView (e.g. a density). */

@@ -98,18 +98,49 @@ int cmdInfo(const Argv& argv)
 
 const char* const kSamplerOptionsHelp =
     "--sampler ddpm|ddim (the DDPM chain) | euler|heun (the probability-flow ODE) | sde (Euler-Maruyama with\n"
-    "noise g_t = S s_t, --sde-noise S, default 1; 0 is the ODE). The default is the model's own: euler for\n"
-    "flow-matching models, ddpm otherwise. --steps defaults to all training timesteps (ddpm) or 50.\n";
+    "noise g_t = S s_t, --sde-noise S, default 1; 0 is the ODE) | dpmpp-2m|dpmpp-3m (DPM-Solver++ multistep,\n"
+    "orders 2 and 3; dpmpp-1m is first order) | euler-ancestral. On DDPM models euler, heun, euler-ancestral and\n"
+    "dpmpp-* are diffusers' EulerDiscrete / HeunDiscrete / EulerAncestralDiscrete / DPMSolverMultistep schedulers\n"
+    "(Heun costs 2 steps - 1 model calls). The default is the model's own: its scheduler_config.json class,\n"
+    "euler for flow-matching models, ddpm otherwise. --steps defaults to all training timesteps (ddpm), 25\n"
+    "(dpmpp) or 50. Solver settings over the model's config: --karras (Karras sigmas), --spacing\n"
+    "linspace|leading|trailing, --solver-order 1|2|3, --solver-type midpoint|heun.\n";
 
 std::vector<std::string> samplerOptionNames()
 {
-    return {"sampler", "steps", "eta", "sde-noise"};
+    return {"sampler", "steps", "eta", "sde-noise", "spacing", "solver-order", "solver-type"};
+}
+
+std::vector<std::string> samplerFlagNames()
+{
+    return {"karras"};
+}
+
+SchedulerConfig schedulerFromArgs(const Args& args, SchedulerConfig config)
+{
+    if (args.flag("karras")) config.useKarrasSigmas = true;
+    if (args.has("spacing")) config.timestepSpacing = args.str("spacing");
+    if (args.has("solver-type")) config.solverType = args.str("solver-type");
+    try {
+        config.validate();
+    } catch (const ConfigError& e) {
+        throw UsageError(e.what());
+    }
+    return config;
 }
 
 SamplerSettings samplerSettingsFromArgs(const Args& args, const SchedulerConfig& config)
 {
     SamplerSettings s;
     s.kind = args.has("sampler") ? parseSamplerKind(args.str("sampler")) : defaultSamplerFor(config);
+    s.solverOrder = solverOrderOfName(args.str("sampler"));
+    if (args.has("solver-order")) {
+        if (s.kind != SamplerKind::DpmSolver)
+            throw UsageError("--solver-order is DPM-Solver++'s: use it with --sampler dpmpp-2m (or the model's dpmpp)");
+        s.solverOrder = args.integer("solver-order", 2);
+        if (s.solverOrder < 1 || s.solverOrder > 3)
+            throw UsageError("--solver-order " + args.str("solver-order") + " is out of range (1, 2 or 3)");
+    }
     s.steps = args.integer("steps", 0);
     if (args.has("steps") && s.steps < 1) throw UsageError("--steps must be at least 1");
     s.eta = args.real("eta", 0.0);
@@ -133,7 +164,11 @@ int cmdSample(const Argv& argv)
                                            "t0", "shape", "out", "trajectory", "device", "class", "guidance"});
                         return v;
                     }(),
-                    {"help", "json"});
+                    [] {
+                        auto f = samplerFlagNames();
+                        f.insert(f.end(), {"help", "json"});
+                        return f;
+                    }());
     if (args.flag("help")) {
         std::printf(kSampleHelp, kSamplerOptionsHelp);
         return 0;
@@ -143,11 +178,12 @@ int cmdSample(const Argv& argv)
     auto model = openModel(args.str("model"), device, args.str("scheduler-config"));
     const GuidanceChoice guidance = applyGuidance(args, model);
     const auto& pkg = model.package;
-    SamplerSettings settings = samplerSettingsFromArgs(args, pkg.scheduler);
+    const SchedulerConfig scheduler = schedulerFromArgs(args, pkg.scheduler);
+    SamplerSettings settings = samplerSettingsFromArgs(args, scheduler);
     settings.startT = args.has("t0") ? args.integer("t0", -1) : -1;
     const SamplerKind kind = settings.kind;
     const double eta = settings.eta;
-    auto process = std::make_shared<ReverseProcess>(pkg.scheduler, settings);
+    auto process = std::make_shared<ReverseProcess>(scheduler, settings);
 
     SamplerOptions options;
     options.seed = static_cast<uint64_t>(args.int64("seed", 0));
@@ -201,7 +237,7 @@ int cmdSample(const Argv& argv)
     if (args.flag("json")) {
         nlohmann::ordered_json j;
         j["model"] = pkg.name;
-        j["sampler"] = samplerName(kind);
+        j["sampler"] = process->label();
         j["steps"] = result.steps;
         j["planned_steps"] = process->stepCount();
         j["eta"] = eta;
@@ -237,7 +273,7 @@ int cmdSample(const Argv& argv)
         std::cout << j.dump(2) << "\n";
     } else {
         std::printf("%s %d/%d steps on %s: %.3f s (%.3f ms/step, model %.0f%%), %lld samples%s\n",
-                    samplerName(kind).c_str(), result.steps, process->stepCount(), device.str().c_str(),
+                    process->label().c_str(), result.steps, process->stepCount(), device.str().c_str(),
                     result.seconds, perStepMs, result.seconds > 0 ? 100.0 * result.modelSeconds / result.seconds : 0.0,
                     static_cast<long long>(result.sample.size(0)), result.cancelled ? " (interrupted)" : "");
         if (guidance.active())

@@ -429,7 +429,7 @@ StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
     const bool ddim = p.kind() == SamplerKind::Ddim;
     n.sampler =
         ddim ? QStringLiteral("DDIM") : (in.isExact() ? QStringLiteral("exact") : QStringLiteral("DDPM"));
-    if (isPathSampler(p.kind())) {
+    if (isPathSampler(p.kind(), p.path().kind())) {
         // The Gaussian-path panel: a_t, s_t, the conditional and the learned velocity.
         n.sampler = QString::fromStdString(samplerLabel(p.kind()));
         n.path = QString::fromStdString(pathName(p.path().kind()));
@@ -454,6 +454,14 @@ StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
     n.hasReference = r.posteriorMean.defined();
     if (r.kl.defined() && !r.klIsDecoderNll) n.kl = r.kl.mean().item<double>();
     if (r.meanGap.defined()) n.meanGap = r.meanGap.mean().item<double>();
+    if (p.diffusersSolver()) {
+        n.sampler = QString::fromStdString(p.label());
+        n.x0Weights = QVector<double>(r.x0Weights.begin(), r.x0Weights.end());
+        n.stateCoef = r.stateCoef;
+        n.x0Coef = r.x0Coef;
+        n.solverSigma = r.solverSigma;
+        n.solverSigmaNext = r.solverSigmaNext;
+    }
     return n;
 }
 
@@ -652,7 +660,7 @@ Frame FrameBuilder::Impl::reverseFrame(int i)
     f.isImage = info().isImage;
     f.numbers = numbersOf(r);
     if (f.isImage)
-        f.grid = isPathSampler(trajectory->process().kind()) ? pathGrid(r, i) : reverseGrid(r, i);
+        f.grid = isPathSampler(trajectory->process().kind(), trajectory->process().path().kind()) ? pathGrid(r, i) : reverseGrid(r, i);
     else
         f.points = reversePoints(r, i);
     const auto one = [](const torch::Tensor& v) { return v.defined() ? v.slice(0, 0, 1) : v; };
