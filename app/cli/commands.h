@@ -20,6 +20,7 @@ int cmdTrain(const Argv& args);
 int cmdDataset(const Argv& args);
 int cmdEval(const Argv& args);
 int cmdTrainClassifier(const Argv& args);
+int cmdExportModel(const Argv& args);
 /** Only in builds with Qt (DIFFLENS_CLI_EXPORT): frames are painted with the widgets. */
 int cmdExport(const Argv& args);
 

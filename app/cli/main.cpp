@@ -23,6 +23,7 @@ const char* kUsage =
     "  eval       sample quality and likelihood figures with their floors and ceilings\n"
     "  train-classifier  train the Fashion-MNIST classifier behind the image Frechet distance\n"
     "  export     step-by-step GIF, MP4, PNG frames, filmstrip or CSV of a sampled run\n"
+    "  export-model  a built-in net as a PyTorch state_dict plus the Python module that defines it\n"
     "\n"
     "Run 'difflens-cli COMMAND --help' for a command's options.\n";
 
@@ -42,6 +43,7 @@ int main(int argc, char** argv)
         {"schedule", cmdSchedule}, {"sample", cmdSample}, {"info", cmdInfo},
         {"train", cmdTrain},       {"dataset", cmdDataset},
         {"eval", cmdEval},         {"train-classifier", cmdTrainClassifier},
+        {"export-model", cmdExportModel},
 #ifdef DIFFLENS_CLI_EXPORT
         {"export", cmdExport},
 #else
