@@ -3,6 +3,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/guidance_cli.h"
 #include "core/errors.h"
+#include "core/run_file.h"
 #include "core/runtime.h"
 #include "core/sampler.h"
 #include "core/tensor_io.h"
@@ -31,8 +32,8 @@ void onSigint(int)
 const char* kSampleHelp =
     "usage: difflens-cli sample --model PATH [--scheduler-config FILE] [--sampler NAME] [--steps N]\n"
     "         [--eta E] [--sde-noise S] [--seed S] [--num-samples B] [--init X_T.pt] [--reference X0.pt] [--t0 T]\n"
-    "         [--shape D|C,H,W] [--out FINAL.pt] [--trajectory FILE.pt] [--device auto|cpu|cuda[:i]] [--json]\n"
-    "         [--class C [--guidance W]]\n"
+    "         [--shape D|C,H,W] [--out FINAL.pt] [--trajectory FILE.pt] [--save-run RUN] [--device auto|cpu|cuda[:i]]\n"
+    "         [--json] [--class C [--guidance W]]\n"
     "\n"
     "PATH: a model package folder, a TorchScript file (scheduler_config.json and difflens.json beside it are\n"
     "read when present), or exact:DATASET[?n=N&seed=S&path=flow].\n"
@@ -42,9 +43,36 @@ const char* kSampleHelp =
     "--class C (an index or a class name) samples a class-conditional model toward class C with\n"
     "classifier-free guidance of scale --guidance W (default 1: plain conditional; 0: unconditional), in\n"
     "diffusers' convention out(x, none) + W (out(x, C) - out(x, none)), in the model's own output space.\n"
+    "--save-run writes a run file (model, settings, seed, reference, trajectory in float16, per-step summaries)\n"
+    "that the app opens and scrubs without the model; 'difflens-cli info --run RUN' describes one.\n"
     "Ctrl-C stops between steps and still writes what was made.\n";
 
-const char* kInfoHelp = "usage: difflens-cli info --model PATH [--device auto|cpu|cuda[:i]] [--json]\n";
+const char* kInfoHelp = "usage: difflens-cli info --model PATH [--device auto|cpu|cuda[:i]] [--json]\n"
+                        "       difflens-cli info --run RUN [--json]   (a run file written by sample --save-run or the app)\n";
+
+/** `info --run`: the run file's header, as JSON or as a few lines. */
+int describeRunFile(const std::string& path, bool json)
+{
+    const auto h = runFileHeader(path);
+    if (json) {
+        std::cout << h.dump(2) << "\n";
+        return 0;
+    }
+    const auto& model = h.value("model", nlohmann::json::object());
+    const auto& sampler = h.value("sampler", nlohmann::json::object());
+    std::printf("run file:    %s (format version %d, %.1f MB)\n", path.c_str(), h.value("version", 0),
+                h.value("file_bytes", 0.0) / 1e6);
+    std::printf("model:       %s (%s)\n", model.value("name", std::string("?")).c_str(),
+                model.value("spec", std::string("?")).c_str());
+    std::printf("sampler:     %s, %d of %d steps recorded, eta %g, seed %llu\n",
+                sampler.value("kind", std::string("?")).c_str(), h.value("steps_recorded", 0), h.value("steps_planned", 0),
+                sampler.value("eta", 0.0), static_cast<unsigned long long>(h.value("seed", uint64_t(0))));
+    std::printf("batch:       %lld samples, stored as %s, x_T from %s\n", static_cast<long long>(h.value("batch", int64_t(0))),
+                h.value("storage", std::string("?")).c_str(),
+                h.value("init", std::string("noise")) == "noised_reference" ? "the noised reference" : "noise");
+    std::printf("reference:   %s\n", h.value("has_reference", false) ? "yes (mu~ and the KL per step)" : "none");
+    return 0;
+}
 
 std::vector<int64_t> parseShape(const std::string& s)
 {
@@ -72,12 +100,16 @@ double mean(const std::vector<double>& v)
 
 int cmdInfo(const Argv& argv)
 {
-    const Args args(argv, {"model", "device"}, {"help", "json"});
+    const Args args(argv, {"model", "device", "run"}, {"help", "json"});
     if (args.flag("help")) {
         std::fputs(kInfoHelp, stdout);
         return 0;
     }
-    if (!args.has("model")) throw UsageError("--model is required");
+    if (args.has("run")) {
+        if (args.has("model")) throw UsageError("give --model or --run, not both");
+        return describeRunFile(args.str("run"), args.flag("json"));
+    }
+    if (!args.has("model")) throw UsageError("--model (or --run) is required");
     const auto model = openModel(args.str("model"), resolveDevice(args.str("device", "cpu")));
     if (args.flag("json")) {
         nlohmann::ordered_json j;
@@ -161,7 +193,7 @@ int cmdSample(const Argv& argv)
                     [] {
                         auto v = samplerOptionNames();
                         v.insert(v.end(), {"model", "scheduler-config", "seed", "num-samples", "init", "reference",
-                                           "t0", "shape", "out", "trajectory", "device", "class", "guidance"});
+                                           "t0", "shape", "out", "trajectory", "save-run", "device", "class", "guidance"});
                         return v;
                     }(),
                     [] {
@@ -181,6 +213,7 @@ int cmdSample(const Argv& argv)
     const SchedulerConfig scheduler = schedulerFromArgs(args, pkg.scheduler);
     SamplerSettings settings = samplerSettingsFromArgs(args, scheduler);
     settings.startT = args.has("t0") ? args.integer("t0", -1) : -1;
+    const long t0 = settings.startT;
     const SamplerKind kind = settings.kind;
     const double eta = settings.eta;
     auto process = std::make_shared<ReverseProcess>(scheduler, settings);
@@ -212,11 +245,16 @@ int cmdSample(const Argv& argv)
     std::unique_ptr<Trajectory> trajectory;
     if (args.has("trajectory"))
         trajectory = std::make_unique<Trajectory>(process, options.reference, options.discreteData);
+    // A run file keeps x_t in float16, as the app holds a run in memory.
+    std::shared_ptr<Trajectory> runTrajectory;
+    if (args.has("save-run"))
+        runTrajectory = std::make_shared<Trajectory>(process, options.reference, options.discreteData, torch::kFloat16);
     std::vector<double> klPerStep, gapPerStep;
     std::vector<long> tPerStep;
     ProgressBar bar("sampling", process->stepCount());
     const auto onStep = [&](const StepRecord& r) {
         if (trajectory) trajectory->record(r);
+        if (runTrajectory) runTrajectory->record(r);
         tPerStep.push_back(r.t);
         if (r.kl.defined()) {
             klPerStep.push_back(r.kl.mean().item<double>());
@@ -232,6 +270,25 @@ int cmdSample(const Argv& argv)
 
     if (args.has("out")) saveTensor(args.str("out"), result.sample);
     if (trajectory) trajectory->save(args.str("trajectory"));
+    if (runTrajectory) {
+        RunRecord run;
+        run.modelSpec = args.str("model");
+        run.modelName = pkg.name;
+        run.data = pkg.data;
+        run.scheduler = pkg.scheduler;
+        run.architecture = pkg.architecture;
+        run.seed = options.seed;
+        run.noiseReference = options.noiseReference;
+        run.trajectory = runTrajectory;
+        run.settings = {{"source", "difflens-cli sample"}};
+        const auto n = static_cast<int64_t>(tPerStep.size());
+        run.summaries["t"] = torch::tensor(std::vector<int64_t>(tPerStep.begin(), tPerStep.end()), torch::kInt64);
+        if (static_cast<int64_t>(klPerStep.size()) == n) {
+            run.summaries["kl"] = torch::tensor(klPerStep, torch::kFloat64);
+            run.summaries["mean_gap"] = torch::tensor(gapPerStep, torch::kFloat64);
+        }
+        saveRun(args.str("save-run"), run);
+    }
 
     const double perStepMs = result.steps ? 1000.0 * result.seconds / result.steps : 0.0;
     if (args.flag("json")) {

@@ -33,6 +33,7 @@ int cmdEval(const Argv& args);
 int cmdTrainClassifier(const Argv& args);
 int cmdGuidanceTarget(const Argv& args);
 int cmdGuidanceSweep(const Argv& args);
+int cmdExportModel(const Argv& args);
 /** Only in builds with Qt (DIFFLENS_CLI_EXPORT): frames are painted with the widgets. */
 int cmdExport(const Argv& args);
 
