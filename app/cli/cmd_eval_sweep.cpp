@@ -144,7 +144,7 @@ int runNfeSweep(const Args& args)
     j["timestep_spacing"] = scheduler.timestepSpacing;
     j["karras"] = scheduler.useKarrasSigmas;
     j["nfe"] = nfes;
-    nlohmann::json rows = nlohmann::json::array();
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
     ProgressBar bar("sweep", static_cast<int>(denoisers.size() * samplers.size() * nfes.size()));
     int done = 0;
     for (auto& [label, m] : denoisers) {

@@ -14,6 +14,7 @@ struct ModelPackage;
 namespace difflens::cli {
 
 using Argv = std::vector<std::string>;
+class Args;
 
 /** --sampler (default: the model's own), --steps, --eta, --sde-noise, --solver-order, checked for this config. */
 SamplerSettings samplerSettingsFromArgs(const Args& args, const SchedulerConfig& config);
@@ -37,7 +38,6 @@ int cmdExportModel(const Argv& args);
 /** Only in builds with Qt (DIFFLENS_CLI_EXPORT): frames are painted with the widgets. */
 int cmdExport(const Argv& args);
 
-class Args;
 /** Names of the sampler options every sampling command takes (--sampler, --steps, --eta, --sde-noise, ...). */
 std::vector<std::string> samplerOptionNames();
 /** The sampler flags (--karras). */
