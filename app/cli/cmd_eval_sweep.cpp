@@ -69,7 +69,7 @@ int runNfeSweep(const Args& args)
 {
     const auto device = resolveDevice(args.str("device", "auto"));
     auto model = openModel(args.str("model"), device);
-    const auto& pkg = model.package;
+    const ModelPackage pkg = model.package; // a copy: the model itself moves into the list of denoisers below
     const auto& spec = pkg.data;
     if (!spec.known())
         throw DataError("the model's data shape is unknown: eval needs a package with difflens.json");
