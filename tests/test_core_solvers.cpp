@@ -4,7 +4,15 @@
 // counts and schedules; numpy's formulas and glibc's log/pow are spelled out identically on both sides.
 #include "core/errors.h"
 #include "core/schedule.h"
+#include "core/sampler.h"
+#include "core/datasets.h"
+#include "core/metrics.h"
 #include "core/solver_plan.h"
+#include "core/trajectory.h"
+#include "core/tensor_io.h"
+#include "models/registry.h"
+
+#include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
 

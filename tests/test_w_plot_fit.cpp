@@ -53,7 +53,7 @@ QStringList overflow(PlotWidgetBase& plot)
                 QCPAbstractLegendItem* item = legend->item(i);
                 if (!item) continue;
                 const QRect r = item->outerRect();
-                const auto* entry = qobject_cast<QCPPlottableLegendItem*>(item);
+                auto* entry = qobject_cast<QCPPlottableLegendItem*>(item);
                 const QString name = entry ? entry->plottable()->name() : QString::number(i);
                 if (r.right() > width || r.left() < 0) problems << "legend outside: " + name;
                 if (r.width() < static_cast<QCPLayoutElement*>(item)->minimumOuterSizeHint().width())
