@@ -142,6 +142,7 @@ private:
     NoiseSchedule m_schedule;
     ProbabilityPath m_path;
     std::vector<PathPoint> m_points; // [n + 1]
+    std::vector<PathPoint> m_prevPoints; // [n]: where step i lands
     std::vector<double> m_modelTimes; // [n]
     SamplerKind m_kind;
     double m_eta;
