@@ -67,6 +67,7 @@ PathPoint ProbabilityPath::flowPoint(double t)
     p.s2 = p.s * p.s;
     p.da = -1.0;
     p.ds = 1.0;
+    p.flow = true;
     return p;
 }
 
@@ -135,14 +136,23 @@ PathPoint ProbabilityPath::atTime(double time) const
     return atModelTime(modelTimeOf(time));
 }
 
-namespace path {
-
-namespace {
-bool isFlowPoint(const PathPoint& pt)
+std::vector<float> flowMatchSigmas(const SchedulerConfig& c, int n)
 {
-    return pt.da == -1.0 && pt.ds == 1.0;
+    const int T = c.numTrainTimesteps;
+    const float shiftF = static_cast<float>(c.shift), s1 = 1.0f / static_cast<float>(T);
+    const float sigmaMin = (shiftF * s1) / (1.0f + (shiftF - 1.0f) * s1);
+    const double start = T, stop = static_cast<double>(sigmaMin) * T;
+    const double step = n > 1 ? (stop - start) / (n - 1) : 0.0;
+    std::vector<float> sigmas;
+    for (int i = 0; i < n; ++i) {
+        const double m = (i == n - 1 && n > 1) ? stop : i * step + start;
+        const double sg = m / T;
+        sigmas.push_back(static_cast<float>(c.shift * sg / (1.0 + (c.shift - 1.0) * sg)));
+    }
+    return sigmas;
 }
-} // namespace
+
+namespace path {
 
 diffusion::EpsAndX0 toEpsAndX0(Prediction p, const torch::Tensor& x, const torch::Tensor& out, const PathPoint& pt)
 {
@@ -155,7 +165,7 @@ diffusion::EpsAndX0 toEpsAndX0(Prediction p, const torch::Tensor& x, const torch
         return {(pt.s * x + pt.a * out) / n, (pt.a * x - pt.s * out) / n};
     }
     case Prediction::Flow: {
-        if (isFlowPoint(pt)) return {x + (1.0 - pt.time) * out, x - pt.time * out}; // x0 = x - t v, eps = x + (1-t) v
+        if (pt.flow) return {x + (1.0 - pt.time) * out, x - pt.time * out}; // x0 = x - t v, eps = x + (1-t) v
         // u = a' x_0 + s' eps with x = a x_0 + s eps.
         const double det = pt.a * pt.ds - pt.s * pt.da;
         return {(pt.a * out - pt.da * x) / det, (pt.ds * x - pt.s * out) / det};
@@ -177,7 +187,7 @@ torch::Tensor target(Prediction p, const torch::Tensor& x0, const torch::Tensor&
 
 torch::Tensor velocity(const torch::Tensor& x0, const torch::Tensor& eps, const PathPoint& pt)
 {
-    if (isFlowPoint(pt)) return eps - x0;
+    if (pt.flow) return eps - x0;
     return pt.da * x0 + pt.ds * eps;
 }
 

@@ -24,6 +24,7 @@ struct PathPoint
     double a = 1, s = 0;     // signal and noise scales
     double a2 = 1, s2 = 0;   // a^2 and s^2 (for the VP chain taken from the float64 table: abar and 1 - abar)
     double da = 0, ds = 0;   // d a / d time, d s / d time
+    bool flow = false;       // on the flow-matching path (its conversions take the exact linear forms)
     /** The VP chain's abar with the same signal-to-noise ratio: a^2 / (a^2 + s^2). */
     double alphaBar() const { return a2 / (a2 + s2); }
     /** Noise-to-signal ratio s / a (Karras et al.'s sigma; the probability-flow ODE's time variable). */
@@ -64,6 +65,13 @@ private:
     std::vector<double> m_alphaBars; // VP only
     PathPoint vpAtIndex(double k) const; // a, s at a fractional index (-1 = data), without derivatives
 };
+
+/**
+ * The n sampling sigmas (= times) of diffusers' FlowMatchEulerDiscreteScheduler.set_timesteps without dynamic
+ * shifting: sigma_min is the training table's shift(1/T) in float32, timesteps = np.linspace(T, sigma_min T, n)
+ * (float64: start + i * step, the end exact), sigmas = shift(timesteps / T) cast to float32.
+ */
+std::vector<float> flowMatchSigmas(const SchedulerConfig& config, int n);
 
 namespace path {
 

@@ -191,6 +191,7 @@ private:
     NoiseSchedule m_schedule;
     ProbabilityPath m_path;
     std::vector<PathPoint> m_points; // [n + 1]
+    std::vector<PathPoint> m_prevPoints; // [n]: where step i lands
     std::vector<double> m_modelTimes; // [n]
     std::vector<double> m_sigmas;     // [n + 1] diffusers' solvers: sigma = s / a at each step, 0 at the end
     double m_initNoiseSigma = 1.0;
