@@ -392,7 +392,7 @@ private Q_SLOTS:
         // The 8 Gaussians span about 5.6 units; the step itself is a few hundredths wide.
         QVERIFY2(s.window.width() < 0.5, qPrintable(QString::number(s.window.width())));
         const QPointF mu = f.numbers.c1 * f.points.reference + f.numbers.c2 * f.points.xt.first();
-        const bool far = QLineF(mu, s.xt).length() > 1.0;
+        const bool far = QLineF(mu, s.xt).length() > 1.0; // an eighth of 8gaussians' range [-4, 4]
         QCOMPARE(s.window.contains(mu), !far);
         if (fromReference) QVERIFY(!far);
     }

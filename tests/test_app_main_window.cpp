@@ -78,6 +78,7 @@ private:
         o.restoreState = false;
         o.autoSample = false;
         o.interactive = interactive;
+        o.firstScreen = false; // the first screen (a reference denoised from T/2) has its own test_app_first_screen
         o.settings = std::make_unique<QSettings>(
             m_dir.filePath(QStringLiteral("settings-%1.ini").arg(++m_windows)), QSettings::IniFormat);
         auto w = std::make_unique<MainWindow>(std::move(o));

@@ -122,7 +122,7 @@ private Q_SLOTS:
     }
 
     // A conditional net starts as the unconditional one (zero class embedding); with a trained embedding the
-    // null class is still forward(x, t); the architecture JSON says num_classes only when conditional.
+    // null class is forward(x, t) of the same net; the architecture JSON says num_classes only when conditional.
     void conditionalNets()
     {
         torch::manual_seed(0);
@@ -140,10 +140,15 @@ private Q_SLOTS:
         QVERIFY(torch::allclose(net.forwardConditional(x, t, cls), plain.forward(x, t), 1e-6, 1e-6));
         for (auto& p : net.named_parameters())
             if (p.key().find("class_embed") != std::string::npos) p.value().normal_();
+        // Class -1 is the null class (the last, learned row, as in Ho & Salimans): forward(x, t) of the same net.
         const auto out = net.forwardConditional(x, t, cls);
-        QVERIFY(torch::allclose(out[3], plain.forward(x, t)[3], 1e-6, 1e-6)); // the null class
-        QVERIFY((out[0] - plain.forward(x, t)[0]).abs().max().item<float>() > 1e-3);
-        QVERIFY(torch::allclose(net.forward(x, t), plain.forward(x, t), 1e-6, 1e-6));
+        const auto unconditional = net.forward(x, t);
+        QVERIFY(torch::allclose(out[3], unconditional[3], 1e-6, 1e-6));
+        QVERIFY((out[0] - unconditional[0]).abs().max().item<float>() > 1e-3);
+        QVERIFY((unconditional - plain.forward(x, t)).abs().max().item<float>() > 1e-3); // the null row is learned
+        for (auto& p : net.named_parameters())
+            if (p.key().find("class_embed") != std::string::npos) p.value()[c.numClasses].zero_();
+        QVERIFY(torch::allclose(net.forward(x, t), plain.forward(x, t), 1e-6, 1e-6)); // a zero null row: the plain net
         QVERIFY(errorOf([&] {
                     net.forwardConditional(x, t, torch::full({6}, 3, torch::kInt64));
                 }).contains("class 3 is outside this model's classes 0..2"));

@@ -120,7 +120,8 @@ private Q_SLOTS:
         // sigma_to_t inverts the table at its entries and interpolates log sigma between them.
         const std::vector<double> logs = {std::log(1.0), std::log(2.0), std::log(8.0)};
         QCOMPARE(sigmaToT(2.0, logs), 1.0);
-        QVERIFY(std::abs(sigmaToT(4.0, logs) - 4.0 / 3.0) < 1e-12); // log 4 is a third of the way from log 2 to log 8
+        QVERIFY(std::abs(sigmaToT(4.0, logs) - 1.5) < 1e-12);        // log 4 is half way from log 2 to log 8
+        QVERIFY(std::abs(sigmaToT(std::sqrt(2.0), logs) - 0.5) < 1e-12); // log sqrt 2: half way from log 1 to log 2
         QCOMPARE(sigmaToT(0.5, logs), 0.0); // below the table: clipped
         QCOMPARE(sigmaToT(100.0, logs), 2.0);
     }
@@ -452,7 +453,7 @@ private Q_SLOTS:
         o.timestepSpacing = "sideways";
         QVERIFY_THROWS_EXCEPTION(ConfigError, solver_plan::planKarrasFamily(o, alphaBars, 10));
         o.timestepSpacing = "leading";
-        o.stepsOffset = 5; // 990 + 5 > 999
+        o.stepsOffset = 10; // leading, 100 steps: 0, 10, ..., 990, and 990 + 10 is past the last timestep 999
         QVERIFY_THROWS_EXCEPTION(ConfigError, solver_plan::planKarrasFamily(o, alphaBars, 100));
     }
 };

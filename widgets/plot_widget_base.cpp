@@ -157,6 +157,10 @@ QImage PlotWidgetBase::renderToImage(const QSize& size, qreal devicePixelRatio) 
     fitToWidth(size.width());
     QImage image = m_plot->toPixmap(size.width(), size.height(), devicePixelRatio).toImage();
     fitToWidth(m_plot->viewport().width());
+    // toPixmap restores the viewport but leaves the layout at the export's size until the next replot: lay
+    // the plot out again now (QCustomPlot::updateLayout's three passes) so the widget is as it was.
+    for (auto pass : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+        m_plot->plotLayout()->update(pass);
     image.setDevicePixelRatio(devicePixelRatio);
     return image;
 }

@@ -327,7 +327,11 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
         // window would then span the set and the point masses of q(x_0 | x_1) become scattered dots.
         const QRectF core = boundsOf(extents);
         const double reach = 3.0 * std::max({core.width(), dim == 2 ? core.height() : 0.0, 1e-3 * (in.high - in.low)});
-        if (std::hypot(mt.x() - core.center().x(), dim == 2 ? mt.y() - core.center().y() : 0.0) <= reach)
+        // Near: within a few widths of the step, or within an eighth of the data range of x_t (a run from the
+        // noised reference, where mu~ is close to x_t in data units however narrow the step is).
+        const double fromXt = std::hypot(mt.x() - s.xt.x(), dim == 2 ? mt.y() - s.xt.y() : 0.0);
+        if (std::hypot(mt.x() - core.center().x(), dim == 2 ? mt.y() - core.center().y() : 0.0) <= reach ||
+            fromXt <= (in.high - in.low) / 8.0)
             extents.push_back({mt, 3.0 * sd});
         else
             s.notes << QStringLiteral("q(xₜ₋₁ | xₜ, x₀) lies outside the zoom, at %1")

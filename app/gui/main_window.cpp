@@ -462,7 +462,10 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
     m_runSettings = m_controls->settings();
     --m_applying;
 
-    setWindowTitle(tr("Diffusion Lens — %1").arg(info.name));
+    // A model opened behind an opened run (it attaches to the run) keeps the run's name in the title.
+    setWindowTitle(m_runPath.isEmpty()
+                       ? tr("Diffusion Lens — %1").arg(info.name)
+                       : tr("Diffusion Lens — %1 (%2)").arg(QFileInfo(m_runPath).fileName(), info.name));
     m_central->setModel(info);
     m_central->showMessage(tr("<h2>%1</h2><p>%2</p><p>Press <b>Sample</b> to watch it denoise.</p>")
                                .arg(info.name.toHtmlEscaped(), info.dataText.toHtmlEscaped()));
