@@ -19,16 +19,39 @@ namespace fs = std::filesystem;
 
 namespace difflens {
 
-torch::Tensor Dataset::first(int64_t n, uint64_t seed) const
+torch::Tensor Dataset::sample(int64_t n, at::Generator& gen, torch::Tensor* labels) const
+{
+    if (labels && numClasses() == 0)
+        throw DataError("the dataset '" + name() + "' has no class labels (labelled: gmm1d, moons, 8gaussians, "
+                        "checkerboard, spirals, rings, fashion-mnist)");
+    return draw(n, gen, labels);
+}
+
+torch::Tensor Dataset::first(int64_t n, uint64_t seed, torch::Tensor* labels) const
 {
     auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
     if (size() > 0) {
         // Finite sets: a seeded permutation's first n (n = size() keeps everything, in a shuffled order).
         const int64_t m = std::min(n, size());
-        auto all = sample(size(), gen); // sample() of a finite set with n == size returns a permutation
+        auto all = sample(size(), gen, labels); // sample() of a finite set with n == size returns a permutation
+        if (labels) *labels = labels->slice(0, 0, m).clone();
         return all.slice(0, 0, m).clone(); // a slice would keep all size() items alive
     }
-    return sample(n, gen);
+    return sample(n, gen, labels);
+}
+
+std::vector<std::string> Dataset::classNames() const
+{
+    std::vector<std::string> names;
+    for (int k = 0; k < numClasses(); ++k) names.push_back("class " + std::to_string(k));
+    return names;
+}
+
+const std::vector<std::string>& fashionMnistClassNames()
+{
+    static const std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                   "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+    return names;
 }
 
 namespace {
@@ -55,10 +78,22 @@ public:
     std::string name() const override { return m_name; }
     DataSpec spec() const override { return m_spec; }
     const MixtureSpec* mixture() const override { return &m_mix; }
-    torch::Tensor sample(int64_t n, at::Generator& gen) const override
+    // Each component is its own class (8gaussians: the mode; gmm1d: the component).
+    int numClasses() const override { return static_cast<int>(m_mix.means.size(0)); }
+    torch::Tensor componentClasses() const override { return torch::arange(m_mix.means.size(0), torch::kInt64); }
+    std::vector<std::string> classNames() const override
+    {
+        std::vector<std::string> names;
+        for (int k = 0; k < numClasses(); ++k) names.push_back((m_mix.means.size(1) == 2 ? "mode " : "component ") + std::to_string(k));
+        return names;
+    }
+
+protected:
+    torch::Tensor draw(int64_t n, at::Generator& gen, torch::Tensor* labels) const override
     {
         const auto k = torch::multinomial(m_mix.weights, n, true, gen);
         const auto noise = randn(n, m_mix.means.size(1), gen);
+        if (labels) *labels = k.to(torch::kInt64);
         return m_mix.means.index_select(0, k) + m_mix.stds.index_select(0, k).unsqueeze(1) * noise;
     }
 
@@ -68,47 +103,71 @@ private:
     DataSpec m_spec;
 };
 
-/** A 2-D shape drawn by a function of uniform and normal numbers. */
+/**
+ * A 2-D shape drawn by a function of uniform and normal numbers; the function also writes each point's class
+ * (the moon, arm, ring or square the point was drawn from) into its third argument when that is not null.
+ */
 class ShapeDataset final : public Dataset
 {
 public:
-    using Fn = std::function<torch::Tensor(int64_t, at::Generator&)>;
-    ShapeDataset(std::string name, Fn fn) : m_name(std::move(name)), m_fn(std::move(fn))
+    using Fn = std::function<torch::Tensor(int64_t, at::Generator&, torch::Tensor*)>;
+    ShapeDataset(std::string name, Fn fn, int classes)
+        : m_name(std::move(name)), m_fn(std::move(fn)), m_classes(classes)
     {
         m_spec = DataSpec::points(2, 4.0);
         m_spec.dataset = m_name;
     }
     std::string name() const override { return m_name; }
     DataSpec spec() const override { return m_spec; }
-    torch::Tensor sample(int64_t n, at::Generator& gen) const override { return m_fn(n, gen); }
+    int numClasses() const override { return m_classes; }
+
+protected:
+    torch::Tensor draw(int64_t n, at::Generator& gen, torch::Tensor* labels) const override
+    {
+        return m_fn(n, gen, labels);
+    }
 
 private:
     std::string m_name;
     Fn m_fn;
+    int m_classes;
     DataSpec m_spec;
 };
 
-/** A finite tensor of items; sample() draws with replacement, or returns a permutation when n == size. */
+/**
+ * A finite tensor of items (with labels [N] and class names, or without); sample() draws with replacement,
+ * or returns a permutation when n == size.
+ */
 class TensorDataset final : public Dataset
 {
 public:
-    TensorDataset(std::string name, torch::Tensor items, DataSpec spec)
-        : m_name(std::move(name)), m_items(std::move(items)), m_spec(std::move(spec))
+    TensorDataset(std::string name, torch::Tensor items, DataSpec spec, torch::Tensor labels = {},
+                  std::vector<std::string> classNames = {})
+        : m_name(std::move(name)), m_items(std::move(items)), m_labels(std::move(labels)),
+          m_classNames(std::move(classNames)), m_spec(std::move(spec))
     {
     }
     std::string name() const override { return m_name; }
     DataSpec spec() const override { return m_spec; }
     int64_t size() const override { return m_items.size(0); }
-    torch::Tensor sample(int64_t n, at::Generator& gen) const override
+    int numClasses() const override { return m_labels.defined() ? static_cast<int>(m_classNames.size()) : 0; }
+    std::vector<std::string> classNames() const override
     {
-        if (n == size()) return m_items.index_select(0, torch::randperm(n, gen, torch::kInt64));
-        const auto idx = torch::randint(size(), {n}, gen, torch::kInt64);
+        return m_labels.defined() ? m_classNames : std::vector<std::string>{};
+    }
+
+protected:
+    torch::Tensor draw(int64_t n, at::Generator& gen, torch::Tensor* labels) const override
+    {
+        const auto idx = n == size() ? torch::randperm(n, gen, torch::kInt64) : torch::randint(size(), {n}, gen, torch::kInt64);
+        if (labels) *labels = m_labels.index_select(0, idx);
         return m_items.index_select(0, idx);
     }
 
 private:
     std::string m_name;
-    torch::Tensor m_items;
+    torch::Tensor m_items, m_labels;
+    std::vector<std::string> m_classNames;
     DataSpec m_spec;
 };
 
@@ -135,7 +194,13 @@ MixtureSpec eightGaussians()
     return m;
 }
 
-torch::Tensor moons(int64_t n, at::Generator& gen)
+/** Writes `which` (a float tensor of small integers) as int64 labels when asked for. */
+void setLabels(torch::Tensor* labels, const torch::Tensor& which)
+{
+    if (labels) *labels = which.to(torch::kInt64);
+}
+
+torch::Tensor moons(int64_t n, at::Generator& gen, torch::Tensor* labels)
 {
     // Two interleaved half circles (sklearn's make_moons), centred and scaled to about [-2, 2].
     const auto which = torch::randint(2, {n}, gen, torch::kInt64).to(torch::kFloat32);
@@ -143,38 +208,44 @@ torch::Tensor moons(int64_t n, at::Generator& gen)
     auto x = torch::where(which < 0.5, torch::cos(angle), 1.0 - torch::cos(angle));
     auto y = torch::where(which < 0.5, torch::sin(angle), 0.5 - torch::sin(angle));
     auto pts = torch::stack({x - 0.5, y - 0.25}, 1) * 1.6;
+    setLabels(labels, which); // 0: the upper moon, 1: the lower one
     return pts + 0.08 * randn(n, 2, gen);
 }
 
-torch::Tensor swissroll(int64_t n, at::Generator& gen)
+torch::Tensor swissroll(int64_t n, at::Generator& gen, torch::Tensor*)
 {
     const auto u = 1.5 * kPi * (1.0 + 2.0 * rand(n, 1, gen).squeeze(1));
     auto pts = torch::stack({u * torch::cos(u), u * torch::sin(u)}, 1) / 5.0;
     return pts + 0.05 * randn(n, 2, gen);
 }
 
-torch::Tensor checkerboard(int64_t n, at::Generator& gen)
+torch::Tensor checkerboard(int64_t n, at::Generator& gen, torch::Tensor* labels)
 {
-    // FFJORD's checkerboard on [-2, 2]^2: x2 = u - 2b + (floor(x1) mod 2), u uniform, b a fair bit.
+    // FFJORD's checkerboard on [-2, 2]^2: x2 = u - 2b + (floor(x1) mod 2), u uniform, b a fair bit. Every
+    // point lies on a square with floor(x1) + floor(x2) even (one colour), so the class is the square:
+    // 2 (floor(x1) + 2) + b, 8 classes numbered column by column, upper square first.
     const auto x1 = rand(n, 1, gen).squeeze(1) * 4.0 - 2.0;
     const auto u = rand(n, 1, gen).squeeze(1);
     const auto bit = torch::randint(2, {n}, gen, torch::kInt64).to(torch::kFloat32);
     const auto x2 = u - bit * 2.0 + torch::floor(x1).remainder(2.0);
+    setLabels(labels, (torch::floor(x1) + 2.0).clamp(0.0, 3.0) * 2.0 + bit);
     return torch::stack({x1, x2}, 1);
 }
 
-torch::Tensor spirals(int64_t n, at::Generator& gen)
+torch::Tensor spirals(int64_t n, at::Generator& gen, torch::Tensor* labels)
 {
     const auto which = torch::randint(2, {n}, gen, torch::kInt64).to(torch::kFloat32);
     const auto r = torch::sqrt(rand(n, 1, gen).squeeze(1)) * 3.0 * kPi;
     const auto ang = r + which * kPi;
     auto pts = torch::stack({r * torch::cos(ang), r * torch::sin(ang)}, 1) / (3.0 * kPi) * 3.0;
+    setLabels(labels, which); // the arm
     return pts + 0.06 * randn(n, 2, gen);
 }
 
-torch::Tensor rings(int64_t n, at::Generator& gen)
+torch::Tensor rings(int64_t n, at::Generator& gen, torch::Tensor* labels)
 {
     const auto which = torch::randint(3, {n}, gen, torch::kInt64).to(torch::kFloat32);
+    setLabels(labels, which); // the ring, innermost first
     const auto radius = 0.8 + which * 1.0;
     const auto ang = rand(n, 1, gen).squeeze(1) * 2.0 * kPi;
     return torch::stack({radius * torch::cos(ang), radius * torch::sin(ang)}, 1) + 0.06 * randn(n, 2, gen);
@@ -273,7 +344,9 @@ public:
     }
     std::string name() const override { return m_name; }
     DataSpec spec() const override { return m_spec; }
-    torch::Tensor sample(int64_t n, at::Generator& gen) const override
+
+protected:
+    torch::Tensor draw(int64_t n, at::Generator& gen, torch::Tensor*) const override
     {
         const auto idx = torch::multinomial(m_probs, n, true, gen);
         const auto px = (idx.remainder(m_w)).to(torch::kFloat32) + rand(n, 1, gen).squeeze(1);
@@ -343,16 +416,17 @@ std::unique_ptr<Dataset> openDataset(const std::string& nameOrPath, std::vector<
     const std::string& s = nameOrPath;
     if (s == "gmm1d") return std::make_unique<MixtureDataset>(s, gmm1d(), 4.0);
     if (s == "8gaussians") return std::make_unique<MixtureDataset>(s, eightGaussians(), 4.0);
-    if (s == "moons") return std::make_unique<ShapeDataset>(s, moons);
-    if (s == "swissroll") return std::make_unique<ShapeDataset>(s, swissroll);
-    if (s == "checkerboard") return std::make_unique<ShapeDataset>(s, checkerboard);
-    if (s == "spirals") return std::make_unique<ShapeDataset>(s, spirals);
-    if (s == "rings") return std::make_unique<ShapeDataset>(s, rings);
+    if (s == "moons") return std::make_unique<ShapeDataset>(s, moons, 2);
+    if (s == "swissroll") return std::make_unique<ShapeDataset>(s, swissroll, 0);
+    if (s == "checkerboard") return std::make_unique<ShapeDataset>(s, checkerboard, 8);
+    if (s == "spirals") return std::make_unique<ShapeDataset>(s, spirals, 2);
+    if (s == "rings") return std::make_unique<ShapeDataset>(s, rings, 3);
     if (s == "fashion-mnist" || s == "fashion-mnist-test") {
-        auto images = readFashionMnist(fashionMnistDir(), s == "fashion-mnist" ? "train" : "test");
+        torch::Tensor labels;
+        auto images = readFashionMnist(fashionMnistDir(), s == "fashion-mnist" ? "train" : "test", &labels);
         auto spec = DataSpec::images(1, 28, 28);
         spec.dataset = "fashion-mnist";
-        return std::make_unique<TensorDataset>(s, images, spec);
+        return std::make_unique<TensorDataset>(s, images, spec, labels, fashionMnistClassNames());
     }
     if (s.rfind("points:", 0) == 0) return std::make_unique<ImageDensityDataset>(s.substr(7));
     std::error_code ec;

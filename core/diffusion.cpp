@@ -13,7 +13,8 @@ Prediction parsePrediction(const std::string& name)
     if (name == "epsilon") return Prediction::Epsilon;
     if (name == "sample") return Prediction::Sample;
     if (name == "v_prediction") return Prediction::V;
-    throw ConfigError("unknown prediction_type '" + name + "' (known: epsilon, sample, v_prediction)");
+    if (name == "flow_prediction") return Prediction::Flow;
+    throw ConfigError("unknown prediction_type '" + name + "' (known: epsilon, sample, v_prediction, flow_prediction)");
 }
 
 std::string predictionName(Prediction p)
@@ -22,6 +23,7 @@ std::string predictionName(Prediction p)
     case Prediction::Epsilon: return "epsilon";
     case Prediction::Sample: return "sample";
     case Prediction::V: return "v_prediction";
+    case Prediction::Flow: return "flow_prediction";
     }
     return "epsilon";
 }
@@ -53,8 +55,9 @@ EpsAndX0 fromModelOutput(Prediction p, const torch::Tensor& xt, const torch::Ten
     case Prediction::Epsilon: return {out, (xt - sb * out) / sa};
     case Prediction::Sample: return {(xt - sa * out) / sb, out};
     case Prediction::V: return {sa * out + sb * xt, sa * xt - sb * out};
+    case Prediction::Flow: break;
     }
-    return {};
+    throw ConfigError("a flow-matching output needs the flow path, not the DDPM chain");
 }
 
 EpsAndX0 fromModelOutput(Prediction p, const torch::Tensor& xt, const torch::Tensor& out, const torch::Tensor& ab)
@@ -65,8 +68,9 @@ EpsAndX0 fromModelOutput(Prediction p, const torch::Tensor& xt, const torch::Ten
     case Prediction::Epsilon: return {out, (xt - sb * out) / sa};
     case Prediction::Sample: return {(xt - sa * out) / sb, out};
     case Prediction::V: return {sa * out + sb * xt, sa * xt - sb * out};
+    case Prediction::Flow: break;
     }
-    return {};
+    throw ConfigError("a flow-matching output needs the flow path, not the DDPM chain");
 }
 
 torch::Tensor trainingTarget(Prediction p, const torch::Tensor& x0, const torch::Tensor& eps,
@@ -79,6 +83,7 @@ torch::Tensor trainingTarget(Prediction p, const torch::Tensor& x0, const torch:
         const auto ab = alphaBar.to(torch::kFloat64);
         return perSample(ab.sqrt(), x0) * eps - perSample((1.0 - ab).sqrt(), x0) * x0;
     }
+    case Prediction::Flow: return eps - x0; // rectified flow's velocity (core/MATH.md, "Gaussian paths")
     }
     return eps;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Closed-form quantities of a Gaussian diffusion (diffusion-math.md). Coefficients are doubles computed
+// Closed-form quantities of a Gaussian diffusion (core/MATH.md). Coefficients are doubles computed
 // from the float64 tables; tensors stay in their working dtype.
 #include <torch/types.h>
 
@@ -7,8 +7,9 @@
 
 namespace difflens {
 
-enum class Prediction { Epsilon, Sample, V };
-Prediction parsePrediction(const std::string& name); // "epsilon" | "sample" | "v_prediction"
+/** What a network predicts: eps, x_0, DDPM's v, or the flow velocity dx/dt (flow matching). */
+enum class Prediction { Epsilon, Sample, V, Flow };
+Prediction parsePrediction(const std::string& name); // "epsilon" | "sample" | "v_prediction" | "flow_prediction"
 std::string predictionName(Prediction p);
 
 namespace diffusion {
@@ -18,7 +19,7 @@ torch::Tensor qSample(const torch::Tensor& x0, double alphaBar, const torch::Ten
 /** The same with one abar per sample ([B], float64 or float32). */
 torch::Tensor qSample(const torch::Tensor& x0, const torch::Tensor& alphaBar, const torch::Tensor& noise);
 
-/** eps and x0 from a model output of any prediction type (diffusers' formulas). */
+/** eps and x0 from a model output of a VP-chain prediction type (diffusers' formulas); Flow: see path.h. */
 struct EpsAndX0
 {
     torch::Tensor eps, x0;

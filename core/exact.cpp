@@ -11,7 +11,7 @@ namespace difflens {
 
 GaussianMixtureDenoiser::GaussianMixtureDenoiser(const NoiseSchedule& schedule, torch::Tensor means,
                                                  torch::Tensor stds, torch::Tensor weights, torch::Device device)
-    : m_alphaBars(schedule.alphaBars()), m_device(device)
+    : m_alphaBars(schedule.alphaBars()), m_path(ProbabilityPath::vp(schedule)), m_device(device)
 {
     if (!means.defined() || means.dim() < 2 || means.size(0) < 1)
         throw DataError("an exact denoiser needs at least one data point (means of shape [K, ...])");
@@ -37,35 +37,57 @@ void GaussianMixtureDenoiser::moveTo(torch::Device device)
     m_logWeights = m_logWeights.to(device);
 }
 
-torch::Tensor GaussianMixtureDenoiser::logits(const torch::Tensor& flatX, double ab) const
+namespace {
+PathPoint vpPoint(double ab)
 {
-    // log pi_k + log N(x; sqrt(abar) m_k, v_k I), v_k = abar s_k^2 + 1 - abar, with the squared distance
-    // expanded as |x|^2 - 2 sqrt(abar) x.m_k + abar |m_k|^2 so that no [B, K, D] tensor is formed.
+    PathPoint p;
+    p.a2 = ab;
+    p.s2 = 1.0 - ab;
+    p.a = std::sqrt(ab);
+    p.s = std::sqrt(1.0 - ab);
+    return p;
+}
+} // namespace
+
+torch::Tensor GaussianMixtureDenoiser::logits(const torch::Tensor& flatX, const PathPoint& pt) const
+{
+    // log pi_k + log N(x; a m_k, v_k I), v_k = a^2 s_k^2 + s^2 (VP: abar s_k^2 + 1 - abar), with the squared
+    // distance expanded as |x|^2 - 2 a x.m_k + a^2 |m_k|^2 so that no [B, K, D] tensor is formed.
     const double D = static_cast<double>(flatX.size(1));
-    const auto v = ab * m_vars + (1.0 - ab);                                            // [K]
+    const auto v = pt.a2 * m_vars + pt.s2;                                              // [K]
     const auto xNorm = flatX.to(torch::kFloat64).pow(2).sum(1, true);                   // [B, 1]
     const auto cross = torch::matmul(flatX, m_means.t()).to(torch::kFloat64);          // [B, K]
-    const auto dist = (xNorm - 2.0 * std::sqrt(ab) * cross + ab * m_meanNormSq.unsqueeze(0)).clamp_min(0.0);
+    const auto dist = (xNorm - 2.0 * pt.a * cross + pt.a2 * m_meanNormSq.unsqueeze(0)).clamp_min(0.0);
     return m_logWeights.unsqueeze(0) - 0.5 * D * (2.0 * M_PI * v).log().unsqueeze(0) - dist / (2.0 * v.unsqueeze(0));
 }
 
 torch::Tensor GaussianMixtureDenoiser::weights(const torch::Tensor& x, double ab) const
 {
+    return weights(x, vpPoint(ab));
+}
+
+torch::Tensor GaussianMixtureDenoiser::weights(const torch::Tensor& x, const PathPoint& pt) const
+{
     const auto flat = x.reshape({x.size(0), -1}).to(m_device, torch::kFloat32);
-    return torch::softmax(logits(flat, ab), 1);
+    return torch::softmax(logits(flat, pt), 1);
 }
 
 torch::Tensor GaussianMixtureDenoiser::expectedX0(const torch::Tensor& x, double ab) const
 {
+    return expectedX0(x, vpPoint(ab));
+}
+
+torch::Tensor GaussianMixtureDenoiser::expectedX0(const torch::Tensor& x, const PathPoint& pt) const
+{
     const auto flat = x.reshape({x.size(0), -1}).to(m_device, torch::kFloat32);
-    const auto r = torch::softmax(logits(flat, ab), 1); // [B, K] float64
+    const auto r = torch::softmax(logits(flat, pt), 1); // [B, K] float64
     torch::Tensor e;
     if (m_isPointSet) {
         e = torch::matmul(r.to(torch::kFloat32), m_means);
     } else {
-        // E[x_0|x_t, k] = m_k (1 - abar s_k^2 / v_k) + (sqrt(abar) s_k^2 / v_k) x_t.
-        const auto v = ab * m_vars + (1.0 - ab);
-        const auto keep = 1.0 - ab * m_vars / v, gain = std::sqrt(ab) * m_vars / v;
+        // E[x_0|x_t, k] = m_k (1 - a^2 s_k^2 / v_k) + (a s_k^2 / v_k) x_t.
+        const auto v = pt.a2 * m_vars + pt.s2;
+        const auto keep = 1.0 - pt.a2 * m_vars / v, gain = pt.a * m_vars / v;
         e = torch::matmul((r * keep.unsqueeze(0)).to(torch::kFloat32), m_means) +
             (r * gain.unsqueeze(0)).sum(1, true).to(torch::kFloat32) * flat;
     }
@@ -74,13 +96,36 @@ torch::Tensor GaussianMixtureDenoiser::expectedX0(const torch::Tensor& x, double
 
 torch::Tensor GaussianMixtureDenoiser::logDensity(const torch::Tensor& x, double ab) const
 {
+    return logDensity(x, vpPoint(ab));
+}
+
+torch::Tensor GaussianMixtureDenoiser::logDensity(const torch::Tensor& x, const PathPoint& pt) const
+{
     const auto flat = x.reshape({x.size(0), -1}).to(m_device, torch::kFloat32);
-    return torch::logsumexp(logits(flat, ab), 1);
+    return torch::logsumexp(logits(flat, pt), 1);
 }
 
 torch::Tensor GaussianMixtureDenoiser::score(const torch::Tensor& x, double ab) const
 {
     return -(x - std::sqrt(ab) * expectedX0(x, ab)) / (1.0 - ab);
+}
+
+torch::Tensor GaussianMixtureDenoiser::score(const torch::Tensor& x, const PathPoint& pt) const
+{
+    return -(x - pt.a * expectedX0(x, pt)) / pt.s2;
+}
+
+torch::Tensor GaussianMixtureDenoiser::velocity(const torch::Tensor& x, const PathPoint& pt) const
+{
+    const auto x0 = expectedX0(x, pt);
+    return path::velocity(x0, (x - pt.a * x0) / pt.s, pt);
+}
+
+void GaussianMixtureDenoiser::usePath(const SchedulerConfig& config)
+{
+    m_path = ProbabilityPath::fromConfig(config);
+    m_prediction = parsePrediction(config.predictionType);
+    if (m_path.kind() == PathKind::Vp) m_alphaBars = NoiseSchedule::fromConfig(config).alphaBars();
 }
 
 ReverseMixture GaussianMixtureDenoiser::reverseStep(const torch::Tensor& x, double ab, double abPrev) const
@@ -93,7 +138,7 @@ ReverseMixture GaussianMixtureDenoiser::reverseStep(const torch::Tensor& x, doub
         throw ConfigError("reverseStep needs 0 < abar_t < 1 and abar_t <= abar_{t-1} <= 1");
     const auto flat = x.reshape({1, D}).to(m_device, torch::kFloat32);
     ReverseMixture r;
-    r.weights = torch::softmax(logits(flat, ab), 1).squeeze(0).to(torch::kCPU, torch::kFloat64);
+    r.weights = torch::softmax(logits(flat, vpPoint(ab)), 1).squeeze(0).to(torch::kCPU, torch::kFloat64);
     const auto post = diffusion::posterior(ab, abPrev); // Ho et al. Eq. 7 between t and t-1
     const auto xt = flat.to(torch::kCPU, torch::kFloat64);   // [1, D]
     const auto m = m_means.to(torch::kCPU, torch::kFloat64); // [K, D]
@@ -156,16 +201,33 @@ torch::Tensor GaussianMixtureDenoiser::forward(const torch::Tensor& x, const tor
     const auto tCpu = t.to(torch::kCPU);
     auto out = torch::empty_like(x);
     const auto unique = std::get<0>(at::_unique(tCpu));
+    const bool integral = !tCpu.is_floating_point();
     for (int64_t k = 0; k < unique.size(0); ++k) {
-        const long ti = unique[k].item<long>();
-        if (ti < 0 || ti >= static_cast<long>(m_alphaBars.size()))
-            throw ModelError("timestep " + std::to_string(ti) + " is outside the exact denoiser's schedule");
-        const double ab = m_alphaBars[static_cast<size_t>(ti)];
-        const auto mask = (tCpu == ti).nonzero().squeeze(1).to(x.device());
+        const auto mask = (tCpu == unique[k]).nonzero().squeeze(1).to(x.device());
         const auto xs = unique.size(0) == 1 ? x : x.index_select(0, mask);
-        const auto eps = (xs - std::sqrt(ab) * expectedX0(xs, ab)) / std::sqrt(1.0 - ab);
-        if (unique.size(0) == 1) return eps;
-        out.index_copy_(0, mask, eps);
+        torch::Tensor result;
+        if (integral && m_path.kind() == PathKind::Vp && m_prediction == Prediction::Epsilon) {
+            const long ti = unique[k].item<long>();
+            if (ti < 0 || ti >= static_cast<long>(m_alphaBars.size()))
+                throw ModelError("timestep " + std::to_string(ti) + " is outside the exact denoiser's schedule");
+            const double ab = m_alphaBars[static_cast<size_t>(ti)];
+            result = (xs - std::sqrt(ab) * expectedX0(xs, ab)) / std::sqrt(1.0 - ab);
+        } else {
+            // Any path, any time: E[x_0|x_t] with the path's a_t, s_t, returned as the package's prediction.
+            const double m = unique[k].item<double>();
+            PathPoint pt;
+            try {
+                pt = m_path.atModelTime(m);
+            } catch (const ConfigError& e) {
+                throw ModelError(std::string("the exact denoiser: ") + e.what());
+            }
+            if (pt.isData()) throw ModelError("the exact denoiser is not defined at the data (t = 0)");
+            const auto x0 = expectedX0(xs, pt);
+            const auto eps = (xs - pt.a * x0) / pt.s;
+            result = path::target(m_prediction, x0, eps, pt);
+        }
+        if (unique.size(0) == 1) return result;
+        out.index_copy_(0, mask, result);
     }
     return out;
 }

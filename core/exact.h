@@ -1,9 +1,10 @@
 #pragma once
-// Exact denoisers (diffusion-math.md, "Why p_theta is needed"): for data that is a mixture of isotropic
+// Exact denoisers (core/MATH.md, "Why p_theta is needed"): for data that is a mixture of isotropic
 // Gaussians sum_k pi_k N(m_k, s_k^2 I), q(x_t) and E[x_0|x_t] are closed-form. A finite training set is the
 // special case s_k = 0, pi_k = 1/N. These implement the Denoiser interface (they predict eps*), so every
 // sampler and view works with them.
 #include "core/denoiser.h"
+#include "core/path.h"
 #include "core/schedule.h"
 
 #include <torch/types.h>
@@ -14,7 +15,7 @@ namespace difflens {
 
 /**
  * q(x_{t-1} | x_t) for one x_t: the integral of q(x_{t-1}|x_t,x_0) q(x_0|x_t) dx_0 is, for mixture data, a
- * Gaussian mixture with one component per data component k (diffusion-math.md, "Why p_theta is needed"):
+ * Gaussian mixture with one component per data component k (core/MATH.md, "Why p_theta is needed"):
  * weight q(k|x_t), mean c1 E[x_0|x_t,k] + c2 x_t, per-dimension variance beta~ + c1^2 Var[x_0|x_t,k].
  * All float64 on the CPU. Between kept timesteps of a strided run, t-1 stands for the previous kept step.
  */
@@ -42,8 +43,14 @@ public:
     GaussianMixtureDenoiser(const NoiseSchedule& schedule, torch::Tensor means, torch::Tensor stds = {},
                             torch::Tensor weights = {}, torch::Device device = torch::kCPU);
 
-    /** eps*(x_t) = (x_t - sqrt(abar) E[x_0|x_t]) / sqrt(1 - abar) (Karras et al. Eq. 57). */
+    /**
+     * eps*(x_t) = (x_t - sqrt(abar) E[x_0|x_t]) / sqrt(1 - abar) (Karras et al. Eq. 57) on the VP chain; on another
+     * path (usePath) the ideal prediction of the config's type from E[x_0|x_t] (flow: u = E[eps|x] - E[x_0|x]).
+     */
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t) override;
+    /** Serve models of this scheduler config: its path (VP chain or flow matching) and prediction type. */
+    void usePath(const SchedulerConfig& config);
+    const ProbabilityPath& path() const { return m_path; }
     torch::Device device() const override { return m_device; }
     void moveTo(torch::Device device) override;
     std::string kind() const override { return m_isPointSet ? "exact-set" : "exact-gmm"; }
@@ -57,6 +64,13 @@ public:
     torch::Tensor logDensity(const torch::Tensor& x, double alphaBar) const;
     /** grad log q_t(x) = -eps* / sqrt(1 - abar). */
     torch::Tensor score(const torch::Tensor& x, double alphaBar) const;
+    /** The same on any path point x = a x_0 + s eps (core/MATH.md, "Gaussian paths"): w_i uses a and s. */
+    torch::Tensor weights(const torch::Tensor& x, const PathPoint& pt) const;
+    torch::Tensor expectedX0(const torch::Tensor& x, const PathPoint& pt) const;
+    torch::Tensor logDensity(const torch::Tensor& x, const PathPoint& pt) const;
+    torch::Tensor score(const torch::Tensor& x, const PathPoint& pt) const;
+    /** The exact marginal velocity u_t(x) = a' E[x_0|x] + s' E[eps|x]. */
+    torch::Tensor velocity(const torch::Tensor& x, const PathPoint& pt) const;
     /** q(x_{t-1}|x_t) of one sample x ([1, ...] or [...]) between abar_t = alphaBar and abar_{t-1} =
      * alphaBarPrev. */
     ReverseMixture reverseStep(const torch::Tensor& x, double alphaBar, double alphaBarPrev) const;
@@ -68,9 +82,10 @@ public:
     bool isPointSet() const { return m_isPointSet; }
 
 private:
-    torch::Tensor logits(const torch::Tensor& flatX,
-                         double alphaBar) const; // [B, K] unnormalised log q(k, x)
+    torch::Tensor logits(const torch::Tensor& flatX, const PathPoint& pt) const; // [B, K] unnormalised log q(k, x)
     std::vector<double> m_alphaBars;
+    ProbabilityPath m_path;
+    Prediction m_prediction = Prediction::Epsilon;
     torch::Tensor m_means;      // [K, D] flattened, float32
     torch::Tensor m_meanNormSq; // [K]
     torch::Tensor m_vars;       // [K] s_k^2 (float64)

@@ -128,6 +128,19 @@ ModelPackage ModelPackage::read(const std::string& path, const std::string& sche
         if (!log.empty()) p.trainingLog = (fs::path(p.root) / log).string();
         if (p.format == "builtin" && !p.architecture.is_object())
             throw ConfigError(origin + ": a built-in model needs an 'architecture' object");
+        // A built-in net's architecture says whether it is conditional; a TorchScript one's package says it.
+        const int archClasses = p.architecture.is_object() ? json_util::getInt(p.architecture, "num_classes", 0, origin) : 0;
+        p.numClasses = json_util::getInt(j, "num_classes", archClasses, origin);
+        if (p.numClasses < 0) throw ConfigError(origin + ": num_classes must be 0 (unconditional) or more");
+        if (j.contains("class_names")) {
+            const auto& names = j["class_names"];
+            if (!names.is_array() || static_cast<int>(names.size()) != p.numClasses)
+                throw ConfigError(origin + ": class_names must be an array of num_classes strings");
+            for (const auto& n : names) {
+                if (!n.is_string()) throw ConfigError(origin + ": class_names must be strings");
+                p.classNames.push_back(n.get<std::string>());
+            }
+        }
     }
     if (!fs::exists(p.modelFile, ec))
         throw ModelError("model file '" + p.modelFile + "' does not exist (a package folder holds model.pt)");
@@ -152,6 +165,8 @@ nlohmann::json ModelPackage::metadataJson() const
     if (!architecture.is_null()) j["architecture"] = architecture;
     if (!training.is_null()) j["training"] = training;
     if (!metrics.is_null()) j["metrics"] = metrics;
+    if (numClasses > 0) j["num_classes"] = numClasses;
+    if (numClasses > 0 && static_cast<int>(classNames.size()) == numClasses) j["class_names"] = classNames;
     if (!trainingLog.empty()) j["training_log"] = fs::path(trainingLog).filename().string();
     return nlohmann::json::parse(j.dump());
 }

@@ -42,6 +42,8 @@ struct ModelPackage
     nlohmann::json training;     // training settings and results, free-form
     nlohmann::json metrics;      // evaluation figures, free-form
     std::string trainingLog;     // absolute path of the loss CSV ("" when none)
+    int numClasses = 0;          // class-conditional models: how many classes (difflens.json "num_classes")
+    std::vector<std::string> classNames; // optional, one per class ("class_names")
 
     /**
      * Reads a package folder, or a TorchScript file with optional scheduler_config.json / difflens.json beside

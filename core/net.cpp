@@ -4,6 +4,12 @@
 
 namespace difflens {
 
+torch::Tensor DenoiserNet::forwardConditional(torch::Tensor x, torch::Tensor t, torch::Tensor classes)
+{
+    requireUnconditional(classes);
+    return forward(std::move(x), std::move(t));
+}
+
 NetDenoiser::NetDenoiser(std::shared_ptr<DenoiserNet> net, std::string kind, torch::Device device)
     : m_net(std::move(net)), m_kind(std::move(kind)), m_device(device)
 {
@@ -15,6 +21,13 @@ torch::Tensor NetDenoiser::forward(const torch::Tensor& x, const torch::Tensor& 
 {
     torch::NoGradGuard noGrad;
     return m_net->forward(x, t);
+}
+
+torch::Tensor NetDenoiser::forwardConditional(const torch::Tensor& x, const torch::Tensor& t,
+                                              const torch::Tensor& classes)
+{
+    torch::NoGradGuard noGrad;
+    return m_net->forwardConditional(x, t, classes);
 }
 
 void NetDenoiser::moveTo(torch::Device device)

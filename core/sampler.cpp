@@ -13,22 +13,101 @@
 
 namespace difflens {
 
+const std::vector<std::string>& samplerNames()
+{
+    static const std::vector<std::string> names = {"ddpm", "ddim", "euler", "heun", "sde"};
+    return names;
+}
+
 SamplerKind parseSamplerKind(const std::string& name)
 {
     if (name == "ddpm") return SamplerKind::Ddpm;
     if (name == "ddim") return SamplerKind::Ddim;
-    throw ConfigError("unknown sampler '" + name + "' (known: ddpm, ddim)");
+    if (name == "euler") return SamplerKind::Euler;
+    if (name == "heun") return SamplerKind::Heun;
+    if (name == "sde") return SamplerKind::Sde;
+    std::string known;
+    for (const auto& n : samplerNames()) known += (known.empty() ? "" : ", ") + n;
+    throw ConfigError("unknown sampler '" + name + "' (known: " + known + ")");
 }
 
 std::string samplerName(SamplerKind k)
 {
-    return k == SamplerKind::Ddpm ? "ddpm" : "ddim";
+    switch (k) {
+    case SamplerKind::Ddpm: return "ddpm";
+    case SamplerKind::Ddim: return "ddim";
+    case SamplerKind::Euler: return "euler";
+    case SamplerKind::Heun: return "heun";
+    case SamplerKind::Sde: return "sde";
+    }
+    return "ddpm";
 }
+
+SamplerKind defaultSamplerFor(const SchedulerConfig& config)
+{
+    if (config.isFlow()) return SamplerKind::Euler;
+    if (config.className == "DDIMScheduler") return SamplerKind::Ddim;
+    return SamplerKind::Ddpm;
+}
+
+std::string samplerLabel(SamplerKind k)
+{
+    switch (k) {
+    case SamplerKind::Ddpm: return "DDPM";
+    case SamplerKind::Ddim: return "DDIM";
+    case SamplerKind::Euler: return "Euler (ODE)";
+    case SamplerKind::Heun: return "Heun (ODE)";
+    case SamplerKind::Sde: return "SDE (Euler-Maruyama)";
+    }
+    return samplerName(k);
+}
+
+bool isPathSampler(SamplerKind k)
+{
+    return k == SamplerKind::Euler || k == SamplerKind::Heun || k == SamplerKind::Sde;
+}
+
+bool samplerServesPath(SamplerKind k, PathKind path)
+{
+    return path == PathKind::Vp || (k != SamplerKind::Ddpm && k != SamplerKind::Ddim);
+}
+
+namespace {
+
+/**
+ * diffusers' FlowMatchEulerDiscreteScheduler.set_timesteps without dynamic shifting: sigma_min is the training
+ * table's shift(1/T) in float32, timesteps = np.linspace(T, sigma_min T, n) (float64: start + i * step, the end
+ * exact), sigmas = shift(timesteps / T) cast to float32.
+ */
+std::vector<float> flowSigmas(const SchedulerConfig& c, int n)
+{
+    const int T = c.numTrainTimesteps;
+    const float shiftF = static_cast<float>(c.shift), s1 = 1.0f / static_cast<float>(T);
+    const float sigmaMin = (shiftF * s1) / (1.0f + (shiftF - 1.0f) * s1);
+    const double start = T, stop = static_cast<double>(sigmaMin) * T;
+    const double step = n > 1 ? (stop - start) / (n - 1) : 0.0;
+    std::vector<float> sigmas;
+    for (int i = 0; i < n; ++i) {
+        const double m = (i == n - 1 && n > 1) ? stop : i * step + start;
+        const double sg = m / T;
+        sigmas.push_back(static_cast<float>(c.shift * sg / (1.0 + (c.shift - 1.0) * sg)));
+    }
+    return sigmas;
+}
+
+} // namespace
 
 std::vector<long> ReverseProcess::planTimesteps(const SchedulerConfig& c, SamplerKind kind, int steps)
 {
     const int T = c.numTrainTimesteps;
     int n = steps > 0 ? steps : (kind == SamplerKind::Ddpm ? T : std::min(50, T));
+    if (c.isFlow()) {
+        // FlowMatchEulerDiscreteScheduler: n sigmas from 1 to 1/T (shifted); the index of sigma is round(sigma T) - 1.
+        std::vector<long> ts;
+        for (double sg : flowSigmas(c, n))
+            ts.push_back(std::clamp(static_cast<long>(std::lround(sg * T)) - 1, 0L, static_cast<long>(T - 1)));
+        return ts;
+    }
     if (n > T)
         throw ConfigError("cannot sample with " + std::to_string(n) + " steps: the model was trained with " +
                           std::to_string(T) + " timesteps");
@@ -60,12 +139,26 @@ std::vector<long> ReverseProcess::planTimesteps(const SchedulerConfig& c, Sample
 }
 
 ReverseProcess::ReverseProcess(const SchedulerConfig& config, SamplerKind kind, int steps, double eta, long startT)
-    : m_config(config), m_schedule(NoiseSchedule::fromConfig(config)), m_kind(kind), m_eta(eta),
+    : ReverseProcess(config, SamplerSettings{kind, steps, eta, startT, 1.0})
+{
+}
+
+ReverseProcess::ReverseProcess(const SchedulerConfig& config, const SamplerSettings& settings)
+    : m_config(config), m_settings(settings), m_schedule(NoiseSchedule::fromConfig(config)),
+      m_path(ProbabilityPath::fromConfig(config)), m_kind(settings.kind), m_eta(settings.eta),
       m_prediction(parsePrediction(config.predictionType))
 {
+    const int steps = settings.steps;
+    const double eta = settings.eta;
+    const long startT = settings.startT;
+    if (!samplerServesPath(m_kind, m_path.kind()))
+        throw ConfigError("the " + samplerName(m_kind) + " sampler follows the DDPM chain and cannot sample a " +
+                          "flow-matching model: use euler, heun or sde");
+    if (m_kind == SamplerKind::Sde && (!(settings.sdeNoise >= 0.0) || !std::isfinite(settings.sdeNoise)))
+        throw ConfigError("the SDE noise level must be a number >= 0");
     if (steps < 0) throw ConfigError("the number of steps must be positive");
     if (!(eta >= 0.0) || !std::isfinite(eta)) throw ConfigError("eta must be a number >= 0");
-    m_timesteps = planTimesteps(config, kind, steps);
+    m_timesteps = planTimesteps(config, m_kind, steps);
     m_ddimStride = config.numTrainTimesteps / static_cast<long>(m_timesteps.size());
     if (startT >= 0) {
         if (startT >= config.numTrainTimesteps)
@@ -77,10 +170,59 @@ ReverseProcess::ReverseProcess(const SchedulerConfig& config, SamplerKind kind, 
         if (kept.empty()) kept.push_back(m_timesteps.back());
         m_timesteps = std::move(kept);
     }
+    planPath();
+}
+
+void ReverseProcess::planPath()
+{
+    const int n = stepCount();
+    m_points.clear();
+    m_modelTimes.clear();
+    if (m_path.kind() == PathKind::Flow) {
+        // diffusers' FlowMatchEulerDiscreteScheduler.set_timesteps: timesteps = linspace(sigma_max T, sigma_min T, n)
+        // (float64), sigmas = shift-mapped timesteps / T in float32, model time = sigma * T in float32, then 0.
+        const int T = m_config.numTrainTimesteps;
+        const auto full = planTimesteps(m_config, m_kind, m_settings.steps);
+        const int nFull = static_cast<int>(full.size());
+        const auto sigmas = flowSigmas(m_config, nFull);
+        for (int i = 0; i < nFull; ++i) {
+            const float sg = sigmas[static_cast<size_t>(i)];
+            const long index = full[static_cast<size_t>(i)];
+            if (m_settings.startT >= 0 && index > m_settings.startT && i + 1 < nFull) continue; // the t0 cut
+            m_modelTimes.push_back(sg * static_cast<float>(T)); // float32, as diffusers' sigmas * T
+            m_points.push_back(ProbabilityPath::flowPoint(sg));
+        }
+        m_points.push_back(ProbabilityPath::dataPoint());
+        return;
+    }
+    for (int i = 0; i < n; ++i) {
+        const long t = m_timesteps[static_cast<size_t>(i)];
+        m_modelTimes.push_back(static_cast<double>(t));
+        m_points.push_back(m_path.atModelTime(static_cast<double>(t)));
+    }
+    // DDIM may end above the data (set_alpha_to_one false); every other sampler ends at the data.
+    const long last = prevTimestep(n - 1);
+    m_points.push_back(last >= 0 ? m_path.atModelTime(static_cast<double>(last))
+                                 : (m_kind == SamplerKind::Ddim && !m_config.setAlphaToOne ? m_path.atModelTime(0)
+                                                                                           : ProbabilityPath::dataPoint()));
+}
+
+int ReverseProcess::modelCalls() const
+{
+    int calls = stepCount();
+    for (int i = 0; i < stepCount(); ++i) calls += needsSecondCall(i) ? 1 : 0;
+    return calls;
+}
+
+bool ReverseProcess::needsSecondCall(int i) const
+{
+    return m_kind == SamplerKind::Heun && !point(i + 1).isData();
 }
 
 long ReverseProcess::prevTimestep(int i) const
 {
+    if (m_path.kind() == PathKind::Flow)
+        return i + 1 < stepCount() ? m_timesteps[static_cast<size_t>(i + 1)] : -1;
     if (m_kind == SamplerKind::Ddim) {
         // diffusers' DDIMScheduler: t - T // num_inference_steps (even for trailing spacing).
         return m_timesteps[static_cast<size_t>(i)] - m_ddimStride;
@@ -91,6 +233,7 @@ long ReverseProcess::prevTimestep(int i) const
 
 double ReverseProcess::alphaBarPrev(int i) const
 {
+    if (m_kind != SamplerKind::Ddpm && m_kind != SamplerKind::Ddim) return point(i + 1).alphaBar();
     const long prev = prevTimestep(i);
     if (prev >= 0) return m_schedule.alphaBars()[static_cast<size_t>(prev)];
     if (m_kind == SamplerKind::Ddim && !m_config.setAlphaToOne) return m_schedule.alphaBars()[0];
@@ -110,6 +253,14 @@ StepRecord ReverseProcess::describe(int i, const torch::Tensor& xt, const torch:
     r.alphaBarPrev = alphaBarPrev(i);
     r.xt = xt;
     r.rawOutput = output;
+    r.point = point(i);
+    r.modelTime = modelTime(i);
+    if (m_kind != SamplerKind::Ddpm && m_kind != SamplerKind::Ddim) return describePath(i, std::move(r), reference, discreteData);
+    {
+        const long prev = r.tPrev;
+        r.pointPrev = prev >= 0 ? m_path.atModelTime(static_cast<double>(prev))
+                                : (r.alphaBarPrev < 1.0 ? m_path.atModelTime(0) : ProbabilityPath::dataPoint());
+    }
 
     const bool learned = m_config.varianceType == "learned_range";
     if (output.sizes() == xt.sizes()) {
@@ -208,6 +359,103 @@ StepRecord ReverseProcess::describe(int i, const torch::Tensor& xt, const torch:
     return r;
 }
 
+StepRecord ReverseProcess::describePath(int i, StepRecord r, const torch::Tensor& reference, bool discreteData) const
+{
+    (void)discreteData; // ODE/SDE samplers have no decoder term: the last step's L_0 is not defined
+    const auto& xt = r.xt;
+    const auto& output = r.rawOutput;
+    const PathPoint& pt = r.point;
+    r.pointPrev = point(i + 1);
+    const PathPoint& pn = r.pointPrev;
+    r.alphaBar = pt.alphaBar();
+    r.alphaBarPrev = pn.alphaBar();
+    r.beta = 1.0 - r.alphaBar / r.alphaBarPrev;
+    r.modelCalls = needsSecondCall(i) ? 2 : 1;
+    if (output.sizes() != xt.sizes()) {
+        std::ostringstream ss;
+        ss << "the model's output has shape " << output.sizes() << " but its input x_t has shape " << xt.sizes()
+           << " (the " << samplerName(m_kind) << " sampler needs a model without variance channels)";
+        throw ModelError(ss.str());
+    }
+    if (!torch::isfinite(output).all().item<bool>())
+        throw ModelError("the model returned NaN or infinite values at t = " + std::to_string(pt.time));
+    r.modelOutput = output;
+    const auto pred = path::toEpsAndX0(m_prediction, xt, output, pt);
+    r.eps = pred.eps;
+    r.x0Pred = pred.x0;
+    if (m_config.clipSample) {
+        // As DDPM/DDIM do for these models: clip x0^ to the data range and take eps from the clipped x0^.
+        r.x0Pred = r.x0Pred.clamp(-m_config.clipSampleRange, m_config.clipSampleRange);
+        r.eps = (xt - pt.a * r.x0Pred) / pt.s;
+    }
+
+    const bool flow = m_path.kind() == PathKind::Flow;
+    const bool last = pn.isData();
+    if (m_kind == SamplerKind::Sde && !last) {
+        // Euler-Maruyama in tau = 1 - t: X += h [-u + (g^2/2) score] + g sqrt(h) z, g = S s_t (MIT 6.S184's SDE
+        // extension: the same marginals for every g). score = -eps / s.
+        const double h = pt.time - pn.time;
+        const double g = m_settings.sdeNoise * pt.s;
+        const double k = 0.5 * g * g / pt.s; // (g^2/2) score = -k eps
+        r.meanModel = xt - h * (path::velocity(r.x0Pred, r.eps, pt) + k * r.eps);
+        r.sigma = g * std::sqrt(h);
+        r.addsNoise = r.sigma > 0.0;
+        r.posteriorVariance = r.sigma * r.sigma;
+        // The same step with the conditional velocity and score (x_0 known) is linear in x_0 and x_t.
+        const double kk = 0.5 * g * g / pt.s2;
+        r.c2 = 1.0 - h * (pt.ds / pt.s + kk);
+        r.c1 = -h * (pt.da - pt.a * pt.ds / pt.s - pt.a * kk);
+    } else {
+        // The ODE step (and the SDE's last step, which lands on x0^): exact for the conditional path, whose
+        // x_t moves on a straight line in x / a against s / a. Flow models: diffusers' x + (sigma' - sigma) v.
+        if (flow && !m_config.clipSample && m_prediction == Prediction::Flow && m_kind != SamplerKind::Sde) {
+            const float dt = static_cast<float>(pn.time) - static_cast<float>(pt.time);
+            r.meanModel = xt + dt * output;
+        } else {
+            r.meanModel = last ? r.x0Pred : pn.a * r.x0Pred + pn.s * r.eps;
+        }
+        r.c2 = pn.s / pt.s;
+        r.c1 = pn.a - r.c2 * pt.a;
+        r.sigma = 0.0;
+        r.addsNoise = false;
+        r.posteriorVariance = 0.0;
+    }
+
+    if (reference.defined()) {
+        const auto ref = reference.to(xt.device(), xt.scalar_type());
+        r.posteriorMean = r.c1 * ref + r.c2 * xt;
+        const auto diff = r.meanModel - r.posteriorMean;
+        r.meanGap = diffusion::meanFlat(diff * diff).sqrt();
+        if (r.posteriorVariance > 0.0) {
+            r.kl = diffusion::sumFlat(diff * diff) / (2.0 * r.posteriorVariance); // equal variances
+        } else {
+            // A deterministic step: the KL to a point mass is undefined.
+            r.kl = torch::full({xt.size(0)}, std::numeric_limits<double>::quiet_NaN(), xt.options());
+        }
+    }
+    return r;
+}
+
+torch::Tensor ReverseProcess::correct(const StepRecord& r, const torch::Tensor& outputAtMid) const
+{
+    if (!torch::isfinite(outputAtMid).all().item<bool>())
+        throw ModelError("the model returned NaN or infinite values at t = " + std::to_string(r.pointPrev.time));
+    const PathPoint &pt = r.point, &pn = r.pointPrev;
+    auto mid = path::toEpsAndX0(m_prediction, r.meanModel, outputAtMid, pn);
+    if (m_config.clipSample) {
+        mid.x0 = mid.x0.clamp(-m_config.clipSampleRange, m_config.clipSampleRange);
+        mid.eps = (r.meanModel - pn.a * mid.x0) / pn.s;
+    }
+    if (m_path.kind() == PathKind::Flow) {
+        // Heun in t: x' = x + h (u(x, t) + u(x_mid, t')) / 2.
+        const double h = pn.time - pt.time;
+        return r.xt + (0.5 * h) * (path::velocity(r.x0Pred, r.eps, pt) + path::velocity(mid.x0, mid.eps, pn));
+    }
+    // Heun in xbar = x / a against sigma = s / a, where the slope is eps (Karras et al. Alg. 1; diffusers' Heun).
+    const double dSigma = pn.sigma() - pt.sigma();
+    return pn.a * (r.xt / pt.a + (0.5 * dSigma) * (r.eps + mid.eps));
+}
+
 torch::Tensor ReverseProcess::next(const StepRecord& r, const torch::Tensor& noise) const
 {
     if (!r.addsNoise || !noise.defined()) return r.meanModel;
@@ -254,8 +502,14 @@ SampleResult runSampler(Denoiser& model, const ReverseProcess& process, const Sa
     } else if (o.noiseReference) {
         if (!reference.defined()) throw DataError("starting from a noised reference needs a reference x_0");
         const auto noise = torch::randn(shape, gen, floatCpu).to(o.device);
-        const double ab = process.schedule().alphaBars()[static_cast<size_t>(process.timesteps().front())];
-        x = diffusion::qSample(reference.expand(shape), ab, noise);
+        const SamplerKind k = process.kind();
+        if (k == SamplerKind::Ddpm || k == SamplerKind::Ddim) {
+            const double ab = process.schedule().alphaBars()[static_cast<size_t>(process.timesteps().front())];
+            x = diffusion::qSample(reference.expand(shape), ab, noise);
+        } else {
+            const PathPoint& p0 = process.point(0);
+            x = p0.a * reference.expand(shape) + p0.s * noise;
+        }
     } else {
         x = torch::randn(shape, gen, floatCpu).to(o.device);
     }
@@ -263,19 +517,32 @@ SampleResult runSampler(Denoiser& model, const ReverseProcess& process, const Sa
     SampleResult result;
     double modelSeconds = 0;
     const auto tOptions = torch::TensorOptions().dtype(torch::kInt64).device(o.device);
+    const auto floatTimes = torch::TensorOptions().dtype(torch::kFloat32).device(o.device);
     for (int i = 0; i < process.stepCount(); ++i) {
         if (cancel && cancel->load()) {
             result.cancelled = true;
             break;
         }
-        const auto t = torch::full({shape[0]}, process.timesteps()[static_cast<size_t>(i)], tOptions);
+        const auto timeAt = [&](int k) {
+            return process.floatModelTime()
+                       ? torch::full({shape[0]}, process.modelTime(k), floatTimes)
+                       : torch::full({shape[0]}, process.timesteps()[static_cast<size_t>(k)], tOptions);
+        };
         const auto m0 = clock::now();
-        const auto out = model.forward(x, t);
+        const auto out = model.forward(x, timeAt(i));
         modelSeconds += std::chrono::duration<double>(clock::now() - m0).count();
         StepRecord r = process.describe(i, x, out, reference, o.discreteData);
         torch::Tensor noise;
         if (r.addsNoise) noise = torch::randn(shape, gen, floatCpu).to(o.device);
         r.xPrev = process.next(r, noise);
+        if (process.needsSecondCall(i)) {
+            // Heun's corrector: the slope at the Euler predictor's end point (core/MATH.md).
+            const auto m1 = clock::now();
+            const auto outMid = model.forward(r.meanModel, timeAt(i + 1));
+            modelSeconds += std::chrono::duration<double>(clock::now() - m1).count();
+            r.xPrev = process.correct(r, outMid);
+            r.meanModel = r.xPrev;
+        }
         if (onStep) onStep(r);
         x = r.xPrev;
         result.steps = i + 1;

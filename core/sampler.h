@@ -1,8 +1,11 @@
 #pragma once
 // Reverse process p_theta(x_{t-1}|x_t): DDPM ancestral (Ho et al. Algorithm 2, strided with recomputed betas)
-// and DDIM (Song et al. Eq. 12), numerically mirroring diffusers' DDPMScheduler / DDIMScheduler, with every
-// intermediate quantity exposed as a StepRecord.
+// and DDIM (Song et al. Eq. 12), numerically mirroring diffusers' DDPMScheduler / DDIMScheduler, and the
+// samplers of any Gaussian path (core/MATH.md, "Gaussian paths"): Euler and Heun on the probability-flow ODE
+// and Euler-Maruyama on the family of SDEs with the same marginals, with every intermediate quantity exposed
+// as a StepRecord.
 #include "core/diffusion.h"
+#include "core/path.h"
 #include "core/schedule.h"
 
 #include <torch/types.h>
@@ -17,9 +20,35 @@ namespace difflens {
 
 class Denoiser;
 
-enum class SamplerKind { Ddpm, Ddim };
-SamplerKind parseSamplerKind(const std::string& name); // "ddpm" | "ddim"
+/**
+ * ddpm, ddim: the DDPM chain's samplers (VP models only). euler, heun: the probability-flow ODE (flow models:
+ * dx/dt = u_t(x) in t, diffusers' FlowMatchEulerDiscreteScheduler for euler; VP models: d xbar / d sigma = eps in
+ * xbar = x / a, sigma = s / a, where euler is DDIM with eta 0). sde: Euler-Maruyama on
+ * dX = [-u_t + (g_t^2 / 2) score_t] dtau + g_t dW in tau = 1 - t with g_t = S s_t (S = sdeNoise; S = 0 is the ODE).
+ */
+enum class SamplerKind { Ddpm, Ddim, Euler, Heun, Sde };
+SamplerKind parseSamplerKind(const std::string& name); // "ddpm" | "ddim" | "euler" | "heun" | "sde"
 std::string samplerName(SamplerKind k);
+/** The names parseSamplerKind accepts, for --help, menus and messages. */
+const std::vector<std::string>& samplerNames();
+/** A label for menus: "DDPM", "Euler (ODE)", ... */
+std::string samplerLabel(SamplerKind k);
+/** The sampler a model opens with: its scheduler class's (flow: euler; DDIMScheduler: ddim; else ddpm). */
+SamplerKind defaultSamplerFor(const SchedulerConfig& config);
+/** Euler, Heun and the SDE: samplers that speak the general path form (a_t, s_t, velocities). */
+bool isPathSampler(SamplerKind k);
+/** Whether a sampler can run a model trained on this path (DDPM/DDIM need the VP chain). */
+bool samplerServesPath(SamplerKind k, PathKind path);
+
+/** Everything that defines a run's plan besides the model's scheduler config. */
+struct SamplerSettings
+{
+    SamplerKind kind = SamplerKind::Ddpm;
+    int steps = 0;        // 0: all T (ddpm) or 50
+    double eta = 0.0;     // DDIM
+    long startT = -1;     // >= 0: keep only steps at or below this training timestep index
+    double sdeNoise = 1.0; // sde: S in g_t = S s_t
+};
 
 /** Everything known about one reverse step x_t -> x_prev. Tensors live on the sampling device. */
 struct StepRecord
@@ -32,8 +61,12 @@ struct StepRecord
     double beta = 0;  // effective beta of this (possibly strided) step: 1 - abar_t / abar_prev
     double c1 = 0, c2 = 0; // mean of q(x_prev|x_t,x_0) = c1 x_0 + c2 x_t (DDPM posterior, DDIM q_sigma)
     double posteriorVariance = 0; // beta~ (DDPM) or sigma^2 (DDIM)
-    double sigma = 0; // std of the noise added (DDPM fixed variances, DDIM eta); 0 when none is added
+    double sigma = 0; // std of the noise added (DDPM fixed variances, DDIM eta, SDE g sqrt(h)); 0 when none is added
     bool addsNoise = false;
+    // The path's view of the step (every sampler): x_t = a x_0 + s eps at `point`, x_prev at `pointPrev`.
+    PathPoint point, pointPrev;
+    double modelTime = 0; // what the model received as t (the training index, or sigma * T for flow models)
+    int modelCalls = 1;   // model evaluations this step took (Heun: 2 but at the last step)
     torch::Tensor xt;
     torch::Tensor rawOutput;   // what the model returned (with variance channels, if any)
     torch::Tensor modelOutput; // the prediction part (variance channels split off)
@@ -60,15 +93,32 @@ public:
      */
     ReverseProcess(const SchedulerConfig& config, SamplerKind kind, int steps = 0, double eta = 0.0,
                    long startT = -1);
+    ReverseProcess(const SchedulerConfig& config, const SamplerSettings& settings);
 
     const SchedulerConfig& config() const { return m_config; }
     const NoiseSchedule& schedule() const { return m_schedule; }
     SamplerKind kind() const { return m_kind; }
+    const SamplerSettings& settings() const { return m_settings; }
+    const ProbabilityPath& path() const { return m_path; }
     double eta() const { return m_eta; }
     const std::vector<long>& timesteps() const { return m_timesteps; }
     int stepCount() const { return static_cast<int>(m_timesteps.size()); }
     long prevTimestep(int i) const;
     double alphaBarPrev(int i) const;
+    /** The path point of x_t at step i (i = stepCount(): where the run ends), and the model time of step i. */
+    const PathPoint& point(int i) const { return m_points.at(static_cast<size_t>(i)); }
+    double modelTime(int i) const { return m_modelTimes.at(static_cast<size_t>(i)); }
+    /** Whether the model receives float32 times (flow models: sigma * T) rather than int64 indices. */
+    bool floatModelTime() const { return m_path.kind() == PathKind::Flow; }
+    /** Model calls of the whole run (the cost in NFE: Heun calls twice except at its last step). */
+    int modelCalls() const;
+    /** Heun: step i evaluates the model a second time at its end point (not when that is the data). */
+    bool needsSecondCall(int i) const;
+    /** Heun's corrector: x_prev from the described step (whose meanModel is the Euler predictor x_mid) and the
+     * model's output at x_mid and the next time. */
+    torch::Tensor correct(const StepRecord& r, const torch::Tensor& outputAtMid) const;
+    /** Whether describe() reproduces the step's update from x_t and the output alone (not Heun's). */
+    bool describesUpdate() const { return m_kind != SamplerKind::Heun; }
 
     /**
      * All quantities of step i for x_t and the model output (reference optional, [B,...] or [1,...]).
@@ -84,8 +134,15 @@ public:
     static std::vector<long> planTimesteps(const SchedulerConfig& config, SamplerKind kind, int steps);
 
 private:
+    void planPath(); // points and model times of euler/heun/sde
+    StepRecord describePath(int i, StepRecord r, const torch::Tensor& reference, bool discreteData) const;
+
     SchedulerConfig m_config;
+    SamplerSettings m_settings;
     NoiseSchedule m_schedule;
+    ProbabilityPath m_path;
+    std::vector<PathPoint> m_points; // [n + 1]
+    std::vector<double> m_modelTimes; // [n]
     SamplerKind m_kind;
     double m_eta;
     Prediction m_prediction;

@@ -43,7 +43,8 @@ std::vector<double> cosineBetas(int T)
 // ~150 GB before any other check could run (found by tests/fuzz). Models use 1000 to 4000.
 constexpr int kMaxTrainTimesteps = 100000;
 
-const std::vector<std::string> kPredictionTypes = {"epsilon", "sample", "v_prediction"};
+const std::vector<std::string> kPredictionTypes = {"epsilon", "sample", "v_prediction", "flow_prediction"};
+const char* const kFlowClass = "FlowMatchEulerDiscreteScheduler";
 const std::vector<std::string> kVarianceTypes = {"fixed_small", "fixed_small_log", "fixed_large",
                                                  "fixed_large_log", "learned_range"};
 const std::vector<std::string> kSpacings = {"linspace", "leading", "trailing"};
@@ -69,11 +70,44 @@ const std::vector<std::string>& betaScheduleNames()
     return names;
 }
 
+const std::vector<std::string>& schedulerClassNames()
+{
+    // The VP solvers all describe the same DDPM chain; the class only picks the default sampler.
+    static const std::vector<std::string> names = {"DDPMScheduler",
+                                                   "DDIMScheduler",
+                                                   "DPMSolverMultistepScheduler",
+                                                   "EulerDiscreteScheduler",
+                                                   "EulerAncestralDiscreteScheduler",
+                                                   "HeunDiscreteScheduler",
+                                                   kFlowClass};
+    return names;
+}
+
+bool SchedulerConfig::isFlow() const
+{
+    return className == kFlowClass;
+}
+
+SchedulerConfig SchedulerConfig::flowMatching(int numTrainTimesteps, double shift)
+{
+    SchedulerConfig c;
+    c.className = kFlowClass;
+    c.numTrainTimesteps = numTrainTimesteps;
+    c.shift = shift;
+    c.predictionType = "flow_prediction";
+    c.clipSample = false;
+    c.timestepSpacing = "linspace";
+    return c;
+}
+
 SchedulerConfig SchedulerConfig::fromJsonText(const std::string& text, const std::string& origin)
 {
     using namespace json_util;
     const json j = parse(text, origin);
     SchedulerConfig c;
+    c.className = getString(j, "_class_name", c.className, origin);
+    if (c.className.empty()) c.className = "DDPMScheduler";
+    if (c.isFlow()) c = flowMatching(c.numTrainTimesteps);
     c.numTrainTimesteps = getInt(j, "num_train_timesteps", c.numTrainTimesteps, origin);
     c.betaStart = getDouble(j, "beta_start", c.betaStart, origin);
     c.betaEnd = getDouble(j, "beta_end", c.betaEnd, origin);
@@ -87,6 +121,7 @@ SchedulerConfig SchedulerConfig::fromJsonText(const std::string& text, const std
     c.timestepSpacing = getString(j, "timestep_spacing", c.timestepSpacing, origin);
     c.stepsOffset = getInt(j, "steps_offset", c.stepsOffset, origin);
     c.setAlphaToOne = getBool(j, "set_alpha_to_one", c.setAlphaToOne, origin);
+    c.shift = getDouble(j, "shift", c.shift, origin);
     try {
         c.validate();
     } catch (const ConfigError& e) {
@@ -103,8 +138,14 @@ SchedulerConfig SchedulerConfig::fromFile(const std::string& path)
 std::string SchedulerConfig::toJsonText() const
 {
     nlohmann::ordered_json j;
-    j["_class_name"] = "DDPMScheduler";
+    j["_class_name"] = className;
     j["num_train_timesteps"] = numTrainTimesteps;
+    if (isFlow()) {
+        // diffusers' FlowMatchEulerDiscreteScheduler keys; the prediction is the velocity eps - x_0.
+        j["shift"] = shift;
+        j["prediction_type"] = predictionType;
+        return j.dump(2) + "\n";
+    }
     j["beta_start"] = betaStart;
     j["beta_end"] = betaEnd;
     j["beta_schedule"] = betaSchedule == "custom" ? std::string("linear") : betaSchedule;
@@ -129,11 +170,22 @@ void SchedulerConfig::saveFile(const std::string& path) const
 
 void SchedulerConfig::validate() const
 {
+    if (!contains(schedulerClassNames(), className))
+        throw ConfigError("unknown scheduler _class_name '" + className + "' (supported: " +
+                          joined(schedulerClassNames()) + ")");
     if (numTrainTimesteps < 1)
         throw ConfigError("num_train_timesteps must be at least 1, got " + std::to_string(numTrainTimesteps));
     if (numTrainTimesteps > kMaxTrainTimesteps)
         throw ConfigError("num_train_timesteps of " + std::to_string(numTrainTimesteps) + " is more than " +
                           std::to_string(kMaxTrainTimesteps) + " (models use 1000 to 4000)");
+    if (isFlow()) {
+        if (predictionType != "flow_prediction")
+            throw ConfigError(std::string(kFlowClass) + " models predict the velocity: prediction_type must be "
+                              "flow_prediction, got '" + predictionType + "'");
+        if (!(shift > 0) || !std::isfinite(shift)) throw ConfigError("shift must be a positive number");
+    } else if (predictionType == "flow_prediction") {
+        throw ConfigError("prediction_type flow_prediction needs _class_name " + std::string(kFlowClass));
+    }
     if (!contains(betaScheduleNames(), betaSchedule))
         throw ConfigError("unknown beta_schedule '" + betaSchedule + "' (known: " + joined(betaScheduleNames()) +
                           ")");
@@ -174,6 +226,19 @@ std::vector<double> makeBetas(const SchedulerConfig& config)
         for (double& b : betas) b = 1.0 / (1.0 + std::exp(-b)) * (config.betaEnd - config.betaStart) + config.betaStart;
     } else { // custom
         betas = config.trainedBetas;
+    }
+    if (config.isFlow()) {
+        // Flow matching's path x = (1 - s) x_0 + s eps at s = (k+1)/T has the signal-to-noise ratio of the VP
+        // chain with abar = (1 - s)^2 / ((1 - s)^2 + s^2): the tables (plots, the schedule strip) show that chain.
+        // abar_T = 0 exactly at s = 1 is floored so that every beta stays in (0, 1).
+        betas.assign(static_cast<size_t>(T), 0.0);
+        double prev = 1.0;
+        for (int k = 0; k < T; ++k) {
+            const double sg = static_cast<double>(k + 1) / T, a = 1.0 - sg;
+            const double ab = std::max(a * a / (a * a + sg * sg), 1e-12);
+            betas[static_cast<size_t>(k)] = std::min(1.0 - ab / prev, 1.0 - 1e-12);
+            prev = ab;
+        }
     }
     for (size_t i = 0; i < betas.size(); ++i) {
         if (!(betas[i] > 0.0 && betas[i] < 1.0)) {

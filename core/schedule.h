@@ -14,6 +14,12 @@ namespace difflens {
  */
 struct SchedulerConfig
 {
+    /**
+     * diffusers' `_class_name`: which scheduler (and so which probability path) the model was trained for.
+     * "DDPMScheduler" / "DDIMScheduler" (and the other VP solvers): the DDPM chain. "FlowMatchEulerDiscreteScheduler":
+     * flow matching x_t = (1 - t) x_0 + t eps (core/MATH.md, "Gaussian paths"). Empty means DDPMScheduler.
+     */
+    std::string className = "DDPMScheduler";
     int numTrainTimesteps = 1000;
     double betaStart = 0.0001;
     double betaEnd = 0.02;
@@ -26,6 +32,12 @@ struct SchedulerConfig
     std::string timestepSpacing = "leading"; // linspace | leading | trailing
     int stepsOffset = 0;
     bool setAlphaToOne = true;
+    double shift = 1.0; // FlowMatchEulerDiscreteScheduler: sigma -> shift sigma / (1 + (shift - 1) sigma) when sampling
+
+    /** True for flow-matching models (FlowMatchEulerDiscreteScheduler): the path is rectified flow. */
+    bool isFlow() const;
+    /** A flow-matching config (FlowMatchEulerDiscreteScheduler, prediction "flow_prediction"). */
+    static SchedulerConfig flowMatching(int numTrainTimesteps = 1000, double shift = 1.0);
 
     /** Parses JSON text with diffusers' keys; unknown keys are ignored, wrong types throw ConfigError. */
     static SchedulerConfig fromJsonText(const std::string& text, const std::string& origin = "scheduler config");
@@ -36,6 +48,8 @@ struct SchedulerConfig
     void validate() const;
 };
 
+/** The `_class_name` values difflens understands, for messages. */
+const std::vector<std::string>& schedulerClassNames();
 /** The names accepted for beta_schedule, for messages and menus. */
 const std::vector<std::string>& betaScheduleNames();
 

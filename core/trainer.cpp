@@ -56,6 +56,17 @@ Trainer::Trainer(std::shared_ptr<DenoiserNet> net, std::shared_ptr<DenoiserNet> 
     if (m->opt.steps < 1) throw ConfigError("the number of training steps must be at least 1");
     if (!(m->opt.lr > 0)) throw ConfigError("the learning rate must be positive");
     if (m->opt.loss != "simple" && m->opt.loss != "hybrid") throw ConfigError("loss must be simple or hybrid");
+    if (m->scheduler.isFlow() && m->opt.loss != "simple")
+        throw ConfigError("flow matching trains the velocity with a plain MSE: the hybrid loss needs the DDPM chain");
+    if (m->opt.conditional) {
+        if (m->data->numClasses() == 0)
+            throw ConfigError("the dataset '" + m->data->name() + "' has no class labels to train a conditional model on");
+        if (m->net->numClasses() != m->data->numClasses())
+            throw ConfigError("the net has " + std::to_string(m->net->numClasses()) + " classes but the dataset '" +
+                              m->data->name() + "' has " + std::to_string(m->data->numClasses()));
+        if (!(m->opt.pUncond >= 0 && m->opt.pUncond <= 1))
+            throw ConfigError("the label-dropout probability p_uncond must lie in [0, 1]");
+    }
     m->net->to(device);
     m->ema->to(device);
     {
@@ -80,11 +91,32 @@ double Trainer::step()
     const int64_t B = s.opt.batch;
     const int T = s.schedule.size();
     // Draw everything from the one CPU generator, in a fixed order, so a resumed run continues identically.
-    const auto x0 = s.data->sample(B, s.gen).to(s.device);
-    const auto t = torch::randint(T, {B}, s.gen, torch::kInt64).to(s.device);
-    const auto noise = torch::randn(x0.sizes(), s.gen, torch::kFloat32).to(s.device);
-    const auto ab = s.alphaBars.index_select(0, t);
-    const auto xt = diffusion::qSample(x0, ab, noise).to(torch::kFloat32);
+    torch::Tensor labels;
+    const auto x0 = s.data->sample(B, s.gen, s.opt.conditional ? &labels : nullptr).to(s.device);
+    const bool flow = s.scheduler.isFlow();
+    torch::Tensor t, tIndex, modelT, noise, ab, xt;
+    if (flow) {
+        // Flow matching (Lipman et al.; rectified flow): t ~ U(0, 1), x_t = (1 - t) x_0 + t eps, target eps - x_0,
+        // the model sees t * T as a float (diffusers' FlowMatchEulerDiscreteScheduler convention).
+        t = torch::rand({B}, s.gen, torch::kFloat32).to(s.device);
+        noise = torch::randn(x0.sizes(), s.gen, torch::kFloat32).to(s.device);
+        const auto tt = diffusion::perSample(t, x0);
+        xt = (1.0 - tt) * x0 + tt * noise;
+        modelT = t * static_cast<float>(T);
+        tIndex = (t * T).floor().to(torch::kInt64).clamp(0, T - 1);
+    } else {
+        t = torch::randint(T, {B}, s.gen, torch::kInt64).to(s.device);
+        noise = torch::randn(x0.sizes(), s.gen, torch::kFloat32).to(s.device);
+        ab = s.alphaBars.index_select(0, t);
+        xt = diffusion::qSample(x0, ab, noise).to(torch::kFloat32);
+        modelT = t;
+        tIndex = t;
+    }
+    if (s.opt.conditional) {
+        // Label dropout (Ho & Salimans Algorithm 1), drawn last so unconditional runs keep their draws.
+        const auto drop = torch::rand({B}, s.gen, torch::kFloat32) < s.opt.pUncond;
+        labels = torch::where(drop, torch::full_like(labels, -1), labels).to(s.device);
+    }
 
     const double warm = s.opt.warmupSteps > 0
                             ? std::min(1.0, double(s.step - s.warmupFrom + 1) / double(s.opt.warmupSteps))
@@ -92,9 +124,9 @@ double Trainer::step()
     for (auto& group : s.optimizer->param_groups())
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(s.opt.lr * warm);
 
-    auto out = s.net->forward(xt, t);
+    auto out = s.opt.conditional ? s.net->forwardConditional(xt, modelT, labels) : s.net->forward(xt, modelT);
     torch::Tensor vbTerm;
-    if (out.size(1) == 2 * x0.size(1) && out.dim() == x0.dim()) {
+    if (!flow && out.size(1) == 2 * x0.size(1) && out.dim() == x0.dim()) {
         auto parts = out.split(x0.size(1), 1);
         out = parts[0];
         if (s.opt.loss == "hybrid") {
@@ -116,7 +148,7 @@ double Trainer::step()
             vbTerm = torch::where(t == 0, nll, kl) * (static_cast<double>(T) / 1000.0);
         }
     }
-    const auto target = diffusion::trainingTarget(s.prediction, x0, noise, ab);
+    const auto target = flow ? noise - x0 : diffusion::trainingTarget(s.prediction, x0, noise, ab);
     const auto perSampleLoss = diffusion::meanFlat((out - target).pow(2));
     auto loss = perSampleLoss.mean();
     if (vbTerm.defined()) loss = loss + vbTerm.mean();
@@ -134,7 +166,7 @@ double Trainer::step()
         const double d = std::min(s.opt.emaDecay, (1.0 + s.step) / (10.0 + s.step)); // warm-up of the EMA
         for (size_t i = 0; i < src.size(); ++i) dst[i].mul_(d).add_(src[i], 1.0 - d);
     }
-    const auto tCpu = t.to(torch::kCPU);
+    const auto tCpu = tIndex.to(torch::kCPU);
     const auto lCpu = perSampleLoss.detach().to(torch::kCPU, torch::kFloat64);
     const auto* tp = tCpu.data_ptr<int64_t>();
     const auto* lp = lCpu.data_ptr<double>();

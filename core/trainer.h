@@ -27,6 +27,10 @@ struct TrainOptions
     int64_t checkpointEvery = 500; // 0: only at the end and at cancel
     int64_t logEvery = 10;
     std::string loss = "simple"; // "simple" | "hybrid" (learned variance: L_simple + L_vlb, Nichol & Dhariwal)
+    // Class-conditional training (classifier-free guidance, Ho & Salimans 2022 Algorithm 1): the net sees each
+    // item's class, replaced by none (-1, the null class) with probability pUncond, so one net learns both.
+    bool conditional = false;
+    double pUncond = 0.1;
 };
 
 struct TrainProgress

@@ -49,6 +49,14 @@ StepRecord Trajectory::step(int i) const
     StepRecord r = m_process->describe(i, m_states[i].to(torch::kFloat32), m_outputs[i].to(torch::kFloat32),
                                        m_reference, m_discrete);
     r.xPrev = m_states[i + 1].to(torch::kFloat32);
+    if (!m_process->describesUpdate()) {
+        // Heun's update needed a second model call that is not stored: the recorded next state is the update.
+        r.meanModel = r.xPrev;
+        if (r.posteriorMean.defined()) {
+            const auto diff = r.meanModel - r.posteriorMean;
+            r.meanGap = diffusion::meanFlat(diff * diff).sqrt();
+        }
+    }
     return r;
 }
 

@@ -27,9 +27,11 @@ torch::Tensor timestepEmbedding(const torch::Tensor& t, int64_t dim, double scal
 
 nlohmann::json MlpConfig::toJson() const
 {
-    return {{"type", "mlp"},     {"dim", dim},           {"hidden", hidden},
-            {"blocks", blocks},  {"embed", embed},       {"input_scale", inputScale},
-            {"learn_variance", learnVariance}};
+    nlohmann::json j = {{"type", "mlp"},    {"dim", dim},     {"hidden", hidden},
+                        {"blocks", blocks}, {"embed", embed}, {"input_scale", inputScale},
+                        {"learn_variance", learnVariance}};
+    if (numClasses > 0) j["num_classes"] = numClasses; // absent: unconditional, as in packages made before
+    return j;
 }
 
 MlpConfig MlpConfig::fromJson(const nlohmann::json& j)
@@ -43,6 +45,8 @@ MlpConfig MlpConfig::fromJson(const nlohmann::json& j)
     c.embed = getInt(j, "embed", c.embed, o);
     c.inputScale = getDouble(j, "input_scale", c.inputScale, o);
     c.learnVariance = getBool(j, "learn_variance", c.learnVariance, o);
+    c.numClasses = getInt(j, "num_classes", 0, o);
+    if (c.numClasses < 0) throw ConfigError(o + ": num_classes must be 0 (unconditional) or more");
     if (c.dim < 1 || c.dim > 3) throw ConfigError(o + ": dim must be 1, 2 or 3");
     if (c.hidden < 1 || c.blocks < 0 || c.embed < 2) throw ConfigError(o + ": sizes must be positive");
     if (!std::isfinite(c.inputScale)) throw ConfigError(o + ": input_scale must be a finite number");
@@ -52,6 +56,11 @@ MlpConfig MlpConfig::fromJson(const nlohmann::json& j)
 MlpNet::MlpNet(const MlpConfig& c) : m_config(c)
 {
     const int64_t in = static_cast<int64_t>(c.dim + 1) * c.embed;
+    if (c.numClasses > 0) {
+        m_classEmbed = register_module("class_embed", torch::nn::Embedding(c.numClasses + 1, c.embed));
+        torch::NoGradGuard g;
+        m_classEmbed->weight.zero_();
+    }
     m_in = register_module("input", torch::nn::Linear(in, c.hidden));
     m_blocks = register_module("blocks", torch::nn::ModuleList());
     for (int i = 0; i < c.blocks; ++i) m_blocks->push_back(torch::nn::Linear(c.hidden, c.hidden));
@@ -61,10 +70,20 @@ MlpNet::MlpNet(const MlpConfig& c) : m_config(c)
 
 torch::Tensor MlpNet::forward(torch::Tensor x, torch::Tensor t)
 {
+    return forwardConditional(std::move(x), std::move(t), {});
+}
+
+torch::Tensor MlpNet::forwardConditional(torch::Tensor x, torch::Tensor t, torch::Tensor classes)
+{
     std::vector<torch::Tensor> parts;
     for (int i = 0; i < m_config.dim; ++i)
         parts.push_back(timestepEmbedding(x.select(1, i), m_config.embed, m_config.inputScale));
-    parts.push_back(timestepEmbedding(t, m_config.embed));
+    auto temb = timestepEmbedding(t, m_config.embed);
+    if (m_classEmbed)
+        temb = temb + m_classEmbed->forward(classEmbeddingRows(classes, m_config.numClasses, x.size(0), x.device()));
+    else
+        requireUnconditional(classes);
+    parts.push_back(temb);
     auto h = F::gelu(m_in->forward(torch::cat(parts, 1)));
     for (const auto& block : *m_blocks) h = h + F::gelu(block->as<torch::nn::LinearImpl>()->forward(h)); // tiny-diffusion block
     return m_out->forward(m_norm->forward(h));
@@ -74,9 +93,11 @@ torch::Tensor MlpNet::forward(torch::Tensor x, torch::Tensor t)
 
 nlohmann::json UnetConfig::toJson() const
 {
-    return {{"type", "unet"},          {"channels", channels}, {"size", size},
-            {"base", base},            {"mults", mults},       {"res_blocks", resBlocks},
-            {"attention", attention},  {"groups", groups},     {"learn_variance", learnVariance}};
+    nlohmann::json j = {{"type", "unet"},         {"channels", channels}, {"size", size},
+                        {"base", base},           {"mults", mults},       {"res_blocks", resBlocks},
+                        {"attention", attention}, {"groups", groups},     {"learn_variance", learnVariance}};
+    if (numClasses > 0) j["num_classes"] = numClasses;
+    return j;
 }
 
 UnetConfig UnetConfig::fromJson(const nlohmann::json& j)
@@ -91,6 +112,8 @@ UnetConfig UnetConfig::fromJson(const nlohmann::json& j)
     c.attention = getBool(j, "attention", c.attention, o);
     c.groups = getInt(j, "groups", c.groups, o);
     c.learnVariance = getBool(j, "learn_variance", c.learnVariance, o);
+    c.numClasses = getInt(j, "num_classes", 0, o);
+    if (c.numClasses < 0) throw ConfigError(o + ": num_classes must be 0 (unconditional) or more");
     if (j.contains("mults")) {
         if (!j["mults"].is_array()) throw ConfigError(o + ": mults must be an array of positive integers");
         c.mults.clear();
@@ -161,6 +184,7 @@ TORCH_MODULE(Attention);
 struct UnetNet::Impl
 {
     torch::nn::Linear temb1{nullptr}, temb2{nullptr};
+    torch::nn::Embedding classEmbed{nullptr}; // [numClasses + 1, 4 base], the null class last
     torch::nn::Conv2d in{nullptr}, out{nullptr};
     torch::nn::GroupNorm outNorm{nullptr};
     std::vector<std::vector<ResBlock>> down, up; // per level
@@ -175,6 +199,11 @@ UnetNet::UnetNet(const UnetConfig& c) : m_config(c), m_impl(std::make_shared<Imp
     const int64_t tdim = 4 * c.base;
     m.temb1 = register_module("temb1", torch::nn::Linear(c.base, tdim));
     m.temb2 = register_module("temb2", torch::nn::Linear(tdim, tdim));
+    if (c.numClasses > 0) {
+        m.classEmbed = register_module("class_embed", torch::nn::Embedding(c.numClasses + 1, tdim));
+        torch::NoGradGuard g;
+        m.classEmbed->weight.zero_();
+    }
     m.in = register_module("input", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.channels, c.base, 3).padding(1)));
     std::vector<int64_t> skips = {c.base};
     int64_t ch = c.base;
@@ -223,8 +252,17 @@ UnetNet::UnetNet(const UnetConfig& c) : m_config(c), m_impl(std::make_shared<Imp
 
 torch::Tensor UnetNet::forward(torch::Tensor x, torch::Tensor t)
 {
+    return forwardConditional(std::move(x), std::move(t), {});
+}
+
+torch::Tensor UnetNet::forwardConditional(torch::Tensor x, torch::Tensor t, torch::Tensor classes)
+{
     auto& m = *m_impl;
-    const auto emb = m.temb2->forward(F::silu(m.temb1->forward(timestepEmbedding(t, m_config.base))));
+    auto emb = m.temb2->forward(F::silu(m.temb1->forward(timestepEmbedding(t, m_config.base))));
+    if (m.classEmbed)
+        emb = emb + m.classEmbed->forward(classEmbeddingRows(classes, m_config.numClasses, x.size(0), x.device()));
+    else
+        requireUnconditional(classes);
     std::vector<torch::Tensor> hs;
     auto h = m.in->forward(x);
     hs.push_back(h);
@@ -341,6 +379,27 @@ std::shared_ptr<DenoiserNet> makeNet(const nlohmann::json& a)
         return std::make_shared<UnetNet>(c);
     }
     throw ConfigError("unknown architecture type '" + type + "' (known: mlp, unet)");
+}
+
+int copyMatchingWeights(const DenoiserNet& from, DenoiserNet& to)
+{
+    torch::NoGradGuard g;
+    auto dstParams = to.named_parameters(true);
+    auto dstBuffers = to.named_buffers(true);
+    int copied = 0;
+    const auto copyAll = [&](const torch::OrderedDict<std::string, torch::Tensor>& src,
+                             torch::OrderedDict<std::string, torch::Tensor>& dst) {
+        for (const auto& item : src) {
+            auto* target = dst.find(item.key());
+            if (!target || target->sizes() != item.value().sizes())
+                throw ModelError("the weights do not fit: '" + item.key() + "' is missing or has another shape");
+            target->copy_(item.value());
+            ++copied;
+        }
+    };
+    copyAll(from.named_parameters(true), dstParams);
+    copyAll(from.named_buffers(true), dstBuffers);
+    return copied;
 }
 
 void saveNetWeights(DenoiserNet& net, const std::string& path)

@@ -1,6 +1,9 @@
 #pragma once
 // Built-in p_theta networks: an MLP for 1-D/2-D points and a small UNet for images, both with a sinusoidal
-// time embedding. Architectures are described by JSON objects stored in difflens.json.
+// time embedding. Architectures are described by JSON objects stored in difflens.json. With num_classes > 0 a
+// net is class-conditional: a learned class embedding with one extra row for the null class (classifier-free
+// guidance, Ho & Salimans 2022) is added to the time embedding, as diffusers' UNet2DModel adds class_embedding
+// to its time embedding. The embedding starts at zero, so a conditional net begins as the unconditional one.
 #include "core/net.h"
 
 #include <nlohmann/json.hpp>
@@ -21,6 +24,7 @@ struct MlpConfig
     int embed = 64;      // per-input sinusoidal embedding size
     double inputScale = 25.0; // x is embedded as sin/cos(inputScale * x * freqs) (tiny-diffusion)
     bool learnVariance = false;
+    int numClasses = 0; // 0: unconditional
     nlohmann::json toJson() const;
     static MlpConfig fromJson(const nlohmann::json& j);
     /** The net's parameter count, computed without building it (for the memory check before allocating). */
@@ -32,10 +36,13 @@ class MlpNet final : public DenoiserNet
 public:
     explicit MlpNet(const MlpConfig& config);
     torch::Tensor forward(torch::Tensor x, torch::Tensor t) override;
+    int64_t numClasses() const override { return m_config.numClasses; }
+    torch::Tensor forwardConditional(torch::Tensor x, torch::Tensor t, torch::Tensor classes) override;
     const MlpConfig& config() const { return m_config; }
 
 private:
     MlpConfig m_config;
+    torch::nn::Embedding m_classEmbed{nullptr}; // [numClasses + 1, embed], the null class last
     torch::nn::Linear m_in{nullptr}, m_out{nullptr};
     torch::nn::ModuleList m_blocks;
     torch::nn::LayerNorm m_norm{nullptr};
@@ -51,6 +58,7 @@ struct UnetConfig
     bool attention = true; // self-attention at the lowest resolution
     int groups = 8;        // GroupNorm groups
     bool learnVariance = false;
+    int numClasses = 0;    // 0: unconditional
     nlohmann::json toJson() const;
     static UnetConfig fromJson(const nlohmann::json& j);
     /** The net's parameter count, computed without building it (for the memory check before allocating). */
@@ -62,6 +70,8 @@ class UnetNet final : public DenoiserNet
 public:
     explicit UnetNet(const UnetConfig& config);
     torch::Tensor forward(torch::Tensor x, torch::Tensor t) override;
+    int64_t numClasses() const override { return m_config.numClasses; }
+    torch::Tensor forwardConditional(torch::Tensor x, torch::Tensor t, torch::Tensor classes) override;
     const UnetConfig& config() const { return m_config; }
 
 private:
@@ -78,6 +88,12 @@ double architectureActivations(const nlohmann::json& architecture, double sample
 std::shared_ptr<DenoiserNet> makeNet(const nlohmann::json& architecture);
 /** Loads weights saved with saveNet into a net of the same architecture (ModelError when they do not fit). */
 void loadNetWeights(DenoiserNet& net, const std::string& path);
+/**
+ * Copies every parameter and buffer of `from` into the one of the same name and shape in `to` (e.g. an
+ * unconditional net into a conditional one, whose class embedding keeps its zero start). Returns how many
+ * tensors were copied; ModelError when a name of `from` is missing in `to` or has another shape.
+ */
+int copyMatchingWeights(const DenoiserNet& from, DenoiserNet& to);
 void saveNetWeights(DenoiserNet& net, const std::string& path);
 
 } // namespace difflens

@@ -5,6 +5,7 @@
 #include "core/model_package.h"
 
 #include <memory>
+#include <limits>
 #include <string>
 
 namespace difflens {
@@ -22,6 +23,9 @@ struct ExactSpec
     long long n = -1;  // training items of a finite set; -1: the mixture's closed form (or 1000 items)
     uint64_t seed = 0; // which items
     SchedulerConfig scheduler; // T and schedule from the spec, validated
+    bool flow = false;         // ?path=flow: the flow-matching path (core/MATH.md, "Gaussian paths")
+    long long classIndex = -1; // ?class=C: the exact guided/conditional denoiser of class C
+    double guidance = std::numeric_limits<double>::quiet_NaN(); // ?guidance=W (NaN: not given)
 };
 
 /** Throws ConfigError naming the part of the spec that is wrong. */

@@ -14,6 +14,10 @@ Packages:
   mlp2d_sample        the same with prediction_type sample (x0-prediction)
   mlp2d_learned       learned_range: output dim 4 = 2 (eps) + 2 (variance fraction in [-1, 1])
   mlp2d_ddim_trailing DDIMScheduler config: timestep_spacing trailing, set_alpha_to_one false
+  mlp2d_flow          flow matching (FlowMatchEulerDiscreteScheduler): predicts the velocity eps - x_0 on
+                      x_t = (1 - t) x_0 + t eps, forward(x, t) with t float32 [B] = t * 1000 (diffusers' convention)
+  mlp2d_cond          class-conditional: forward(x, t, class_labels) = mlp2d(x, t) + row class+1 of a fixed
+                      [4, 2] table (row 0, class -1 = none, is zero); difflens.json num_classes 3
   unet_small          small conv UNet for 1x28x28 (GroupNorm, SiLU, time embedding, one down/up), clip_sample true
   broken_shape        returns [B, 1] for a [B, 2] input
   broken_nan          returns NaN
@@ -153,6 +157,15 @@ def write_all(out):
         def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
             return self.lin(x) * float("nan")
 
+    class CondMlp(nn.Module):
+        def __init__(self, base: nn.Module):
+            super().__init__()
+            self.base = base
+            self.register_buffer("table", torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [-3.0, 0.5]]))
+
+        def forward(self, x: torch.Tensor, t: torch.Tensor, class_labels: torch.Tensor) -> torch.Tensor:
+            return self.base(x, t) + self.table[class_labels + 1]
+
     def scheduler(**overrides):
         c = {
             "_class_name": "DDPMScheduler",
@@ -174,7 +187,7 @@ def write_all(out):
     points = {"kind": "points", "shape": [2], "range": [-4.0, 4.0], "dataset": ""}
     images = {"kind": "images", "shape": [1, 28, 28], "range": [-1.0, 1.0], "dataset": ""}
 
-    def package(name, module, sched, data, seed):
+    def package(name, module, sched, data, seed, extra=None):
         d = os.path.join(out, name)
         os.makedirs(d, exist_ok=True)
         if module is not None:
@@ -183,8 +196,10 @@ def write_all(out):
         with open(os.path.join(d, "scheduler_config.json"), "w") as f:
             json.dump(sched, f, indent=2)
         with open(os.path.join(d, "difflens.json"), "w") as f:
-            json.dump({"format": "torchscript", "name": name, "description": f"test model {name} (seed {seed})",
-                       "data": data}, f, indent=2)
+            meta = {"format": "torchscript", "name": name, "description": f"test model {name} (seed {seed})",
+                    "data": data}
+            meta.update(extra or {})
+            json.dump(meta, f, indent=2)
 
     def seeded(seed, make):
         torch.manual_seed(seed)
@@ -223,7 +238,30 @@ def write_all(out):
     ddim["_class_name"] = "DDIMScheduler"
     del ddim["variance_type"]
     package("mlp2d_ddim_trailing", fit(seeded(5, Mlp2d), "epsilon", 5), ddim, points, 5)
+    package("mlp2d_cond", CondMlp(fit(seeded(1, Mlp2d), "epsilon", 1)), scheduler(), points, 1, {"num_classes": 3})
     package("unet_small", seeded(6, UNetSmall), scheduler(clip_sample=True), images, 6)
+
+    def fit_flow(model, seed, iterations=300):
+        # The flow-matching objective on the same ring (Lipman et al.; rectified flow): t ~ U(0, 1).
+        g = torch.Generator().manual_seed(seed)
+        opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+        for _ in range(iterations):
+            k = torch.randint(0, 8, (256,), generator=g)
+            angle = k.to(torch.float32) * (2 * math.pi / 8)
+            x0 = torch.stack([2 * torch.cos(angle), 2 * torch.sin(angle)], 1) + 0.15 * torch.randn(256, 2, generator=g)
+            t = torch.rand(256, generator=g)
+            eps = torch.randn(256, 2, generator=g)
+            xt = (1 - t).unsqueeze(1) * x0 + t.unsqueeze(1) * eps
+            loss = (model(xt, t * 1000.0) - (eps - x0)).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return model
+
+    flow = {"_class_name": "FlowMatchEulerDiscreteScheduler", "num_train_timesteps": 1000, "shift": 1.0}
+    package("mlp2d_flow", fit_flow(seeded(10, Mlp2d), 10), flow, points, 10)
+    flow3 = dict(flow, shift=3.0)
+    package("mlp2d_flow_shift3", fit_flow(seeded(10, Mlp2d), 10), flow3, points, 10)
     package("broken_shape", seeded(7, BrokenShape), scheduler(), points, 7)
     package("broken_nan", seeded(8, BrokenNan), scheduler(), points, 8)
     package("corrupt", None, scheduler(), points, 9)

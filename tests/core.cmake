@@ -16,17 +16,20 @@ difflens_add_test(test_core_diffusion SOURCES test_core_diffusion.cpp LIBS diffl
 difflens_add_test(test_core_sampler SOURCES test_core_sampler.cpp LIBS difflens_core TIMEOUT 180)
 # The C++ sampler against scripts/reference_sampler.py on the same TorchScript models.
 difflens_add_test(test_core_torchscript SOURCES test_core_torchscript.cpp LIBS difflens_models TIMEOUT 180)
+# Gaussian paths: conversions, exact denoisers on any path, Euler/Heun orders, SDE marginals, flow training,
+# a TorchScript flow model against scripts/reference_flow.py.
+difflens_add_test(test_core_paths SOURCES test_core_paths.cpp LIBS difflens_models TIMEOUT 300)
 # The difflens-cli executable: outputs and one-line errors.
 difflens_add_test(test_cli SOURCES test_cli.cpp LIBS Qt6::Core TIMEOUT 180)
 add_dependencies(test_cli difflens-cli)
 
 # Fallbacks for running the test executables by hand (ctest sets DIFFLENS_SOURCE_DIR / DIFFLENS_BINARY_DIR).
-foreach(_t test_core_torchscript test_cli)
+foreach(_t test_core_torchscript test_core_paths test_cli)
   target_compile_definitions(${_t} PRIVATE DIFFLENS_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                            DIFFLENS_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}")
 endforeach()
 
-set(_difflens_python_tests test_core_torchscript test_cli)
+set(_difflens_python_tests test_core_torchscript test_core_paths test_cli)
 foreach(_t ${_difflens_python_tests})
   set_property(TEST ${_t} APPEND PROPERTY ENVIRONMENT "DIFFLENS_PYTHON=${DIFFLENS_TEST_PYTHON}")
 endforeach()

@@ -111,7 +111,7 @@ private Q_SLOTS:
         QCOMPARE(first[4].toDouble(), 1.0); // alpha_bar_prev at t = 0
         QCOMPARE(first[5].toDouble(), 0.0); // beta~ at t = 0
         QCOMPARE(last[0], QString("49"));
-        // diffusion-math.md: tiny-diffusion's linear T = 50 ends at alpha_bar 0.603.
+        // core/MATH.md: tiny-diffusion's linear T = 50 ends at alpha_bar 0.603.
         QVERIFY2(std::abs(last[3].toDouble() - 0.603) < 5e-4, qPrintable(last[3]));
         // Full precision: snr = abar / (1 - abar) from the printed abar to 1e-15.
         const double ab = last[3].toDouble();
@@ -154,7 +154,7 @@ private Q_SLOTS:
             QCOMPARE(o[col].toArray().size(), 1000);
         }
         QCOMPARE(o["t"].toArray()[999].toInt(), 999);
-        // diffusion-math.md: linear T = 1000 ends at alpha_bar 4.0e-5.
+        // core/MATH.md: linear T = 1000 ends at alpha_bar 4.0e-5.
         QVERIFY(std::abs(o["alpha_bar"].toArray()[999].toDouble() - 4.0e-5) < 0.05e-5);
         const auto lv = o["posterior_log_variance_clipped"].toArray();
         QCOMPARE(lv[0].toDouble(), lv[1].toDouble());
@@ -333,6 +333,25 @@ print(json.dumps({"out": list(out.shape), "mean": out.mean().item(), "keys": sor
         QCOMPARE(o["scheduler"].toObject()["clip_sample"].toBool(), true);
     }
 
+    // Labels beside the points, and sampling an exact model toward a class.
+    void classesAndGuidance()
+    {
+        const QString out = m_tmp.filePath("g8.pt");
+        Run r = cli({"dataset", "8gaussians", "--num", "100", "--out", out});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.out.contains("8 classes, labels int64 [100]"), r.out.constData());
+        QVERIFY(QFileInfo::exists(m_tmp.filePath("g8.labels.pt")));
+        r = cli({"sample", "--model", "exact:8gaussians", "--class", "mode 2", "--guidance", "3", "--steps", "50",
+                 "--num-samples", "64", "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const auto j = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(j.value("class").toInt(), 2);
+        QCOMPARE(j.value("guidance").toDouble(), 3.0);
+        r = cli({"info", "--model", "exact:8gaussians?class=2&guidance=3"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.out.contains("classes:     8"), r.out.constData());
+    }
+
     void badInputs_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -388,8 +407,8 @@ print(json.dumps({"out": list(out.shape), "mean": out.mean().item(), "keys": sor
         QTest::newRow("too many steps") << QStringList{"sample", "--model", model("mlp2d"), "--steps", "5000"}
                                         << true << 1 << "cannot sample with 5000 steps";
         QTest::newRow("unknown sampler")
-            << QStringList{"sample", "--model", model("mlp2d"), "--sampler", "euler"} << true << 1
-            << "unknown sampler 'euler'";
+            << QStringList{"sample", "--model", model("mlp2d"), "--sampler", "lcm"} << true << 1
+            << "unknown sampler 'lcm'";
         QTest::newRow("reference shape") << QStringList{"sample",
                                                         "--model",
                                                         model("mlp2d"),
@@ -404,6 +423,25 @@ print(json.dumps({"out": list(out.shape), "mean": out.mean().item(), "keys": sor
         QTest::newRow("model fails in forward")
             << QStringList{"sample", "--model", model("mlp2d"), "--shape", "3", "--steps", "2"} << true << 1
             << "failed on input of shape [1, 3]";
+        // Classes and guidance (issue #13): one line each.
+        QTest::newRow("class out of range")
+            << QStringList{"sample", "--model", "exact:8gaussians", "--steps", "2", "--class", "8"} << false << 1
+            << "class 8 is outside this model's classes 0..7";
+        QTest::newRow("guidance on an unconditional model")
+            << QStringList{"sample", "--model", model("mlp2d"), "--steps", "2", "--class", "0", "--guidance", "3"}
+            << true << 1 << "this model is not class-conditional";
+        QTest::newRow("negative guidance")
+            << QStringList{"sample", "--model", "exact:8gaussians", "--steps", "2", "--class", "1", "--guidance", "-2"}
+            << false << 1 << "the guidance scale must be a number >= 0";
+        QTest::newRow("guidance without a class")
+            << QStringList{"sample", "--model", "exact:8gaussians", "--steps", "2", "--guidance", "3"} << false << 1
+            << "a guidance scale needs a class";
+        QTest::newRow("exact spec class out of range")
+            << QStringList{"sample", "--model", "exact:gmm1d?class=5&guidance=3", "--steps", "2"} << false << 1
+            << "class 5 is outside this model's classes 0..2";
+        QTest::newRow("conditional training without labels")
+            << QStringList{"train", "--dataset", "swissroll", "--conditional", "--out", m_tmp.filePath("sr"), "--steps", "1"}
+            << false << 1 << "has no class labels";
     }
 
     void badInputs()

@@ -3,8 +3,10 @@
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QGroupBox>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QTest>
 
 using namespace difflens::widgets;
@@ -16,7 +18,7 @@ RunSettings sample()
     RunSettings s;
     s.model = QStringLiteral("moons-mlp");
     s.mode = RunSettings::FromReference;
-    s.sampler = QStringLiteral("DDIM");
+    s.sampler = QStringLiteral("ddim");
     s.steps = 50;
     s.eta = 0.25;
     s.seed = 987654;
@@ -56,7 +58,7 @@ private Q_SLOTS:
 
         RunSettings forward = s;
         forward.mode = RunSettings::Forward;
-        forward.sampler = QStringLiteral("DDPM");
+        forward.sampler = QStringLiteral("ddpm");
         forward.referenceSource = QStringLiteral("file");
         forward.referenceFile = QStringLiteral("/tmp/seven.png");
         panel.setSettings(forward);
@@ -111,7 +113,7 @@ private Q_SLOTS:
         QVERIFY(eta);
         panel.setSettings(s);
         QVERIFY(eta->isEnabled());
-        s.sampler = QStringLiteral("DDPM");
+        s.sampler = QStringLiteral("ddpm");
         panel.setSettings(s);
         QVERIFY(!eta->isEnabled());
     }
@@ -137,6 +139,41 @@ private Q_SLOTS:
         panel.setReferenceFile(QStringLiteral("/data/three.png"));
         QCOMPARE(panel.settings().referenceFile, QStringLiteral("/data/three.png"));
         QCOMPARE(panel.settings().referenceSource, QStringLiteral("file"));
+    }
+
+    // The class picker and guidance slider are off for unconditional models; a chosen class and scale round-trip.
+    void classAndGuidance()
+    {
+        ControlPanel panel;
+        panel.setModels({QStringLiteral("m")});
+        QGroupBox* classBox = nullptr;
+        for (QGroupBox* box : panel.findChildren<QGroupBox*>())
+            if (box->title() == QStringLiteral("Class and guidance")) classBox = box;
+        QVERIFY(classBox);
+        auto* picker = classBox->findChild<QComboBox*>();
+        auto* slider = classBox->findChild<QSlider*>();
+        QVERIFY(picker && slider);
+        QVERIFY(!picker->isEnabled());
+        QVERIFY(!slider->isEnabled());
+        QCOMPARE(panel.settings().classIndex, -1);
+
+        panel.setClasses({QStringLiteral("T-shirt/top"), QStringLiteral("Trouser"), QStringLiteral("Pullover")});
+        QVERIFY(picker->isEnabled());
+        QCOMPARE(picker->count(), 4);
+        QVERIFY(!slider->isEnabled()); // no class chosen: the scale does nothing
+        RunSettings s = sample();
+        s.classIndex = 1;
+        s.guidance = 3.5;
+        panel.setSettings(s);
+        QVERIFY(slider->isEnabled());
+        QCOMPARE(panel.settings().classIndex, 1);
+        QCOMPARE(panel.settings().guidance, 3.5);
+        QVERIFY(picker->currentText().contains(QStringLiteral("Trouser")));
+        QVERIFY(panel.settings() == s);
+
+        panel.setClasses({}); // an unconditional model again: no class
+        QCOMPARE(panel.settings().classIndex, -1);
+        QVERIFY(!picker->isEnabled());
     }
 
     void busyStateAndCancel()

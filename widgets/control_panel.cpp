@@ -19,6 +19,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace difflens::widgets {
@@ -75,8 +76,10 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     m_mode->setItemData(2, tr("Only the forward process: noise the reference step by step up to t₀"),
                         Qt::ToolTipRole);
     m_sampler = new QComboBox(runBox);
-    m_sampler->addItem(QStringLiteral("DDPM"), QStringLiteral("DDPM"));
-    m_sampler->addItem(QStringLiteral("DDIM"), QStringLiteral("DDIM"));
+    m_sampler->setToolTip(tr("DDPM/DDIM follow the DDPM chain; Euler and Heun solve the probability-flow ODE; "
+                             "SDE adds noise of level S along the way (same marginals for every S)"));
+    m_sampler->addItem(QStringLiteral("DDPM"), QStringLiteral("ddpm")); // the app offers the model's own list
+    m_sampler->addItem(QStringLiteral("DDIM"), QStringLiteral("ddim"));
     m_steps = new QSpinBox(runBox);
     m_steps->setRange(1, m_T);
     m_steps->setValue(m_T);
@@ -86,6 +89,13 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     m_eta->setSingleStep(0.1);
     m_eta->setDecimals(2);
     m_eta->setToolTip(tr("DDIM η: 0 is deterministic, 1 adds as much noise as DDPM"));
+    m_sdeNoise = new QDoubleSpinBox(runBox);
+    m_sdeNoise->setRange(0.0, 5.0);
+    m_sdeNoise->setSingleStep(0.25);
+    m_sdeNoise->setDecimals(2);
+    m_sdeNoise->setValue(1.0);
+    m_sdeNoise->setToolTip(tr("SDE noise S: g_t = S·s_t. 0 is the ODE; every S has the same marginals, only the "
+                              "single trajectories change"));
     m_seed = new QSpinBox(runBox);
     m_seed->setRange(0, std::numeric_limits<int>::max());
     m_dice = new QToolButton(runBox);
@@ -104,10 +114,28 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     form->addRow(tr("Sampler"), m_sampler);
     form->addRow(tr("Steps"), m_steps);
     form->addRow(tr("η (DDIM)"), m_eta);
+    form->addRow(tr("SDE noise S"), m_sdeNoise);
     form->addRow(tr("Seed"), row(runBox, {m_seed, m_dice}));
     form->addRow(tr("Batch"), m_batch);
     form->addRow(tr("t₀"), row(runBox, {m_t0, m_t0Label}));
     layout->addWidget(runBox);
+
+    // Class-conditional models: the class and the classifier-free guidance scale.
+    auto* guidanceBox = new QGroupBox(tr("Class and guidance"), this);
+    auto* guidanceForm = new QFormLayout(guidanceBox);
+    m_class = new QComboBox(guidanceBox);
+    m_class->setToolTip(tr("The class a class-conditional model samples (none: unconditional)"));
+    m_guidance = new QSlider(Qt::Horizontal, guidanceBox);
+    m_guidance->setRange(0, 40); // w = 0 .. 10 in steps of 0.25
+    m_guidance->setValue(4);
+    m_guidance->setToolTip(tr("Classifier-free guidance scale w: out(x, none) + w (out(x, c) − out(x, none)). "
+                              "0 unconditional, 1 plain conditional, larger w trades diversity for fidelity"));
+    m_guidanceLabel = new QLabel(guidanceBox);
+    m_guidanceLabel->setMinimumWidth(m_guidanceLabel->fontMetrics().horizontalAdvance(QStringLiteral("w = 00.00")));
+    guidanceForm->addRow(tr("Class"), m_class);
+    guidanceForm->addRow(tr("Guidance"), row(guidanceBox, {m_guidance, m_guidanceLabel}));
+    layout->addWidget(guidanceBox);
+    m_class->addItem(tr("(unconditional model)"), -1);
 
     // Reference x_0.
     auto* refBox = new QGroupBox(tr("Reference x₀"), this);
@@ -154,9 +182,12 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     connect(m_sampler, qOverload<int>(&QComboBox::currentIndexChanged), this, edited);
     connect(m_steps, qOverload<int>(&QSpinBox::valueChanged), this, edited);
     connect(m_eta, qOverload<double>(&QDoubleSpinBox::valueChanged), this, edited);
+    connect(m_sdeNoise, qOverload<double>(&QDoubleSpinBox::valueChanged), this, edited);
     connect(m_seed, qOverload<int>(&QSpinBox::valueChanged), this, edited);
     connect(m_batch, qOverload<int>(&QSpinBox::valueChanged), this, edited);
     connect(m_t0, &QSlider::valueChanged, this, edited);
+    connect(m_class, qOverload<int>(&QComboBox::currentIndexChanged), this, edited);
+    connect(m_guidance, &QSlider::valueChanged, this, edited);
     connect(m_referenceIndex, qOverload<int>(&QSpinBox::valueChanged), this, edited);
     connect(m_referenceSource, qOverload<int>(&QComboBox::currentIndexChanged), this,
             [this] { onReferenceSourceChosen(); });
@@ -210,6 +241,18 @@ void ControlPanel::setDatasetSize(int n)
     updateEnabled();
 }
 
+void ControlPanel::setClasses(const QStringList& names)
+{
+    ++m_updating;
+    const int current = m_class->currentData().isValid() ? m_class->currentData().toInt() : -1;
+    m_class->clear();
+    m_class->addItem(names.isEmpty() ? tr("(unconditional model)") : tr("none (unconditional)"), -1);
+    for (int i = 0; i < names.size(); ++i) m_class->addItem(QStringLiteral("%1  %2").arg(i).arg(names[i]), i);
+    selectData(m_class, current < names.size() ? current : -1);
+    --m_updating;
+    onEdited();
+}
+
 void ControlPanel::setReferenceFile(const QString& path)
 {
     m_referenceFilePath = path;
@@ -221,6 +264,18 @@ void ControlPanel::setReferenceFile(const QString& path)
     onEdited();
 }
 
+void ControlPanel::setSamplers(const QList<QPair<QString, QString>>& samplers)
+{
+    ++m_updating;
+    const QString current = m_sampler->currentData().toString();
+    m_sampler->clear();
+    for (const auto& [name, label] : samplers) m_sampler->addItem(label, name);
+    const int keep = m_sampler->findData(current);
+    m_sampler->setCurrentIndex(keep >= 0 ? keep : 0);
+    --m_updating;
+    if (keep < 0) onEdited();
+}
+
 RunSettings ControlPanel::settings() const
 {
     RunSettings s;
@@ -229,12 +284,15 @@ RunSettings ControlPanel::settings() const
     s.sampler = m_sampler->currentData().toString();
     s.steps = m_steps->value();
     s.eta = m_eta->value();
+    s.sdeNoise = m_sdeNoise->value();
     s.seed = m_seed->value();
     s.batch = m_batch->value();
     s.t0 = m_t0->value();
     s.referenceSource = m_referenceSource->currentData().toString();
     s.referenceIndex = m_referenceIndex->value();
     s.referenceFile = m_referenceFilePath;
+    s.classIndex = m_class->currentData().isValid() ? m_class->currentData().toInt() : -1;
+    s.guidance = m_guidance->value() / 4.0;
     return s;
 }
 
@@ -246,9 +304,10 @@ void ControlPanel::setSettings(const RunSettings& s)
         m_model->setCurrentIndex(m_model->findText(s.model));
     }
     selectData(m_mode, static_cast<int>(s.mode));
-    selectData(m_sampler, s.sampler);
+    selectData(m_sampler, s.sampler.toLower());
     m_steps->setValue(s.steps);
     m_eta->setValue(s.eta);
+    m_sdeNoise->setValue(s.sdeNoise);
     m_seed->setValue(static_cast<int>(std::clamp<qint64>(s.seed, 0, m_seed->maximum())));
     m_batch->setValue(s.batch);
     m_t0->setValue(s.t0);
@@ -259,6 +318,8 @@ void ControlPanel::setSettings(const RunSettings& s)
                                                        : QFileInfo(s.referenceFile).fileName());
     m_referenceFile->setToolTip(s.referenceFile);
     selectData(m_referenceSource, s.referenceSource);
+    selectData(m_class, s.classIndex);
+    m_guidance->setValue(static_cast<int>(std::lround(s.guidance * 4.0)));
     --m_updating;
     onEdited();
 }
@@ -300,11 +361,17 @@ void ControlPanel::updateEnabled()
 {
     const RunSettings s = settings();
     m_t0Label->setText(QString::number(m_t0->value()));
+    m_guidanceLabel->setText(QStringLiteral("w = %1").arg(m_guidance->value() / 4.0, 0, 'g', 4));
+    const bool conditional = m_class->count() > 1;
     const bool idle = !m_busy;
     for (QWidget* w : std::initializer_list<QWidget*>{m_model, m_open, m_mode, m_sampler, m_steps, m_seed,
                                                       m_dice, m_batch, m_referenceSource})
         w->setEnabled(idle);
-    m_eta->setEnabled(idle && s.sampler == QLatin1String("DDIM"));
+    m_eta->setEnabled(idle && s.sampler == QLatin1String("ddim"));
+    m_sdeNoise->setEnabled(idle && s.sampler == QLatin1String("sde"));
+    // Unconditional models take no class and no guidance; the scale matters only with a class.
+    m_class->setEnabled(idle && conditional);
+    m_guidance->setEnabled(idle && conditional && s.classIndex >= 0);
     m_t0->setEnabled(idle && s.mode != RunSettings::Sample);
     m_referenceIndex->setEnabled(idle && s.referenceSource == QLatin1String("dataset") && m_datasetSize > 0);
     m_referenceChoose->setEnabled(

@@ -1,6 +1,7 @@
 #pragma once
-// The run form: model, mode, sampler, steps, eta, seed, batch, t0 and the reference x_0, with Sample / Cancel
-// and progress. It only emits plain RunSettings; the app decides what to run.
+// The run form: model, mode, sampler, steps, eta, seed, batch, t0, the class and guidance scale of
+// class-conditional models, and the reference x_0, with Sample / Cancel and progress. It only emits plain
+// RunSettings; the app decides what to run.
 #include "widgets/types.h"
 
 #include <QWidget>
@@ -27,11 +28,21 @@ public:
 
     /** The models to choose from (names as the app knows them); keeps the selection when still listed. */
     void setModels(const QStringList& names);
+    /**
+     * The samplers the current model can use, as (name, label) pairs: name is what RunSettings::sampler holds
+     * (the CLI's --sampler), label what the box shows. The choice is kept when still offered, else the first.
+     */
+    void setSamplers(const QList<QPair<QString, QString>>& samplers);
     /** T of the chosen model: bounds steps and t0. */
     void setTimesteps(int T);
     int timesteps() const { return m_T; }
     /** Number of dataset samples a reference index can pick (0: dataset references unavailable). */
     void setDatasetSize(int n);
+    /**
+     * The classes of a class-conditional model (empty: unconditional, and the class picker and guidance slider
+     * are disabled). Keeps the chosen class when it is still in range.
+     */
+    void setClasses(const QStringList& names);
     /** The file the app opened after referenceFileRequested(); shown and stored in the settings. */
     void setReferenceFile(const QString& path);
 
@@ -63,11 +74,15 @@ private:
     QComboBox* m_sampler = nullptr;
     QSpinBox* m_steps = nullptr;
     QDoubleSpinBox* m_eta = nullptr;
+    QDoubleSpinBox* m_sdeNoise = nullptr;
     QSpinBox* m_seed = nullptr;
     QToolButton* m_dice = nullptr;
     QSpinBox* m_batch = nullptr;
     QSlider* m_t0 = nullptr;
     QLabel* m_t0Label = nullptr;
+    QComboBox* m_class = nullptr;
+    QSlider* m_guidance = nullptr; // w in steps of 0.25: value / 4
+    QLabel* m_guidanceLabel = nullptr;
     QComboBox* m_referenceSource = nullptr;
     QToolButton* m_referenceChoose = nullptr;
     QSpinBox* m_referenceIndex = nullptr;

@@ -1,9 +1,12 @@
 // difflens-cli eval / train-classifier: how good a model is, in numbers with their floors and ceilings.
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "app/cli/guidance_cli.h"
 #include "core/datasets.h"
 #include "core/errors.h"
 #include "core/exact.h"
+#include "core/exact_guidance.h"
+#include "core/guidance.h"
 #include "core/metrics.h"
 #include "core/runtime.h"
 #include "core/sampler.h"
@@ -25,14 +28,20 @@ namespace difflens::cli {
 namespace {
 
 const char* kEvalHelp =
-    "usage: difflens-cli eval --model PATH [--sampler ddpm|ddim] [--steps N] [--eta E] [--num-samples N]\n"
+    "usage: difflens-cli eval --model PATH [--sampler NAME] [--steps N] [--eta E] [--sde-noise S] [--num-samples N]\n"
     "         [--seed S] [--vlb] [--vlb-samples B] [--classifier FILE] [--device D] [--json]\n"
     "\n"
     "Points: sliced Wasserstein distance and MMD between samples and fresh data, each with the\n"
     "data-vs-data floor and the N(0, I)-vs-data ceiling; mixtures: log-likelihood under the known density\n"
     "and the share of samples per mode. Images: Frechet distance in the feature space of the shipped\n"
     "Fashion-MNIST classifier with the test-vs-train floor and the noise ceiling. Both: distance of each\n"
-    "sample to its nearest training item (memorisation). --vlb: the variational bound in bits/dim.\n";
+    "sample to its nearest training item (memorisation). --vlb: the variational bound in bits/dim.\n"
+    "\n"
+    "Class-conditional models: --class C|all [--guidance W | --sweep-guidance 0,1,2,3,5,8] samples\n"
+    "--num-samples per class (default 500 images, 2000 points) with classifier-free guidance and reports the\n"
+    "class accuracy (images: the shipped classifier; points: the nearest labelled component or data point) and\n"
+    "the distance to that class's data (images: Frechet in classifier features; points: sliced Wasserstein)\n"
+    "with its data-vs-data floor; --sweep-guidance prints the accuracy / distance trade-off table.\n";
 
 const char* kClassifierHelp = "usage: difflens-cli train-classifier --out FILE [--epochs E] [--seed S]\n";
 
@@ -56,7 +65,12 @@ nlohmann::json triple(double model, double floor, double ceiling)
 int cmdEval(const Argv& argv)
 {
     const Args args(argv,
-                    {"model", "sampler", "steps", "eta", "num-samples", "seed", "vlb-samples", "classifier", "device"},
+                    [] {
+                        auto v = samplerOptionNames();
+                        v.insert(v.end(), {"model", "num-samples", "seed", "vlb-samples", "classifier", "device",
+                                           "class", "guidance", "sweep-guidance"});
+                        return v;
+                    }(),
                     {"help", "json", "vlb"});
     if (args.flag("help")) {
         std::fputs(kEvalHelp, stdout);
@@ -66,13 +80,34 @@ int cmdEval(const Argv& argv)
     const auto device = resolveDevice(args.str("device", "auto"));
     auto model = openModel(args.str("model"), device);
     const auto& pkg = model.package;
+    if (args.has("class") || args.has("guidance") || args.has("sweep-guidance")) {
+        if (args.has("guidance") && args.has("sweep-guidance"))
+            throw UsageError("--guidance and --sweep-guidance exclude each other");
+        if (!args.has("class")) throw UsageError("--guidance and --sweep-guidance need --class C (or --class all)");
+        std::vector<int64_t> classes;
+        if (args.str("class") == "all") {
+            validateGuidance(model.denoiser->numClasses(), 0, std::nan(""));
+            for (int64_t c = 0; c < model.denoiser->numClasses(); ++c) classes.push_back(c);
+        } else {
+            classes.push_back(parseClass(args.str("class"), model));
+        }
+        const auto scales = parseScales(args.str("sweep-guidance", args.str("guidance", "1")));
+        nlohmann::ordered_json j;
+        j["model"] = pkg.name;
+        j.update(evalGuidance(args, model, classes, scales, args.str("classifier", defaultClassifierPath(pkg)),
+                              args.flag("json")));
+        if (args.flag("json")) std::cout << j.dump(2) << "\n";
+        return 0;
+    }
     const auto& spec = pkg.data;
+    if (args.flag("vlb") && pkg.scheduler.isFlow())
+        throw UsageError("--vlb is the DDPM chain's variational bound; a flow-matching model has no such bound here");
     if (!spec.known()) throw DataError("the model's data shape is unknown: eval needs a package with difflens.json");
     const std::string datasetName = spec.dataset.empty() ? "" : spec.dataset;
     if (datasetName.empty()) throw DataError("the package does not name the dataset it was trained on");
     const auto dataset = openDataset(datasetName == "fashion-mnist" ? "fashion-mnist" : datasetName, spec.shape);
-    const SamplerKind kind = parseSamplerKind(args.str("sampler", "ddpm"));
-    const int steps = args.integer("steps", 0);
+    const SamplerSettings settings = samplerSettingsFromArgs(args, pkg.scheduler);
+    const SamplerKind kind = settings.kind;
     const int64_t n = args.int64("num-samples", spec.isImage() ? 1000 : 10000);
     const uint64_t seed = static_cast<uint64_t>(args.int64("seed", 0));
     if (n < 2) throw UsageError("--num-samples must be at least 2");
@@ -80,8 +115,10 @@ int cmdEval(const Argv& argv)
     nlohmann::ordered_json j;
     j["model"] = pkg.name;
     j["sampler"] = samplerName(kind);
-    ReverseProcess process(pkg.scheduler, kind, steps, args.real("eta", 0.0));
+    ReverseProcess process(pkg.scheduler, settings);
     j["steps"] = process.stepCount();
+    j["model_calls"] = process.modelCalls();
+    j["path"] = pathName(process.path().kind());
     j["num_samples"] = n;
 
     SamplerOptions opt;
@@ -112,7 +149,7 @@ int cmdEval(const Argv& argv)
             j["mode_coverage_expected"] = std::vector<double>(mix->weights.data_ptr<float>(),
                                                               mix->weights.data_ptr<float>() + mix->weights.numel());
         }
-        if (auto* exact = dynamic_cast<GaussianMixtureDenoiser*>(model.denoiser.get()); exact && exact->kind() == "exact-set") {
+        if (auto exact = exactMixtureOf(model.denoiser); exact && exact->kind() == "exact-set") {
             const auto nn = metrics::nearestNeighbours(samples, exact->means().to(torch::kCPU));
             const auto nnData = metrics::nearestNeighbours(data, exact->means().to(torch::kCPU));
             j["nearest_training_distance"] = {{"model_mean", nn.distance.mean().item<double>()},
@@ -148,7 +185,7 @@ int cmdEval(const Argv& argv)
         vbar.finish();
         j["vlb"] = {{"bits_per_dim", vlb.totalBits}, {"prior_bits_per_dim", vlb.priorBits},
                     {"l0_bits_per_dim", vlb.termBits.front()}, {"mse_eps", vlb.mseEps}, {"num_data", b}};
-        // x_T is N(0, I) only when abar_T is close to 0 (diffusion-math.md: linear T = 50 keeps abar_T = 0.603).
+        // x_T is N(0, I) only when abar_T is close to 0 (core/MATH.md: linear T = 50 keeps abar_T = 0.603).
         const double alphaBarT = NoiseSchedule::fromConfig(pkg.scheduler).alphaBars().back();
         j["vlb"]["alpha_bar_T"] = alphaBarT;
         if (alphaBarT > 1e-3) {

@@ -1,6 +1,7 @@
 // difflens-cli sample / info: run a reverse process with any model and report what happened.
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "app/cli/guidance_cli.h"
 #include "core/errors.h"
 #include "core/exact.h"
 #include "core/resources.h"
@@ -31,14 +32,19 @@ void onSigint(int)
 }
 
 const char* kSampleHelp =
-    "usage: difflens-cli sample --model PATH [--scheduler-config FILE] [--sampler ddpm|ddim] [--steps N]\n"
-    "         [--eta E] [--seed S] [--num-samples B] [--init X_T.pt] [--reference X0.pt] [--t0 T]\n"
+    "usage: difflens-cli sample --model PATH [--scheduler-config FILE] [--sampler NAME] [--steps N]\n"
+    "         [--eta E] [--sde-noise S] [--seed S] [--num-samples B] [--init X_T.pt] [--reference X0.pt] [--t0 T]\n"
     "         [--shape D|C,H,W] [--out FINAL.pt] [--trajectory FILE.pt] [--device auto|cpu|cuda[:i]] [--json]\n"
+    "         [--class C [--guidance W]]\n"
     "\n"
     "PATH: a model package folder, a TorchScript file (scheduler_config.json and difflens.json beside it are\n"
-    "read when present), or exact:DATASET[?n=N&seed=S]. --steps defaults to all training timesteps (DDPM) or\n"
-    "50 (DDIM). --reference adds mu~(x_t, x_0) and the per-step KL; --t0 starts from the reference noised to\n"
+    "read when present), or exact:DATASET[?n=N&seed=S&path=flow].\n"
+    "%s"
+    "--reference adds mu~(x_t, x_0) and the per-step KL; --t0 starts from the reference noised to\n"
     "timestep T instead of pure noise. Output tensors are .pt files Python's torch.load reads.\n"
+    "--class C (an index or a class name) samples a class-conditional model toward class C with\n"
+    "classifier-free guidance of scale --guidance W (default 1: plain conditional; 0: unconditional), in\n"
+    "diffusers' convention out(x, none) + W (out(x, C) - out(x, none)), in the model's own output space.\n"
     "Ctrl-C stops between steps and still writes what was made.\n";
 
 const char* kInfoHelp = "usage: difflens-cli info --model PATH [--device auto|cpu|cuda[:i]] [--json]\n";
@@ -120,26 +126,58 @@ int cmdInfo(const Argv& argv)
     return 0;
 }
 
+const char* const kSamplerOptionsHelp =
+    "--sampler ddpm|ddim (the DDPM chain) | euler|heun (the probability-flow ODE) | sde (Euler-Maruyama with\n"
+    "noise g_t = S s_t, --sde-noise S, default 1; 0 is the ODE). The default is the model's own: euler for\n"
+    "flow-matching models, ddpm otherwise. --steps defaults to all training timesteps (ddpm) or 50.\n";
+
+std::vector<std::string> samplerOptionNames()
+{
+    return {"sampler", "steps", "eta", "sde-noise"};
+}
+
+SamplerSettings samplerSettingsFromArgs(const Args& args, const SchedulerConfig& config)
+{
+    SamplerSettings s;
+    s.kind = args.has("sampler") ? parseSamplerKind(args.str("sampler")) : defaultSamplerFor(config);
+    s.steps = args.integer("steps", 0);
+    if (args.has("steps") && s.steps < 1) throw UsageError("--steps must be at least 1");
+    s.eta = args.real("eta", 0.0);
+    if (args.has("eta") && s.kind != SamplerKind::Ddim) throw UsageError("--eta is DDIM's: use it with --sampler ddim");
+    s.sdeNoise = args.real("sde-noise", 1.0);
+    if (args.has("sde-noise") && s.kind != SamplerKind::Sde)
+        throw UsageError("--sde-noise sets the SDE sampler's noise: use it with --sampler sde");
+    if (!(s.sdeNoise >= 0.0)) throw UsageError("--sde-noise must be >= 0");
+    if (!samplerServesPath(s.kind, config.isFlow() ? PathKind::Flow : PathKind::Vp))
+        throw UsageError("--sampler " + samplerName(s.kind) + " follows the DDPM chain; this is a flow-matching "
+                         "model: use euler, heun or sde");
+    return s;
+}
+
 int cmdSample(const Argv& argv)
 {
     const Args args(argv,
-                    {"model", "scheduler-config", "sampler", "steps", "eta", "seed", "num-samples", "init",
-                     "reference", "t0", "shape", "out", "trajectory", "device"},
+                    [] {
+                        auto v = samplerOptionNames();
+                        v.insert(v.end(), {"model", "scheduler-config", "seed", "num-samples", "init", "reference",
+                                           "t0", "shape", "out", "trajectory", "device", "class", "guidance"});
+                        return v;
+                    }(),
                     {"help", "json"});
     if (args.flag("help")) {
-        std::fputs(kSampleHelp, stdout);
+        std::printf(kSampleHelp, kSamplerOptionsHelp);
         return 0;
     }
     if (!args.has("model")) throw UsageError("--model is required");
     const auto device = resolveDevice(args.str("device", "auto"));
-    const auto model = openModel(args.str("model"), device, args.str("scheduler-config"));
+    auto model = openModel(args.str("model"), device, args.str("scheduler-config"));
+    const GuidanceChoice guidance = applyGuidance(args, model);
     const auto& pkg = model.package;
-    const SamplerKind kind = parseSamplerKind(args.str("sampler", "ddpm"));
-    const int steps = args.integer("steps", 0);
-    if (args.has("steps") && steps < 1) throw UsageError("--steps must be at least 1");
-    const double eta = args.real("eta", 0.0);
-    const long t0 = args.has("t0") ? args.integer("t0", -1) : -1;
-    auto process = std::make_shared<ReverseProcess>(pkg.scheduler, kind, steps, eta, t0);
+    SamplerSettings settings = samplerSettingsFromArgs(args, pkg.scheduler);
+    settings.startT = args.has("t0") ? args.integer("t0", -1) : -1;
+    const SamplerKind kind = settings.kind;
+    const double eta = settings.eta;
+    auto process = std::make_shared<ReverseProcess>(pkg.scheduler, settings);
 
     SamplerOptions options;
     options.seed = static_cast<uint64_t>(args.int64("seed", 0));
@@ -150,7 +188,7 @@ int cmdSample(const Argv& argv)
     options.sampleShape = args.has("shape") ? parseShape(args.str("shape")) : pkg.data.shape;
     if (args.has("init")) options.init = loadTensor(args.str("init"));
     if (args.has("reference")) options.reference = loadTensor(args.str("reference"));
-    if (t0 >= 0) {
+    if (settings.startT >= 0) {
         if (!options.reference.defined()) throw UsageError("--t0 needs --reference (the x_0 to noise)");
         options.noiseReference = !options.init.defined();
     }
@@ -199,8 +237,15 @@ int cmdSample(const Argv& argv)
         j["steps"] = result.steps;
         j["planned_steps"] = process->stepCount();
         j["eta"] = eta;
+        j["path"] = pathName(process->path().kind());
+        j["model_calls"] = process->modelCalls();
+        if (kind == SamplerKind::Sde) j["sde_noise"] = settings.sdeNoise;
         j["seed"] = options.seed;
         j["num_samples"] = result.sample.size(0);
+        if (guidance.active()) {
+            j["class"] = guidance.classIndex;
+            j["guidance"] = guidance.effectiveScale();
+        }
         j["device"] = device.str();
         j["cancelled"] = result.cancelled;
         j["seconds"] = result.seconds;
@@ -227,6 +272,9 @@ int cmdSample(const Argv& argv)
                     samplerName(kind).c_str(), result.steps, process->stepCount(), device.str().c_str(),
                     result.seconds, perStepMs, result.seconds > 0 ? 100.0 * result.modelSeconds / result.seconds : 0.0,
                     static_cast<long long>(result.sample.size(0)), result.cancelled ? " (interrupted)" : "");
+        if (guidance.active())
+            std::printf("class %lld, guidance scale %g (classifier-free)\n", static_cast<long long>(guidance.classIndex),
+                        guidance.effectiveScale());
         if (!klPerStep.empty()) std::printf("mean per-step KL(q || p_theta): %.6g nats\n", mean(klPerStep));
     }
     return result.cancelled ? 130 : 0;

@@ -34,21 +34,32 @@ const char* kTrainHelp =
     "usage: difflens-cli train --dataset NAME|PATH --arch mlp|unet --out DIR [--resume] [--steps N]\n"
     "         [--batch B] [--lr LR] [--warmup N] [--grad-clip C] [--ema-decay D] [--seed S]\n"
     "         [--timesteps T] [--beta-schedule NAME] [--beta-start B0] [--beta-end B1]\n"
-    "         [--prediction epsilon|sample|v_prediction] [--learn-variance] [--loss simple|hybrid]\n"
+    "         [--objective ddpm|flow] [--prediction epsilon|sample|v_prediction] [--learn-variance]\n"
+    "         [--loss simple|hybrid]\n"
     "         [--hidden H] [--blocks K] [--base C] [--mults 1,2,2] [--no-attention] [--image-size C,H,W]\n"
     "         [--checkpoint-every N] [--device auto|cpu|cuda[:i]] [--threads N] [--init-from PACKAGE]\n"
+    "         [--init-weights PACKAGE]\n"
+    "         [--conditional [--p-uncond P]]\n"
     "\n"
     "Writes a model package to DIR: model.pt (EMA weights), difflens.json, scheduler_config.json,\n"
     "loss.csv, loss_by_t.csv and checkpoint.pt (atomically, every --checkpoint-every steps and on Ctrl-C).\n"
     "--resume continues DIR's checkpoint exactly where it stopped (architecture and schedule from DIR).\n"
+    "--objective flow trains flow matching (the velocity eps - x_0 on x_t = (1 - t) x_0 + t eps).\n"
+    "--init-weights PACKAGE starts a new run from another package's weights (same architecture).\n"
     "--init-from PACKAGE continues a published package whose checkpoint is gone: its weights, schedule,\n"
     "architecture, training settings, step count and loss log; a fresh optimizer (not bitwise --resume).\n"
+    "--conditional trains a class-conditional net (a class embedding plus a null class) on a labelled dataset,\n"
+    "dropping each label with probability --p-uncond (default 0.1) so that one net also serves classifier-free\n"
+    "guidance. With --init-from an unconditional package it starts from that net (the class embedding at 0).\n"
     "Datasets: gmm1d, moons, 8gaussians, swissroll, checkerboard, spirals, rings, fashion-mnist,\n"
     "a folder of images, an image file, or points:IMAGE (dark pixels as a 2-D density).\n";
 
 const char* kDatasetHelp =
-    "usage: difflens-cli dataset NAME|PATH --num N [--seed S] [--image-size C,H,W] --out FILE.pt\n"
-    "Writes N samples ([N, d] points or [N, C, H, W] images, in the models' value range) for torch.load.\n";
+    "usage: difflens-cli dataset NAME|PATH --num N [--seed S] [--image-size C,H,W] --out FILE.pt [--labels L.pt]\n"
+    "Writes N samples ([N, d] points or [N, C, H, W] images, in the models' value range) for torch.load.\n"
+    "Labelled datasets also write the class of each sample, int64 [N], to --labels (default: FILE.labels.pt\n"
+    "beside FILE.pt): 8gaussians/gmm1d the component, moons the moon, rings the ring, spirals the arm,\n"
+    "checkerboard the square, fashion-mnist its 10 classes.\n";
 
 std::vector<int64_t> parseSize(const std::string& s)
 {
@@ -95,9 +106,10 @@ int cmdTrain(const Argv& argv)
 {
     const Args args(argv,
                     {"dataset", "arch", "out", "steps", "batch", "lr", "warmup", "grad-clip", "ema-decay", "seed",
-                     "timesteps", "beta-schedule", "beta-start", "beta-end", "prediction", "loss", "hidden", "blocks",
-                     "base", "mults", "image-size", "checkpoint-every", "device", "threads", "weight-decay", "init-from"},
-                    {"help", "resume", "learn-variance", "no-attention"});
+                     "timesteps", "beta-schedule", "beta-start", "beta-end", "prediction", "objective", "loss", "hidden", "blocks",
+                     "base", "mults", "image-size", "checkpoint-every", "device", "threads", "weight-decay", "init-from",
+                     "init-weights", "p-uncond"},
+                    {"help", "resume", "learn-variance", "no-attention", "conditional"});
     if (args.flag("help")) {
         std::fputs(kTrainHelp, stdout);
         return 0;
@@ -139,6 +151,8 @@ int cmdTrain(const Argv& argv)
         opt.weightDecay = json_util::getDouble(tr, "weight_decay", opt.weightDecay, o);
         opt.steps = json_util::getInt(tr, "steps", static_cast<int>(opt.steps), o);
         opt.checkpointEvery = json_util::getInt(tr, "checkpoint_every", static_cast<int>(opt.checkpointEvery), o);
+        opt.conditional = json_util::getBool(tr, "conditional", false, o);
+        opt.pUncond = json_util::getDouble(tr, "p_uncond", opt.pUncond, o);
         initStepsDone = json_util::getInt(tr, "steps_done", 0, o);
     } else {
         if (!args.has("dataset")) throw UsageError("--dataset is required");
@@ -154,13 +168,23 @@ int cmdTrain(const Argv& argv)
         pkg.name = fs::path(dir).filename().string();
         pkg.data = spec;
         SchedulerConfig& sc = pkg.scheduler;
+        const std::string objective = args.str("objective", "ddpm");
+        if (objective != "ddpm" && objective != "flow")
+            throw UsageError("--objective must be ddpm or flow, got '" + objective + "'");
+        if (objective == "flow") {
+            // Flow matching: the velocity eps - x_0 on x_t = (1 - t) x_0 + t eps (diffusers' FlowMatchEuler config).
+            for (const char* k : {"beta-schedule", "beta-start", "beta-end", "prediction", "learn-variance"})
+                if (args.has(k)) throw UsageError(std::string("--") + k + " is the DDPM chain's; --objective flow has none");
+            sc = SchedulerConfig::flowMatching(args.integer("timesteps", 1000));
+        }
         sc.numTrainTimesteps = args.integer("timesteps", 1000);
         sc.betaSchedule = args.str("beta-schedule", "linear");
         sc.betaStart = args.real("beta-start", sc.betaStart);
         sc.betaEnd = args.real("beta-end", sc.betaEnd);
-        sc.predictionType = args.str("prediction", "epsilon");
+        if (!sc.isFlow()) sc.predictionType = args.str("prediction", "epsilon");
         // Clip x0^ to the data range: images to [-1, 1]; points to their box (a few DDIM outliers otherwise).
-        sc.clipSample = true;
+        // Flow models follow diffusers' FlowMatchEuler, which never clips.
+        sc.clipSample = !sc.isFlow();
         sc.clipSampleRange = spec.isImage() ? 1.0 : spec.high;
         if (args.flag("learn-variance")) sc.varianceType = "learned_range";
         sc.validate();
@@ -194,6 +218,22 @@ int cmdTrain(const Argv& argv)
         opt.loss = args.str("loss", args.flag("learn-variance") ? "hybrid" : "simple");
         opt.seed = static_cast<uint64_t>(args.int64("seed", 0));
     }
+    if (args.flag("conditional") && args.flag("resume") && !opt.conditional)
+        throw UsageError("'" + dir + "' trains an unconditional net: --resume keeps it so; use --init-from to "
+                         "continue it as a conditional one in another folder");
+    const bool wasConditional = opt.conditional;
+    opt.conditional = opt.conditional || args.flag("conditional");
+    if (!opt.conditional && args.has("p-uncond")) throw UsageError("--p-uncond needs --conditional");
+    opt.pUncond = args.real("p-uncond", opt.pUncond);
+    if (!(opt.pUncond >= 0 && opt.pUncond <= 1)) throw UsageError("--p-uncond must lie in [0, 1]");
+    if (opt.conditional) {
+        if (dataset->numClasses() == 0)
+            throw DataError("the dataset '" + datasetName + "' has no class labels, so it cannot train a conditional "
+                            "model (labelled: gmm1d, moons, 8gaussians, checkerboard, spirals, rings, fashion-mnist)");
+        pkg.architecture["num_classes"] = dataset->numClasses();
+        pkg.numClasses = dataset->numClasses();
+        pkg.classNames = dataset->classNames();
+    }
     opt.steps = args.int64("steps", continuing ? opt.steps : (spec.isImage() ? 20000 : 5000));
     opt.batch = args.int64("batch", opt.batch);
     opt.lr = args.real("lr", opt.lr);
@@ -207,6 +247,10 @@ int cmdTrain(const Argv& argv)
                     {"warmup", opt.warmupSteps}, {"grad_clip", opt.gradClip}, {"ema_decay", opt.emaDecay},
                     {"seed", opt.seed},       {"loss", opt.loss},           {"steps", opt.steps},
                     {"weight_decay", opt.weightDecay}, {"checkpoint_every", opt.checkpointEvery}};
+    if (opt.conditional) {
+        pkg.training["conditional"] = true;
+        pkg.training["p_uncond"] = opt.pUncond;
+    }
 
     // Weights, gradients, Adam's moments, the EMA copy and a batch's activations, before any is allocated.
     const double numel = static_cast<double>(spec.numel());
@@ -223,19 +267,33 @@ int cmdTrain(const Argv& argv)
     auto net = makeNet(pkg.architecture), ema = makeNet(pkg.architecture);
     Trainer trainer(net, ema, dataset, pkg.scheduler, opt, device);
     if (args.flag("resume")) trainer.resume(checkpoint);
+    if (args.has("init-weights")) {
+        // A new run (its own objective, schedule and step count) that starts from another package's weights:
+        // e.g. a flow-matching UNet fine-tuned from the DDPM one, whose features and time embedding carry over.
+        if (continuing) throw UsageError("--init-weights starts a new run: not with --resume or --init-from");
+        const auto other = ModelPackage::read(args.str("init-weights"));
+        auto otherArch = other.architecture, ownArch = pkg.architecture;
+        otherArch.erase("num_classes");
+        ownArch.erase("num_classes");
+        if (other.format != "builtin" || otherArch != ownArch)
+            throw UsageError("--init-weights '" + args.str("init-weights") +
+                             "' is not a built-in net of the same architecture as this run");
+        auto published = makeNet(other.architecture);
+        loadNetWeights(*published, other.modelFile);
+        copyMatchingWeights(*published, *net);
+        copyMatchingWeights(*published, *trainer.emaNet());
+        pkg.training["init_weights"] = other.name;
+    }
     if (initFrom) {
         const fs::path weights = fs::path(source) / (pkg.modelFile.empty() ? "model.pt" : pkg.modelFile);
-        auto published = makeNet(pkg.architecture);
+        // The published net as it was trained (unconditional when --conditional turns it into a conditional one:
+        // its weights fit by name, the new class embedding keeps its zero start).
+        auto publishedArch = pkg.architecture;
+        if (!wasConditional) publishedArch.erase("num_classes");
+        auto published = makeNet(publishedArch);
         loadNetWeights(*published, weights.string());
-        {
-            torch::NoGradGuard g;
-            auto src = published->parameters();
-            auto dst = net->parameters(), dstEma = trainer.emaNet()->parameters();
-            for (size_t i = 0; i < src.size(); ++i) {
-                dst[i].copy_(src[i]);
-                dstEma[i].copy_(src[i]);
-            }
-        }
+        copyMatchingWeights(*published, *net);
+        copyMatchingWeights(*published, *trainer.emaNet());
         auto log = readLossLog(pkg.trainingLog.empty() ? (fs::path(source) / "loss.csv").string() : pkg.trainingLog);
         // A package without steps_done (written by hand, or by another tool) goes on from its log's last step.
         const int64_t done = initStepsDone > 0 ? initStepsDone : (log.empty() ? 0 : log.back().step);
@@ -287,7 +345,7 @@ int cmdTrain(const Argv& argv)
 
 int cmdDataset(const Argv& argv)
 {
-    const Args args(argv, {"num", "seed", "out", "image-size"}, {"help"});
+    const Args args(argv, {"num", "seed", "out", "image-size", "labels"}, {"help"});
     if (args.flag("help")) {
         std::fputs(kDatasetHelp, stdout);
         return 0;
@@ -302,10 +360,24 @@ int cmdDataset(const Argv& argv)
     checkMemory(std::to_string(n) + " samples of " + ds->name(),
                 2.0 * 4.0 * static_cast<double>(n) * static_cast<double>(ds->spec().numel()));
     auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(args.int64("seed", 0)));
-    const auto samples = ds->sample(n, gen);
+    torch::Tensor labels;
+    const bool labelled = ds->numClasses() > 0;
+    if (!labelled && args.has("labels"))
+        throw DataError("the dataset '" + ds->name() + "' has no class labels to write to --labels");
+    const auto samples = ds->sample(n, gen, labelled ? &labels : nullptr);
     saveTensor(args.str("out"), samples);
     std::printf("%lld samples of %s (%s) -> %s\n", static_cast<long long>(n), ds->name().c_str(),
                 ds->spec().describe().c_str(), args.str("out").c_str());
+    if (labelled) {
+        std::string labelsPath = args.str("labels");
+        if (labelsPath.empty()) {
+            fs::path p(args.str("out"));
+            labelsPath = (p.parent_path() / (p.stem().string() + ".labels.pt")).string();
+        }
+        saveTensor(labelsPath, labels);
+        std::printf("%d classes, labels int64 [%lld] -> %s\n", ds->numClasses(), static_cast<long long>(n),
+                    labelsPath.c_str());
+    }
     return 0;
 }
 

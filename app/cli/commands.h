@@ -1,6 +1,8 @@
 #pragma once
 // difflens-cli sub-commands. Each takes the arguments after its name and returns the exit code; errors are
 // thrown (difflens::Error, UsageError) and printed by main() as one line.
+#include "core/sampler.h"
+
 #include <string>
 #include <vector>
 
@@ -19,9 +21,18 @@ int cmdTrain(const Argv& args);
 int cmdDataset(const Argv& args);
 int cmdEval(const Argv& args);
 int cmdTrainClassifier(const Argv& args);
+int cmdGuidanceTarget(const Argv& args);
+int cmdGuidanceSweep(const Argv& args);
 /** Only in builds with Qt (DIFFLENS_CLI_EXPORT): frames are painted with the widgets. */
 int cmdExport(const Argv& args);
 
+class Args;
+/** --sampler (default: the model's own), --steps, --eta, --sde-noise, checked for this scheduler config. */
+SamplerSettings samplerSettingsFromArgs(const Args& args, const SchedulerConfig& config);
+/** Names of the sampler options every sampling command takes (--sampler, --steps, --eta, --sde-noise). */
+std::vector<std::string> samplerOptionNames();
+/** The help lines for them. */
+extern const char* const kSamplerOptionsHelp;
 /** loss.csv (step,loss,ema_loss) as log entries; lines that do not parse are skipped; empty when missing. */
 std::vector<LossLogEntry> readLossLog(const std::string& path);
 

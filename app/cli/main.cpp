@@ -23,6 +23,8 @@ const char* kUsage =
     "  dataset    write samples of a dataset as a .pt tensor\n"
     "  eval       sample quality and likelihood figures with their floors and ceilings\n"
     "  train-classifier  train the Fashion-MNIST classifier behind the image Frechet distance\n"
+    "  guidance-sweep    the same x_T at several guidance scales: filmstrip PNG and GIF\n"
+    "  guidance-target   exact guided samples beside the tilted target p(x|c)^w p(x)^(1-w) (8gaussians, gmm1d)\n"
     "  export     step-by-step GIF, MP4, PNG frames, filmstrip or CSV of a sampled run\n"
     "\n"
     "Run 'difflens-cli COMMAND --help' for a command's options.\n"
@@ -69,6 +71,7 @@ int main(int argc, char** argv)
         {"schedule", cmdSchedule}, {"sample", cmdSample}, {"info", cmdInfo},
         {"train", cmdTrain},       {"dataset", cmdDataset},
         {"eval", cmdEval},         {"train-classifier", cmdTrainClassifier},
+        {"guidance-target", cmdGuidanceTarget}, {"guidance-sweep", cmdGuidanceSweep},
 #ifdef DIFFLENS_CLI_EXPORT
         {"export", cmdExport},
 #else

@@ -426,14 +426,16 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
     ++m_applying;
     m_controls->setTimesteps(info.T());
     m_controls->setDatasetSize(info.referenceCount);
+    m_controls->setSamplers(samplerChoices(info.scheduler));
+    m_controls->setClasses(info.classNames);
     RunSettings s = m_controls->settings();
     s.model = name;
     s.batch = m_settings->value(info.isImage ? keys::samplerBatchImages : keys::samplerBatchPoints);
     if (info.isImage && !m_settings->isSet(keys::samplerSteps) && !info.isExact()) {
         // First start on a network for images: 1000 DDPM steps of a UNet take minutes on a CPU; 100 DDIM
         // steps show the same picture in seconds.
-        s.sampler = QStringLiteral("DDIM");
-        s.steps = 100;
+        s.sampler = info.scheduler.isFlow() ? QStringLiteral("euler") : QStringLiteral("ddim");
+        s.steps = info.scheduler.isFlow() ? 50 : 100;
     }
     if (!info.isImage &&
         (s.referenceSource == QLatin1String("file") || s.referenceSource == QLatin1String("draw")))
@@ -664,11 +666,14 @@ void MainWindow::sample(const RunSettings& settings)
     p.sampler = settings.sampler;
     p.steps = settings.steps;
     p.eta = settings.eta;
+    p.sdeNoise = settings.sdeNoise;
     p.seed = static_cast<quint64>(settings.seed);
     p.batch = settings.batch;
     p.fromReference = settings.mode == RunSettings::FromReference;
     p.t0 = settings.t0;
     p.reference = m_reference;
+    p.classIndex = m_model->info.numClasses > 0 ? settings.classIndex : -1;
+    p.guidance = settings.guidance;
     m_runClock.start();
     m_firstFrameMs = -1;
     m_sampler->start(p);
@@ -796,8 +801,15 @@ void MainWindow::showCurrentFrame()
     m_metrics->setCurrentT(frame.t);
     m_exact->showFrame(frame);
     m_exact->setCurrentT(frame.t);
-    if (m_frames.needsField(frame.t))
-        m_sampler->requestField(m_model, frame.t, FrameBuilder::viewRange(m_model->info));
+    if (m_frames.needsField(frame.t)) {
+        // A guided run shows the guided field (and the exact guided one for labelled exact data).
+        const auto& run = m_sampler->params();
+        if (run.model == m_model && run.classIndex >= 0)
+            m_sampler->requestGuidedField(m_model, frame.t, FrameBuilder::viewRange(m_model->info), run.classIndex,
+                                          run.guidance);
+        else
+            m_sampler->requestField(m_model, frame.t, FrameBuilder::viewRange(m_model->info));
+    }
     if (m_firstFrameMs < 0 && m_runClock.isValid() && m_frames.mode() == FrameBuilder::Mode::Reverse) {
         m_firstFrameMs = m_runClock.nsecsElapsed() / 1e6;
         updateStatus();

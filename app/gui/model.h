@@ -6,6 +6,7 @@
 
 #include <QPointF>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 
 #include <limits>
@@ -43,6 +44,8 @@ struct ModelInfo
     QString device;
     qint64 parameters = 0;
     Mixture1d mixture; ///< 1-D mixture datasets only
+    int numClasses = 0;     ///< class-conditional models: how many classes (0: unconditional)
+    QStringList classNames; ///< one per class (the package's names, else "class k")
     /** What the exact q(x_{t-1}|x_t) is computed from, e.g. "the closed-form mixture (8 components)"; "" none. */
     QString exactText;
     int trainingSetSize = 0; ///< items of the finite set the posterior weights w_i run over (0: none)

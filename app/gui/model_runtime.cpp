@@ -3,6 +3,8 @@
 #include "core/datasets.h"
 #include "core/errors.h"
 #include "core/exact.h"
+#include "core/exact_guidance.h"
+#include "core/guidance.h"
 #include "core/runtime.h"
 #include "core/sampler.h"
 
@@ -49,10 +51,13 @@ void probe(Denoiser& denoiser, const ModelPackage& p, torch::Device device)
     shape.insert(shape.end(), p.data.shape.begin(), p.data.shape.end());
     auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
     const auto x = torch::randn(shape, gen, torch::kFloat32).to(device);
-    const ReverseProcess process(p.scheduler, SamplerKind::Ddim, 1);
-    const long t = process.timesteps().front();
-    const auto out =
-        denoiser.forward(x, torch::full({2}, t, torch::TensorOptions().dtype(torch::kInt64).device(device)));
+    // The model's own sampler (flow models take float times), one step: its first time, on noise.
+    const ReverseProcess process(p.scheduler, defaultSamplerFor(p.scheduler), 1);
+    const auto t = process.floatModelTime()
+                       ? torch::full({2}, process.modelTime(0), torch::TensorOptions().dtype(torch::kFloat32).device(device))
+                       : torch::full({2}, process.timesteps().front(),
+                                     torch::TensorOptions().dtype(torch::kInt64).device(device));
+    const auto out = denoiser.forward(x, t);
     process.describe(0, x, out.to(device));
 }
 
@@ -93,6 +98,10 @@ ModelHandle makeModel(const QString& spec, LoadedModel loaded, torch::Device dev
     info.scheduler = p.scheduler;
     info.device = qs(deviceName(device));
     info.parameters = loaded.denoiser->parameterCount();
+    info.numClasses = static_cast<int>(loaded.denoiser->numClasses());
+    for (int c = 0; c < info.numClasses; ++c)
+        info.classNames << (c < static_cast<int>(p.classNames.size()) ? qs(p.classNames[static_cast<size_t>(c)])
+                                                                      : QStringLiteral("class %1").arg(c));
     if (!p.trainingLog.empty() && QFileInfo::exists(qs(p.trainingLog))) {
         info.trainingLog = qs(p.trainingLog);
         const QString byT = QFileInfo(info.trainingLog).dir().filePath(QStringLiteral("loss_by_t.csv"));
@@ -105,11 +114,13 @@ ModelHandle makeModel(const QString& spec, LoadedModel loaded, torch::Device dev
     // memorised), else the dataset's first items. Images of a large set are copied out and the set itself
     // dropped.
     torch::Tensor items = datasetOverride;
-    const auto* exact = dynamic_cast<const GaussianMixtureDenoiser*>(loaded.denoiser.get());
+    // (labelled exact data: the unconditional denoiser inside the class-conditional one)
+    auto exactOwner = exactMixtureOf(loaded.denoiser);
+    const auto* exact = exactOwner.get();
     // (the probe above ran on the denoiser as opened; a rebuilt one computes the same)
     const bool exactSet = exact && loaded.denoiser->kind() == "exact-set";
     const int64_t wanted = info.isImage ? kMaxReferenceImages : kMaxDataPoints;
-    if (exactSet && exact->means().storage().nbytes() > 2 * exact->means().nbytes()) {
+    if (exactSet && exact == loaded.denoiser.get() && exact->means().storage().nbytes() > 2 * exact->means().nbytes()) {
         // Dataset::first() returns a slice of the whole shuffled set, so the exact denoiser of 1000
         // Fashion-MNIST items keeps all 60000 (188 MB) alive. Rebuild it on a copy of just its items.
         std::vector<int64_t> shape{exact->means().size(0)};
@@ -157,9 +168,27 @@ ModelHandle makeModel(const QString& spec, LoadedModel loaded, torch::Device dev
         info.mixture.stds.assign(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
         info.mixture.weights.assign(w.data_ptr<double>(), w.data_ptr<double>() + w.numel());
     }
+    // Labelled exact data for the exact guided field: the exact model's own, or the dataset's labelled mixture.
+    {
+        std::shared_ptr<Denoiser> inner = loaded.denoiser;
+        if (auto guided = std::dynamic_pointer_cast<GuidedDenoiser>(inner)) inner = guided->inner();
+        runtime->exactConditional = std::dynamic_pointer_cast<ConditionalMixtureDenoiser>(inner);
+        if (!runtime->exactConditional && runtime->mixture && info.numClasses > 0 && !datasetName.empty()) {
+            try {
+                const auto dataset = openDataset(datasetName);
+                if (dataset->numClasses() == info.numClasses)
+                    runtime->exactConditional = std::make_shared<ConditionalMixtureDenoiser>(
+                        NoiseSchedule::fromConfig(p.scheduler), runtime->mixture->means, runtime->mixture->stds,
+                        runtime->mixture->weights, dataset->componentClasses(), dataset->numClasses());
+            } catch (const std::exception&) {
+                // No labelled mixture: the guided field is shown without its exact counterpart.
+            }
+        }
+        if (runtime->exactConditional && !runtime->exactConditional->device().is_cpu()) runtime->exactConditional.reset();
+    }
     // The exact reverse process beside the model, and the finite set its posterior weights run over.
     const NoiseSchedule schedule = NoiseSchedule::fromConfig(p.scheduler);
-    auto self = std::dynamic_pointer_cast<GaussianMixtureDenoiser>(loaded.denoiser);
+    auto self = exactMixtureOf(loaded.denoiser);
     if (self && self->device().is_cpu()) {
         runtime->exactData = self;
         info.exactText =

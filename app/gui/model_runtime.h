@@ -3,6 +3,7 @@
 #include "app/gui/model.h"
 #include "core/datasets.h"
 #include "core/exact.h"
+#include "core/exact_guidance.h"
 #include "models/registry.h"
 
 #include <torch/types.h>
@@ -21,13 +22,18 @@ struct ModelRuntime
     torch::Tensor references; ///< [N, ...sample shape] CPU float32: the items a reference index picks
     std::optional<MixtureSpec> mixture;
     /**
-     * The exact reverse process of the model's data (diffusion-math.md, "Why p_theta is needed"): the model
+     * The exact reverse process of the model's data (core/MATH.md, "Why p_theta is needed"): the model
      * itself when it is exact, else the dataset's closed-form mixture, else the reference items as a finite
      * training set. On the CPU; null when there is no data.
      */
     std::shared_ptr<GaussianMixtureDenoiser> exactData;
     /** The reference items as a finite set (index i = reference i): w_i colouring, top-k, nearest items. */
     std::shared_ptr<GaussianMixtureDenoiser> trainingSet;
+    /**
+     * Labelled exact data (the exact model itself, or the dataset's labelled closed-form mixture): E[x_0|x_t, c]
+     * from class c's components, for the exact guided field beside the learned one. Null when unlabelled.
+     */
+    std::shared_ptr<ConditionalMixtureDenoiser> exactConditional;
 };
 
 /**
