@@ -353,9 +353,48 @@ private Q_SLOTS:
             QVERIFY(sum > 0);
             QVERIFY2(QLineF(QPointF(cx / sum, cy / sum), exact.mean).length() < 0.05 * scale,
                      qPrintable(QString("step %1").arg(step)));
-            QVERIFY(s.window.contains(exact.mean) && s.window.contains(post.mean));
+            QVERIFY(s.window.contains(exact.mean) && s.window.contains(s.xt));
+            // mu~ is in the zoom when it lies near the step, else a note says where it is.
+            const bool noted = std::any_of(s.notes.begin(), s.notes.end(),
+                                           [](const QString& n) { return n.contains(QStringLiteral("outside the zoom")); });
+            QVERIFY(s.window.contains(post.mean) != noted);
             QVERIFY(!s.componentMeans.isEmpty() && s.componentMeans.size() == s.componentWeights.size());
         }
+    }
+
+    // At small t the Exact q view stays zoomed on sample #1: a far reference (a run from pure noise) does not
+    // widen the window to the whole set; a run from the noised reference keeps mu~ (then near x_t) in view.
+    void exactStepStaysZoomedAtSmallT_data()
+    {
+        QTest::addColumn<bool>("fromReference");
+        QTest::newRow("from noise, far reference") << false;
+        QTest::newRow("from the noised reference") << true;
+    }
+
+    void exactStepStaysZoomedAtSmallT()
+    {
+        QFETCH(bool, fromReference);
+        const ModelHandle model = loadModel(QStringLiteral("exact:8gaussians?n=200"), QStringLiteral("cpu"));
+        SamplingController controller;
+        SamplingParams p = params(model, 50, 4, datasetReference(*model, 0));
+        p.sampler = QStringLiteral("DDPM");
+        p.fromReference = fromReference;
+        p.t0 = 100;
+        runAndWait(controller, p);
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory(), fromReference);
+        const int last = builder.availableFrames() - 1;
+        const Frame f = builder.frame(last); // t = 1 -> x_0: q(x_0 | x_1) is a sum of point masses
+        const widgets::StepDensityFrame& s = f.exactStep;
+        QVERIFY(!s.isEmpty());
+        QVERIFY(s.window.contains(s.xt));
+        // The 8 Gaussians span about 5.6 units; the step itself is a few hundredths wide.
+        QVERIFY2(s.window.width() < 0.5, qPrintable(QString::number(s.window.width())));
+        const QPointF mu = f.numbers.c1 * f.points.reference + f.numbers.c2 * f.points.xt.first();
+        const bool far = QLineF(mu, s.xt).length() > 1.0;
+        QCOMPARE(s.window.contains(mu), !far);
+        if (fromReference) QVERIFY(!far);
     }
 
     // 1-D: the exact q(x_{t-1}|x_t) is a normalised density (its integral over the window is ~1).

@@ -135,7 +135,7 @@ QString ExplanationPanel::introductionHtml()
     return section(QStringLiteral("One reverse step, explained")) +
            para(QStringLiteral(
                     "Run or scrub a sampling run: this panel then shows, for the current step, how %1 was "
-                    "made from %2, what the model predicts (%3, %4), the true posterior mean %5 "
+                    "made from %2, what the model predicts (%3, %4), the posterior mean %5 "
                     "and how far the model is from it.")
                     .arg(xt(), x0(), x0hat(), muTheta(), muTilde())) +
            whyParagraph();
@@ -272,8 +272,17 @@ QString ExplanationPanel::html(const StepNumbers& n)
     h += formula(QStringLiteral("%1 = c₁ · %2 + c₂ · %3 = %4 · %2 + %5 · %3")
                      .arg(muTheta(), x0hat(), xt(), num(n.c1), num(n.c2)));
 
-    // 3. The posterior given x_0 (Ho et al. Eqs. 6-7).
-    h += section(QStringLiteral("3 · The true step if %1 were known").arg(x0()));
+    // 3. The posterior given x_0 (Ho et al. Eqs. 6-7). It is the true step only when x_t was made from this
+    // x_0; a run from pure noise never used it, so there it is the step toward the reference.
+    const bool toward = n.hasReference && !n.referenceIsSource;
+    h += section(toward ? QStringLiteral("3 · The step toward the reference %1").arg(x0())
+                        : QStringLiteral("3 · The true step if %1 were known").arg(x0()));
+    if (toward)
+        h += para(QStringLiteral("This run started from pure noise: %1 was not made from this %2, so the "
+                                 "Gaussian below is the step that would lead toward the reference, not the "
+                                 "true step of the run. “Denoise reference from t₀” starts from the noised "
+                                 "reference, where it is the true step.")
+                      .arg(xt(), x0()));
     h += formula(QStringLiteral("q(x%1 | %2, %3) = N(%4, β̃ₜ I),&nbsp;&nbsp; %4 = c₁ · %3 + c₂ · %2")
                      .arg(prevSub, xt(), x0(), muTilde()));
     h += formula(QStringLiteral("c₁ = βₜ √%1 / (1 − ᾱₜ) = %2").arg(abarPrev, num(n.c1)));
@@ -301,6 +310,25 @@ QString ExplanationPanel::html(const StepNumbers& n)
                          .arg(abarPrev, num(n.sigma), num(n.eta)));
         h += para(n.eta == 0.0 ? QStringLiteral("η = 0: no noise is added, the step is deterministic.")
                                : QStringLiteral("η = 1 adds as much noise as DDPM; η = 0 adds none."));
+    } else if (!n.x0Weights.isEmpty()) {
+        // diffusers' solvers: x_prev = a x_t + b D, D a combination of this and earlier data predictions
+        // (DPM-Solver++, Lu et al. 2022 Alg. 2; Euler and Heun: D = x0^ in sigma = sqrt((1 - abar)/abar) space).
+        h += formula(QStringLiteral("%1 = %2 · %3 + %4 · D,&nbsp;&nbsp; σ = %5 → %6")
+                         .arg(xPrev, num(n.stateCoef), xt(), num(n.x0Coef), num(n.solverSigma),
+                              num(n.solverSigmaNext)));
+        QStringList terms;
+        for (int k = 0; k < n.x0Weights.size(); ++k)
+            terms << QStringLiteral("%1 · %2<sub>step %3</sub>")
+                         .arg(num(n.x0Weights[k]), x0hat())
+                         .arg(n.stepIndex + 1 - k);
+        h += formula(QStringLiteral("D = ") + terms.join(QStringLiteral(" + ")));
+        if (n.x0Weights.size() > 1)
+            h += para(QStringLiteral("A multistep solver: D extrapolates the data predictions of the last %1 "
+                                     "steps (weights sum to 1), a higher-order step for no extra model call.")
+                          .arg(n.x0Weights.size()));
+        if (n.sigma > 0)
+            h += formula(QStringLiteral("+ σ<sub>up</sub> z,&nbsp;&nbsp; σ<sub>up</sub> = %1 (ancestral noise)")
+                             .arg(num(n.sigma)));
     } else if (n.sampler.compare(QLatin1String("exact"), Qt::CaseInsensitive) == 0) {
         h += para(
             QStringLiteral("The exact sampler replaces the network by the ideal denoiser E[x₀ | %1] of the "
@@ -323,10 +351,16 @@ QString ExplanationPanel::html(const StepNumbers& n)
     }
 
     // 5. Model against truth.
-    h += section(QStringLiteral("5 · How far is %1 from the truth?").arg(pTheta()));
+    h += section(toward ? QStringLiteral("5 · How far is %1 from the step toward %2?").arg(pTheta(), x0())
+                        : QStringLiteral("5 · How far is %1 from the truth?").arg(pTheta()));
     if (n.hasReference) {
-        h += formula(QStringLiteral("KL(q(x%1 | %2, %3) ‖ %4(x%1 | %2)) = %5 nats")
-                         .arg(prevSub, xt(), x0(), pTheta(), num(n.kl)));
+        // With sigma_t = 0 (DDIM, eta = 0) p_theta is a point mass: its KL to a Gaussian is undefined.
+        const bool klUndefined = std::isnan(n.kl) && n.sigma == 0.0;
+        h += formula(QStringLiteral("KL(q(x%1 | %2, %3) ‖ %4(x%1 | %2)) = %5")
+                         .arg(prevSub, xt(), x0(), pTheta(),
+                              klUndefined ? QStringLiteral("undefined: the step adds no noise (σₜ = 0), so "
+                                                           "p_θ is a point mass")
+                                          : num(n.kl) + QStringLiteral(" nats")));
         h += formula(QStringLiteral("rms |%1 − %2| = %3")
                          .arg(muTheta(), muTilde(), strong(formatSig(n.meanGap), palette::difference())));
         if (n.varianceType.startsWith(QLatin1String("fixed_small")) &&

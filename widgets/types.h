@@ -77,6 +77,7 @@ struct StepNumbers
     QString varianceType = QStringLiteral("fixed_small"); ///< fixed_small | fixed_large | learned_range ...
     double eta = 0;                                       ///< DDIM eta (ignored by DDPM)
     bool hasReference = false; ///< a reference x_0 was chosen, so kl and meanGap are meaningful
+    bool referenceIsSource = true; ///< x_t was made from the reference: mu~ is the true step (else: toward x_0)
     double kl =
         std::numeric_limits<double>::quiet_NaN(); ///< KL(q(x_{t-1}|x_t,x_0) || p_theta) in nats, NaN if none
     double meanGap = std::numeric_limits<double>::quiet_NaN(); ///< rms |mu_theta - mu~|, NaN if none
@@ -88,6 +89,12 @@ struct StepNumbers
     double sdeNoise = 0;         ///< SDE: S in g_t = S s_t
     int modelCalls = 1;          ///< model evaluations of this step (Heun: 2)
     double velocityGap = std::numeric_limits<double>::quiet_NaN(); ///< rms |u_theta(x_t) - u(x_t | x_0)|
+    /// diffusers' solvers (DPM-Solver++, Euler, Euler ancestral, Heun on DDPM models): x_prev =
+    /// stateCoef x_t + x0Coef * sum_k x0Weights[k] x0^(step stepIndex - k); solverOrder = x0Weights.size().
+    /// Empty weights: not such a solver.
+    QVector<double> x0Weights;
+    double stateCoef = 0, x0Coef = 0;
+    double solverSigma = 0, solverSigmaNext = 0; ///< sigma = sqrt((1 - abar) / abar) at x_t and x_prev
 };
 
 /** A named 1-D curve drawn by PointView (e.g. a density). */
@@ -117,6 +124,7 @@ struct PointFrame
     QVector<QVector<QPointF>> trajectories; ///< selected samples' paths x_T .. x_t so far (2-D only)
     int selected = -1;         ///< index into xt of the sample the reference / posterior refer to, -1: none
     bool hasReference = false; ///< reference and posteriorMean are valid
+    bool referenceIsSource = true; ///< x_t was made from the reference: mu~ is the true step (else: toward x_0)
     QPointF reference;         ///< the chosen x_0
     QPointF posteriorMean;     ///< mu~(x_t[selected], x_0)
     QVector<QPointF> fieldOrigins; ///< grid points of a vector field (score or eps), 2-D only

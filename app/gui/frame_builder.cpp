@@ -134,6 +134,19 @@ QString captionFor(long t, int T, int step, int steps)
     return QStringLiteral("t = %1 / %2 · step %3 of %4").arg(t).arg(T).arg(step + 1).arg(steps);
 }
 
+/** The box holding every (centre, radius) disc (data coordinates; 1-D uses x only). */
+QRectF boundsOf(const QVector<std::pair<QPointF, double>>& discs)
+{
+    double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
+    for (const auto& [c, r] : discs) {
+        x0 = std::min(x0, c.x() - r);
+        x1 = std::max(x1, c.x() + r);
+        y0 = std::min(y0, c.y() - r);
+        y1 = std::max(y1, c.y() + r);
+    }
+    return QRectF(QPointF(x0, y0), QPointF(x1, y1));
+}
+
 } // namespace
 
 struct FrameBuilder::Impl
@@ -152,6 +165,7 @@ struct FrameBuilder::Impl
     // Reverse.
     std::shared_ptr<const Trajectory> trajectory;
     QVector<StepSummary> summaries;
+    bool trueStep = true; // x_t made from the reference: mu~ is the true step, else the step toward x_0
 
     // Forward.
     torch::Tensor x0;  // [1, ...] CPU
@@ -308,20 +322,25 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
         const double sd = std::sqrt(std::max(0.0, posteriorVariance));
         s.gaussians.push_back(
             {QStringLiteral("q(xₜ₋₁ | xₜ, x₀) given x₀"), mt, sd, palette::posterior(), false});
-        extents.push_back({mt, 3.0 * sd});
+        // The view stays zoomed on sample #1: mu~ joins the window only when it lies near the step. At small t
+        // mu~ is almost x_0 itself, which for a run from pure noise can be anywhere in the data set; the
+        // window would then span the set and the point masses of q(x_0 | x_1) become scattered dots.
+        const QRectF core = boundsOf(extents);
+        const double reach = 3.0 * std::max({core.width(), dim == 2 ? core.height() : 0.0, 1e-3 * (in.high - in.low)});
+        if (std::hypot(mt.x() - core.center().x(), dim == 2 ? mt.y() - core.center().y() : 0.0) <= reach)
+            extents.push_back({mt, 3.0 * sd});
+        else
+            s.notes << QStringLiteral("q(xₜ₋₁ | xₜ, x₀) lies outside the zoom, at %1")
+                           .arg(dim == 2 ? QStringLiteral("(%1, %2)").arg(widgets::formatSig(mt.x(), 3),
+                                                                       widgets::formatSig(mt.y(), 3))
+                                         : widgets::formatSig(mt.x(), 3));
     }
     s.gaussians.push_back(
         {QStringLiteral("E[xₜ₋₁ | xₜ] exact mean"), point(mean), 0.0, palette::exact(), false});
-    double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
-    for (const auto& [c, r] : extents) {
-        x0 = std::min(x0, c.x() - r);
-        x1 = std::max(x1, c.x() + r);
-        y0 = std::min(y0, c.y() - r);
-        y1 = std::max(y1, c.y() + r);
-    }
+    const QRectF box = boundsOf(extents);
     const double minHalf = 1e-3 * std::max(1.0, in.high - in.low);
-    double half = std::max({0.5 * (x1 - x0), dim == 2 ? 0.5 * (y1 - y0) : 0.0, minHalf}) * 1.1;
-    const QPointF centre(0.5 * (x0 + x1), dim == 2 ? 0.5 * (y0 + y1) : 0.0);
+    double half = std::max({0.5 * box.width(), dim == 2 ? 0.5 * box.height() : 0.0, minHalf}) * 1.1;
+    const QPointF centre(box.center().x(), dim == 2 ? box.center().y() : 0.0);
     s.window = QRectF(centre.x() - half, centre.y() - half, 2 * half, 2 * half);
     const int64_t K = mix.weights.size(0);
     // What is drawn: the heaviest components holding 99.9% of the weight (at most 300, so a 2-D grid costs a
@@ -409,6 +428,7 @@ StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
     const ReverseProcess& p = trajectory->process();
     const ModelInfo& in = info();
     StepNumbers n;
+    n.referenceIsSource = trueStep;
     n.stepIndex = r.index;
     n.stepCount = r.count;
     n.t = r.t + 1;
@@ -429,7 +449,7 @@ StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
     const bool ddim = p.kind() == SamplerKind::Ddim;
     n.sampler =
         ddim ? QStringLiteral("DDIM") : (in.isExact() ? QStringLiteral("exact") : QStringLiteral("DDPM"));
-    if (isPathSampler(p.kind())) {
+    if (isPathSampler(p.kind(), p.path().kind())) {
         // The Gaussian-path panel: a_t, s_t, the conditional and the learned velocity.
         n.sampler = QString::fromStdString(samplerLabel(p.kind()));
         n.path = QString::fromStdString(pathName(p.path().kind()));
@@ -454,6 +474,14 @@ StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
     n.hasReference = r.posteriorMean.defined();
     if (r.kl.defined() && !r.klIsDecoderNll) n.kl = r.kl.mean().item<double>();
     if (r.meanGap.defined()) n.meanGap = r.meanGap.mean().item<double>();
+    if (p.diffusersSolver()) {
+        n.sampler = QString::fromStdString(p.label());
+        n.x0Weights = QVector<double>(r.x0Weights.begin(), r.x0Weights.end());
+        n.stateCoef = r.stateCoef;
+        n.x0Coef = r.x0Coef;
+        n.solverSigma = r.solverSigma;
+        n.solverSigmaNext = r.solverSigmaNext;
+    }
     return n;
 }
 
@@ -483,7 +511,8 @@ ImageGridFrame FrameBuilder::Impl::reverseGrid(const StepRecord& r, int i) const
     g.subtitles =
         QStringList{rangeText(xtLow, xtHigh), rangeText(in.low, in.high), rangeText(prevLow, prevHigh)};
     if (withReference) {
-        g.titles << QStringLiteral("μ̃ (true)") << QStringLiteral("x₀ (ref.)") << QStringLiteral("|μ_θ − μ̃|");
+        g.titles << (trueStep ? QStringLiteral("μ̃ (true step)") : QStringLiteral("μ̃ (toward x₀)"))
+                 << QStringLiteral("x₀ (ref.)") << QStringLiteral("|μ_θ − μ̃|");
         g.colors << palette::posterior() << palette::reference() << palette::difference();
         g.subtitles << rangeText(prevLow, prevHigh) << rangeText(in.low, in.high)
                     << QStringLiteral("max %1").arg(widgets::formatSig(diffMax, 2));
@@ -616,6 +645,7 @@ PointFrame FrameBuilder::Impl::reversePoints(const StepRecord& r, int i) const
     }
     const bool withReference = r.posteriorMean.defined() && trajectory->reference().defined();
     f.hasReference = withReference;
+    f.referenceIsSource = trueStep;
     if (withReference) {
         f.reference = pointsOf(trajectory->reference().reshape({1, in.dim}), in.dim).value(0);
         f.posteriorMean = pointsOf(r.posteriorMean.expand_as(r.xt).slice(0, 0, 1), in.dim).value(0);
@@ -630,7 +660,8 @@ PointFrame FrameBuilder::Impl::reversePoints(const StepRecord& r, int i) const
         if (!f.xt.isEmpty()) {
             const double muTheta = f.meanModel[0].x();
             if (withReference && r.posteriorVariance > 0)
-                f.curves.push_back(gaussianCurve(QStringLiteral("q(xₜ₋₁ | xₜ, x₀) (true step, sample #1)"),
+                f.curves.push_back(gaussianCurve(trueStep ? QStringLiteral("q(xₜ₋₁ | xₜ, x₀) (true step, sample #1)")
+                                                          : QStringLiteral("q(xₜ₋₁ | xₜ, x₀) (toward x₀, sample #1)"),
                                                  f.posteriorMean.x(), r.posteriorVariance,
                                                  palette::posterior(), false, view.left(), view.right()));
             const double sigma = std::isfinite(r.sigma) ? r.sigma : 0.0;
@@ -652,7 +683,7 @@ Frame FrameBuilder::Impl::reverseFrame(int i)
     f.isImage = info().isImage;
     f.numbers = numbersOf(r);
     if (f.isImage)
-        f.grid = isPathSampler(trajectory->process().kind()) ? pathGrid(r, i) : reverseGrid(r, i);
+        f.grid = isPathSampler(trajectory->process().kind(), trajectory->process().path().kind()) ? pathGrid(r, i) : reverseGrid(r, i);
     else
         f.points = reversePoints(r, i);
     const auto one = [](const torch::Tensor& v) { return v.defined() ? v.slice(0, 0, 1) : v; };
@@ -803,12 +834,18 @@ void FrameBuilder::clear()
     m->invalidate();
 }
 
-void FrameBuilder::setReverse(std::shared_ptr<const Trajectory> trajectory)
+void FrameBuilder::setReverse(std::shared_ptr<const Trajectory> trajectory, bool trueStep)
 {
     clear();
     if (!m->model || !trajectory) return;
     m->trajectory = std::move(trajectory);
+    m->trueStep = trueStep;
     m->mode = Mode::Reverse;
+}
+
+std::shared_ptr<const Trajectory> FrameBuilder::trajectory() const
+{
+    return m->mode == Mode::Reverse ? m->trajectory : nullptr;
 }
 
 void FrameBuilder::appendSummaries(const QVector<StepSummary>& summaries)

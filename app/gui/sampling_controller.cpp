@@ -197,8 +197,12 @@ QList<QPair<QString, QString>> samplerChoices(const SchedulerConfig& scheduler)
     const PathKind path = scheduler.isFlow() ? PathKind::Flow : PathKind::Vp;
     for (const auto& name : samplerNames()) {
         const SamplerKind k = parseSamplerKind(name);
-        if (samplerServesPath(k, path))
-            out.append({QString::fromStdString(name), QString::fromStdString(samplerLabel(k))});
+        if (!samplerServesPath(k, path)) continue;
+        QString label = QString::fromStdString(samplerLabel(k));
+        if (const int order = solverOrderOfName(name); order > 0) label = QStringLiteral("DPM-Solver++ %1M").arg(order);
+        if (path == PathKind::Vp && (k == SamplerKind::Euler || k == SamplerKind::Heun))
+            label = k == SamplerKind::Euler ? QStringLiteral("Euler (diffusers)") : QStringLiteral("Heun (diffusers)");
+        out.append({QString::fromStdString(name), label});
     }
     return out;
 }
@@ -242,8 +246,9 @@ void SamplingController::start(const SamplingParams& params)
         const ModelInfo& info = params.model->info;
         if (params.batch < 1) throw ConfigError("the batch size must be at least 1");
         if (params.classIndex >= 0) validateGuidance(info.numClasses, params.classIndex, params.guidance);
+        const std::string samplerName = params.sampler.toLower().toStdString();
         SamplerSettings settings;
-        settings.kind = parseSamplerKind(params.sampler.toLower().toStdString());
+        settings.kind = parseSamplerKind(samplerName);
         if (params.fromReference && !params.reference.isValid())
             throw DataError(
                 "denoising from t0 starts at the reference x0: choose one first (a dataset item, a file, "
@@ -253,6 +258,7 @@ void SamplingController::start(const SamplingParams& params)
         settings.eta = params.eta;
         settings.startT = startT;
         settings.sdeNoise = params.sdeNoise;
+        settings.solverOrder = solverOrderOfName(samplerName);
         job->process = std::make_shared<ReverseProcess>(info.scheduler, settings);
         job->reference = referenceTensor(info, params.reference);
         const double stored =
