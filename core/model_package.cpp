@@ -144,6 +144,8 @@ ModelPackage ModelPackage::read(const std::string& path, const std::string& sche
     }
     if (!fs::exists(p.modelFile, ec))
         throw ModelError("model file '" + p.modelFile + "' does not exist (a package folder holds model.pt)");
+    if (fs::is_directory(p.modelFile, ec))
+        throw ModelError("model file '" + p.modelFile + "' is a folder, not a file");
     const std::string sched = !schedulerOverride.empty() ? schedulerOverride : schedFile.string();
     if (!schedulerOverride.empty() || fs::exists(sched, ec)) {
         p.scheduler = SchedulerConfig::fromFile(sched);

@@ -39,6 +39,10 @@ std::vector<double> cosineBetas(int T)
     return betas;
 }
 
+// The most training timesteps a schedule may have: every table holds T doubles, and 2e9 steps would be
+// ~150 GB before any other check could run (found by tests/fuzz). Models use 1000 to 4000.
+constexpr int kMaxTrainTimesteps = 100000;
+
 const std::vector<std::string> kPredictionTypes = {"epsilon", "sample", "v_prediction", "flow_prediction"};
 const char* const kFlowClass = "FlowMatchEulerDiscreteScheduler";
 const std::vector<std::string> kVarianceTypes = {"fixed_small", "fixed_small_log", "fixed_large",
@@ -204,6 +208,9 @@ void SchedulerConfig::validate() const
                           joined(schedulerClassNames()) + ")");
     if (numTrainTimesteps < 1)
         throw ConfigError("num_train_timesteps must be at least 1, got " + std::to_string(numTrainTimesteps));
+    if (numTrainTimesteps > kMaxTrainTimesteps)
+        throw ConfigError("num_train_timesteps of " + std::to_string(numTrainTimesteps) + " is more than " +
+                          std::to_string(kMaxTrainTimesteps) + " (models use 1000 to 4000)");
     if (isFlow()) {
         if (predictionType != "flow_prediction")
             throw ConfigError(std::string(kFlowClass) + " models predict the velocity: prediction_type must be "

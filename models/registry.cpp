@@ -60,7 +60,8 @@ long long parseBounded(const std::string& spec, const std::string& key, const st
     errno = 0;
     char* end = nullptr;
     const long long v = std::strtoll(value.c_str(), &end, 10);
-    if (value.empty() || *end != '\0' || errno == ERANGE || v < 0 || v > max)
+    // The whole value must be the number: strtoll stops at an embedded NUL (found by tests/fuzz).
+    if (value.empty() || end != value.c_str() + value.size() || errno == ERANGE || v < 0 || v > max)
         throw ConfigError("'" + spec + "': " + key + " must be an integer from 0 to " + std::to_string(max) +
                           ", got '" + value + "'");
     return v;

@@ -3,11 +3,14 @@
 #include "app/cli/commands.h"
 #include "app/cli/guidance_cli.h"
 #include "core/errors.h"
+#include "core/exact.h"
+#include "core/resources.h"
 #include "core/run_file.h"
 #include "core/runtime.h"
 #include "core/sampler.h"
 #include "core/tensor_io.h"
 #include "core/trajectory.h"
+#include "models/nets.h"
 #include "models/registry.h"
 
 #include <torch/torch.h>
@@ -85,6 +88,33 @@ std::vector<int64_t> parseShape(const std::string& s)
     }
     if (shape.empty()) throw UsageError("--shape must be positive integers like 2 or 1,28,28");
     return shape;
+}
+
+/**
+ * Refuses a run this machine cannot hold before anything is allocated (core/resources.h): the sampler's
+ * working tensors and the network's activations, the [B, items] matrices of an exact denoiser, and the
+ * recorded trajectory when one is asked for.
+ */
+void checkSamplingMemory(const LoadedModel& model, const SamplerOptions& options, int steps, bool recording)
+{
+    const double numel = options.init.defined() ? elementCount(options.init.sizes().slice(1).vec())
+                                                : elementCount(options.sampleShape);
+    // Without gradients only a few layers' activations are alive at once: a quarter of training's.
+    const double activations = model.package.format == "builtin"
+                                   ? architectureActivations(model.package.architecture, numel) / 4.0
+                                   : 0.0;
+    double bytes = samplingBytes(options.batch, numel, activations);
+    if (const auto* exact = dynamic_cast<const GaussianMixtureDenoiser*>(model.denoiser.get()))
+        bytes += exactDenoiserBytes(exact->components(), numel, options.batch) -
+                 exactDenoiserBytes(exact->components(), numel, 0); // the set itself is already held
+    const std::string what = "sampling " + std::to_string(options.batch) + " samples of " +
+                             std::to_string(std::llround(numel)) + " values";
+    checkMemory(what, bytes);
+    if (recording) {
+        const double outputs = model.package.scheduler.varianceType == "learned_range" ? 2 * numel : numel;
+        checkMemory(what + " with a trajectory of " + std::to_string(steps) + " steps",
+                    bytes + trajectoryBytes(steps, options.batch, numel, outputs));
+    }
 }
 
 double mean(const std::vector<double>& v)
@@ -241,6 +271,8 @@ int cmdSample(const Argv& argv)
                             " but the model's samples have shape [B, " +
                             std::string(c10::str(c10::IntArrayRef(options.sampleShape))).substr(1));
     }
+
+    checkSamplingMemory(model, options, process->stepCount(), args.has("trajectory") || args.has("save-run"));
 
     std::unique_ptr<Trajectory> trajectory;
     if (args.has("trajectory"))

@@ -261,6 +261,9 @@ int cmdTrain(const Argv& argv)
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw IoError("cannot create '" + dir + "': " + ec.message());
+    // The initial weights come from --seed as well: two runs with the same settings are the same run (the
+    // kill-and-resume test compares a resumed run with an uninterrupted one byte for byte).
+    torch::manual_seed(opt.seed);
     auto net = makeNet(pkg.architecture), ema = makeNet(pkg.architecture);
     Trainer trainer(net, ema, dataset, pkg.scheduler, opt, device);
     if (args.flag("resume")) trainer.resume(checkpoint);

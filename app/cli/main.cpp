@@ -2,6 +2,7 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "core/errors.h"
+#include "core/resources.h"
 #include "core/runtime.h"
 
 #include <cstdio>
@@ -27,7 +28,33 @@ const char* kUsage =
     "  export     step-by-step GIF, MP4, PNG frames, filmstrip or CSV of a sampled run\n"
     "  export-model  a built-in net as a PyTorch state_dict plus the Python module that defines it\n"
     "\n"
-    "Run 'difflens-cli COMMAND --help' for a command's options.\n";
+    "Run 'difflens-cli COMMAND --help' for a command's options.\n"
+    "Every command takes --max-memory SIZE (e.g. 8G; default 75% of this machine's memory, or\n"
+    "DIFFLENS_MAX_MEMORY): work estimated to need more is refused before it starts.\n";
+
+/** Takes --max-memory SIZE / --max-memory=SIZE out of the arguments (any command) and sets the limit. */
+difflens::cli::Argv takeMemoryLimit(difflens::cli::Argv args)
+{
+    difflens::cli::Argv rest;
+    for (size_t i = 0; i < args.size(); ++i) {
+        std::string value;
+        if (args[i] == "--max-memory") {
+            if (i + 1 >= args.size()) throw difflens::cli::UsageError("option --max-memory needs a value");
+            value = args[++i];
+        } else if (args[i].rfind("--max-memory=", 0) == 0) {
+            value = args[i].substr(13);
+        } else {
+            rest.push_back(args[i]);
+            continue;
+        }
+        try {
+            difflens::setMemoryLimitBytes(difflens::parseMemorySize(value));
+        } catch (const difflens::ConfigError& e) {
+            throw difflens::cli::UsageError(std::string("--max-memory: ") + e.what());
+        }
+    }
+    return rest;
+}
 
 } // namespace
 
@@ -40,7 +67,7 @@ int main(int argc, char** argv)
         return argc < 2 ? 2 : 0;
     }
     const std::string command = argv[1];
-    const Argv rest(argv + 2, argv + argc);
+    const Argv given(argv + 2, argv + argc);
     const std::map<std::string, std::function<int(const Argv&)>> commands = {
         {"schedule", cmdSchedule}, {"sample", cmdSample}, {"info", cmdInfo},
         {"train", cmdTrain},       {"dataset", cmdDataset},
@@ -62,6 +89,7 @@ int main(int argc, char** argv)
         return 2;
     }
     try {
+        const Argv rest = takeMemoryLimit(given);
         initRuntime();
         return it->second(rest);
     } catch (const UsageError& e) {

@@ -110,6 +110,8 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     connect(m_sampler, &SamplingController::failed, this,
             [this](const QString& message) { onRunEnded(false, tr("sampling failed"), message); });
     connect(m_sampler, &SamplingController::fieldReady, this, &MainWindow::onFieldReady);
+    connect(m_sampler, &SamplingController::notice, this,
+            [this](const QString& message) { statusBar()->showMessage(message, 15000); });
     m_vlb = new VlbController(this);
     connect(m_vlb, &VlbController::progress, this, [this](int done, int total) {
         m_exact->setBoundProgress(done, total);

@@ -5,6 +5,7 @@
 #include "core/guidance.h"
 #include "core/diffusion.h"
 #include "core/errors.h"
+#include "core/resources.h"
 #include "core/sampler.h"
 #include "core/trajectory.h"
 
@@ -28,6 +29,17 @@ using Clock = std::chrono::steady_clock;
  */
 constexpr double kFloat16Threshold = 16.0e6;
 
+/** The first n samples of a step record: what a capped recording keeps. */
+StepRecord firstSamples(const StepRecord& r, int64_t n)
+{
+    StepRecord out = r;
+    for (torch::Tensor* t :
+         {&out.xt, &out.rawOutput, &out.modelOutput, &out.modelLogVariance, &out.eps, &out.x0Pred,
+          &out.meanModel, &out.xPrev, &out.posteriorMean, &out.kl, &out.meanGap})
+        if (t->defined() && t->dim() > 0 && t->size(0) > n) *t = t->narrow(0, 0, n);
+    return out;
+}
+
 enum Outcome
 {
     kFinished,
@@ -48,6 +60,8 @@ struct SamplingController::Job
     Clock::time_point begin = Clock::now();
     std::atomic<double> seconds{0.0};
     std::atomic_bool running{true};
+    int64_t recordBatch = 0; // samples kept in the trajectory (the first ones of the batch)
+    QString note;            // why fewer were kept, for notice()
 
     mutable std::mutex mutex;
     QVector<StepSummary> summaries;
@@ -250,6 +264,27 @@ void SamplingController::start(const SamplingParams& params)
         const double stored =
             2.0 * static_cast<double>(params.batch) * info.numel() * (job->process->stepCount() + 1);
         const auto storage = stored > kFloat16Threshold ? torch::kFloat16 : torch::kFloat32;
+        // The whole batch is sampled (refused when even that does not fit); the recording is capped.
+        const double numel = static_cast<double>(info.numel());
+        checkMemory("sampling " + std::to_string(params.batch) + " samples",
+                    samplingBytes(params.batch, numel));
+        const int steps = job->process->stepCount();
+        const double outputs = info.scheduler.varianceType == "learned_range" ? 2 * numel : numel;
+        const double perSample =
+            difflens::trajectoryBytes(steps, 1, numel, outputs, storage == torch::kFloat16 ? 2 : 4);
+        const double budget = recordingBudget();
+        job->recordBatch = params.batch;
+        if (perSample * params.batch > budget) {
+            job->recordBatch = std::max<int64_t>(1, static_cast<int64_t>(budget / perSample));
+            job->note =
+                tr("Recording the first %1 of %2 samples for scrubbing: all %2 over %3 steps would take "
+                   "%4, more than the %5 a run may keep. The summaries cover the whole batch.")
+                    .arg(job->recordBatch)
+                    .arg(params.batch)
+                    .arg(steps)
+                    .arg(QString::fromStdString(formatBytes(perSample * params.batch)))
+                    .arg(QString::fromStdString(formatBytes(budget)));
+        }
         job->trajectory = std::make_shared<Trajectory>(job->process, job->reference, info.isImage, storage);
     } catch (const std::exception& e) {
         error = QString::fromStdString(describeException(e));
@@ -263,6 +298,7 @@ void SamplingController::start(const SamplingParams& params)
     }
 
     Q_EMIT started(job->process->stepCount());
+    if (!job->note.isEmpty()) Q_EMIT notice(job->note);
     const int throttleMs = m_throttleMs;
     auto fields = m_fields;
     QMetaObject::invokeMethod(
@@ -297,7 +333,10 @@ void SamplingController::start(const SamplingParams& params)
                 const auto result = runSampler(
                     denoiser, *job->process, o,
                     [&](const StepRecord& r) {
-                        job->trajectory->record(r);
+                        if (job->recordBatch < job->params.batch)
+                            job->trajectory->record(firstSamples(r, job->recordBatch));
+                        else
+                            job->trajectory->record(r);
                         const auto now = Clock::now();
                         StepSummary s =
                             summarise(r, info, std::chrono::duration<double>(now - lastStep).count());
@@ -335,6 +374,17 @@ void SamplingController::start(const SamplingParams& params)
             serveField();
         },
         Qt::QueuedConnection);
+}
+
+double SamplingController::recordingBudget() const
+{
+    return m_recordingBudget > 0 ? m_recordingBudget
+                                 : std::min(memoryLimitBytes() / 4.0, 2.0 * 1024 * 1024 * 1024);
+}
+
+int SamplingController::recordedBatch() const
+{
+    return m_job ? static_cast<int>(m_job->recordBatch) : 0;
 }
 
 void SamplingController::serveFields(FieldQueue& queue)

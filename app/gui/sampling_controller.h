@@ -78,6 +78,16 @@ public:
     void setThrottleMs(int ms) { m_throttleMs = ms; }
 
     /**
+     * Most bytes one run's recording may hold (default: a quarter of the memory limit of core/resources.h, at
+     * most 2 GiB). A larger run still samples its whole batch, but records only its first samples for
+     * scrubbing, and says so with notice(). 0 restores the default.
+     */
+    void setRecordingBudget(double bytes) { m_recordingBudget = bytes; }
+    double recordingBudget() const;
+    /** How many samples of the current run are recorded (the batch, unless the budget capped it). */
+    int recordedBatch() const;
+
+    /**
      * The model's score -eps_theta(x, t) / sqrt(1 - abar_t) on an n x n grid over `range` (2-D models),
      * computed on the worker (between two sampling steps when a run is under way). Only the latest request is
      * served.
@@ -97,6 +107,8 @@ Q_SIGNALS:
     void finished(double seconds);
     void cancelled(int recorded);
     void failed(const QString& message);
+    /** Something the user should know about the run that is not an error (the recording was capped). */
+    void notice(const QString& message);
     /** The model's score and (when the model has exact data) the exact score at the same origins. */
     void fieldReady(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors,
                     const QVector<QPointF>& exactVectors);
@@ -116,6 +128,7 @@ private:
     SamplingParams m_params;
     int m_nextJob = 0;
     int m_throttleMs = 30;
+    double m_recordingBudget = 0;
     bool m_running = false;
 };
 

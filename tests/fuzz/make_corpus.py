@@ -2,7 +2,8 @@
 """Writes the seed corpora of the libFuzzer harnesses into tests/fuzz/corpus/<harness>/ from real files:
 the shipped packages (models/pretrained), Debian's Fashion-MNIST, and small tensors, TorchScript modules and
 images made here with torch and zlib. Run with Debian's /usr/bin/python3 (it has torch); the builtin-net seed
-of fuzz_model_file is written by `difflens-cli train` (see the end of this file), so pass the CLI's path."""
+of fuzz_model_file and the run-file seed are written by difflens-cli (see the end of this file), so pass the
+CLI's path: /usr/bin/python3 tests/fuzz/make_corpus.py build/release/app/difflens-cli"""
 import gzip, io, os, shutil, struct, sys, zlib
 import torch
 
@@ -125,3 +126,8 @@ if cli:  # a built-in MLP's weights as `difflens-cli train` writes them (first b
         subprocess.run([cli, "train", "--dataset", "moons", "--arch", "mlp", "--hidden", "8", "--blocks", "1",
                         "--steps", "2", "--batch", "8", "--out", d], check=True, capture_output=True)
         put("fuzz_model_file", "builtin-mlp.pt", b"\x01" + open(os.path.join(d, "model.pt"), "rb").read())
+        # A run file as `sample --save-run` writes it (the fuzz_run_file seed).
+        run = os.path.join(d, "seed.run")
+        subprocess.run([cli, "sample", "--model", "exact:8gaussians", "--sampler", "ddim", "--steps", "4",
+                        "--num-samples", "3", "--save-run", run], check=True, capture_output=True)
+        put("fuzz_run_file", "ddim-4-steps.run", open(run, "rb").read())
