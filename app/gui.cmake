@@ -22,7 +22,10 @@ add_library(difflens_gui_lib STATIC
   gui/exact_panel.h gui/exact_panel.cpp
   gui/vlb_controller.h gui/vlb_controller.cpp           # [torch] the variational bound on a worker thread
   gui/help.h gui/help.cpp
+  gui/tour.h gui/tour.cpp
   gui/main_window.h gui/main_window.cpp
+  gui/main_window_runs.cpp                              # File > Save run / Open run, drag and drop
+  gui/run_files.h gui/run_files.cpp                     # [torch] a run <-> a run file
   gui/exporter.h gui/exporter.cpp
   gui/export_dialog.h gui/export_dialog.cpp
   ${PROJECT_SOURCE_DIR}/resources/difflens.qrc

@@ -388,7 +388,14 @@ torch::Tensor readFashionMnist(const std::string& dir, const std::string& split,
     if (bytes.size() < 16 || be32(bytes.data()) != 2051)
         throw DataError("'" + imagesPath + "' is not an IDX image file");
     const int64_t n = be32(bytes.data() + 4), rows = be32(bytes.data() + 8), cols = be32(bytes.data() + 12);
-    if (static_cast<int64_t>(bytes.size()) < 16 + n * rows * cols) throw DataError("'" + imagesPath + "' is truncated");
+    // Each count is up to 2^32: bound the image size first so n * rows * cols cannot overflow (tests/fuzz).
+    if (rows < 1 || cols < 1 || rows > 4096 || cols > 4096)
+        throw DataError("'" + imagesPath + "' claims images of " + std::to_string(rows) + "x" +
+                        std::to_string(cols) + " pixels: not an IDX image file");
+    if (n > static_cast<int64_t>(bytes.size() - 16) / (rows * cols))
+        throw DataError("'" + imagesPath + "' is truncated: it claims " + std::to_string(n) + " images of " +
+                        std::to_string(rows) + "x" + std::to_string(cols) + " but holds " +
+                        std::to_string(bytes.size() - 16) + " bytes of pixels");
     auto images = torch::from_blob(const_cast<unsigned char*>(bytes.data() + 16), {n, 1, rows, cols}, torch::kUInt8)
                       .to(torch::kFloat32)
                       .div_(127.5)

@@ -3,6 +3,7 @@
 #include "core/denoiser.h"
 
 #include "core/errors.h"
+#include "core/load_probe.h"
 
 #include <torch/script.h>
 
@@ -47,6 +48,7 @@ TorchScriptDenoiser::TorchScriptDenoiser(const std::string& path, torch::Device 
 {
     if (!std::ifstream(path).good())
         throw ModelError("model file '" + path + "' does not exist or cannot be read");
+    probeInChildProcess(path, "a TorchScript model", [&] { torch::jit::load(path, torch::kCPU); });
     try {
         m_impl->module = torch::jit::load(path, device);
     } catch (const std::exception& e) {

@@ -457,12 +457,28 @@ std::vector<int> selectFrames(int steps, const std::string& spec)
     } else if (spec.rfind("log:", 0) == 0) {
         const int n = std::atoi(spec.c_str() + 4);
         if (n < 2) throw ConfigError("frames 'log:N' needs N >= 2");
-        // Step i of a reverse run is at t ~ steps-1-i: space frames evenly in log(t + 1), so they crowd
-        // near the end of the run (small t) where the image forms.
-        const double top = std::log(static_cast<double>(steps));
+        if (n >= steps) return selectFrames(steps, "all");
+        // Step i of a reverse run is at t ~ steps-1-i: space frames evenly in log(r + c), r = steps-1-i the
+        // steps remaining, so they crowd near the end of the run (small t) where the image forms. With c = 1
+        // the densest frames fall less than a step apart and merge when rounded (log:40 of 1000 steps gave
+        // 35 frames); the smallest c >= 1 whose first gap, c ((R + c) / c)^(1/(n-1)) - c, is one step keeps
+        // every gap at least one step, so rounding gives n distinct frames. The clamp is only a safeguard.
+        const double R = steps - 1;
+        const auto firstGap = [&](double c) { return c * (std::pow((R + c) / c, 1.0 / (n - 1)) - 1.0); };
+        double c = 1.0;
+        if (firstGap(c) < 1.0) {
+            double low = 1.0, high = 2.0;
+            while (firstGap(high) < 1.0) high *= 2.0;
+            for (int i = 0; i < 60; ++i) (firstGap((low + high) / 2) >= 1.0 ? high : low) = (low + high) / 2;
+            c = high;
+        }
+        int previous = -1;
         for (int k = 0; k < n; ++k) {
-            const double remaining = std::exp(top * (1.0 - static_cast<double>(k) / (n - 1))) - 1.0; // steps-1 .. 0
-            chosen.insert(std::clamp(static_cast<int>(std::lround(steps - 1 - remaining)), 0, steps - 1));
+            const double ideal = c * std::pow((R + c) / c, static_cast<double>(k) / (n - 1)) - c; // 0 .. R
+            const int remaining =
+                std::min(std::max(static_cast<int>(std::lround(ideal)), previous + 1), steps - 1 - (n - 1 - k));
+            chosen.insert(steps - 1 - remaining);
+            previous = remaining;
         }
     } else {
         throw ConfigError("unknown frame selection '" + spec + "' (all, every:K, log:N)");

@@ -48,8 +48,8 @@ void writePng(const std::string& path, const RgbFrame& frame);
 /** Reads a PNG/JPEG into RGB (for tests and reference images). */
 RgbFrame readImageRgb(const std::string& path);
 
-/** Frames of a run of n steps to show: "all", "every:K", "log:N" (N frames log-spaced, denser near t = 0);
- *  always includes the first and last step; indices ascending. */
+/** Frames of a run of n steps to show: "all", "every:K", "log:N" (exactly min(N, n) distinct frames,
+ *  log-spaced, denser near t = 0); always includes the first and last step; indices ascending. */
 std::vector<int> selectFrames(int steps, const std::string& spec);
 
 /** Lays frames out in a grid (columns per row), with a gap and white background. */

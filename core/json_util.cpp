@@ -1,5 +1,6 @@
 #include "core/json_util.h"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -25,7 +26,8 @@ json parse(const std::string& text, const std::string& origin)
         json j = json::parse(text);
         if (!j.is_object()) throw ConfigError(origin + ": expected a JSON object at the top level");
         return j;
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+        // parse_error, and out_of_range for numbers beyond a double (found by tests/fuzz).
         throw ConfigError(origin + ": not valid JSON (" + std::string(e.what()) + ")");
     }
 }
@@ -73,8 +75,13 @@ int getInt(const json& j, const char* key, int fallback, const std::string& orig
         if (v < -2147483647LL || v > 2147483647LL) throw ConfigError(origin + ": '" + key + "' is out of range (" + it->dump() + ")");
         return static_cast<int>(v);
     }
-    if (it->is_number_float() && it->get<double>() == static_cast<double>(static_cast<int>(it->get<double>())))
-        return static_cast<int>(it->get<double>());
+    if (it->is_number_float()) {
+        // Range first: casting 1e300 to int is undefined behaviour (UBSan float-cast-overflow).
+        const double d = it->get<double>();
+        if (!(d >= -2147483647.0 && d <= 2147483647.0))
+            throw ConfigError(origin + ": '" + key + "' is out of range (" + it->dump() + ")");
+        if (d == std::floor(d)) return static_cast<int>(d);
+    }
     wrongType(origin, key, "an integer", *it);
 }
 

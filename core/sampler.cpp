@@ -2,6 +2,7 @@
 
 #include "core/denoiser.h"
 #include "core/errors.h"
+#include "core/solvers.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -15,7 +16,8 @@ namespace difflens {
 
 const std::vector<std::string>& samplerNames()
 {
-    static const std::vector<std::string> names = {"ddpm", "ddim", "euler", "heun", "sde"};
+    static const std::vector<std::string> names = {"ddpm",     "ddim",     "euler",    "heun",           "sde",
+                                                   "dpmpp-1m", "dpmpp-2m", "dpmpp-3m", "euler-ancestral"};
     return names;
 }
 
@@ -26,9 +28,19 @@ SamplerKind parseSamplerKind(const std::string& name)
     if (name == "euler") return SamplerKind::Euler;
     if (name == "heun") return SamplerKind::Heun;
     if (name == "sde") return SamplerKind::Sde;
+    if (solverOrderOfName(name) > 0) return SamplerKind::DpmSolver;
+    if (name == "euler-ancestral") return SamplerKind::EulerAncestral;
     std::string known;
     for (const auto& n : samplerNames()) known += (known.empty() ? "" : ", ") + n;
     throw ConfigError("unknown sampler '" + name + "' (known: " + known + ")");
+}
+
+int solverOrderOfName(const std::string& name)
+{
+    if (name == "dpmpp-1m") return 1;
+    if (name == "dpmpp-2m") return 2;
+    if (name == "dpmpp-3m") return 3;
+    return 0;
 }
 
 std::string samplerName(SamplerKind k)
@@ -39,6 +51,8 @@ std::string samplerName(SamplerKind k)
     case SamplerKind::Euler: return "euler";
     case SamplerKind::Heun: return "heun";
     case SamplerKind::Sde: return "sde";
+    case SamplerKind::DpmSolver: return "dpmpp";
+    case SamplerKind::EulerAncestral: return "euler-ancestral";
     }
     return "ddpm";
 }
@@ -47,12 +61,41 @@ SamplerKind defaultSamplerFor(const SchedulerConfig& config)
 {
     if (config.isFlow()) return SamplerKind::Euler;
     if (config.className == "DDIMScheduler") return SamplerKind::Ddim;
+    if (config.className == "DPMSolverMultistepScheduler") return SamplerKind::DpmSolver;
+    if (config.className == "EulerDiscreteScheduler") return SamplerKind::Euler;
+    if (config.className == "EulerAncestralDiscreteScheduler") return SamplerKind::EulerAncestral;
+    if (config.className == "HeunDiscreteScheduler") return SamplerKind::Heun;
     return SamplerKind::Ddpm;
+}
+
+std::string samplerLabel(SamplerKind k)
+{
+    switch (k) {
+    case SamplerKind::Ddpm: return "DDPM";
+    case SamplerKind::Ddim: return "DDIM";
+    case SamplerKind::Euler: return "Euler (ODE)";
+    case SamplerKind::Heun: return "Heun (ODE)";
+    case SamplerKind::Sde: return "SDE (Euler-Maruyama)";
+    case SamplerKind::DpmSolver: return "DPM-Solver++";
+    case SamplerKind::EulerAncestral: return "Euler ancestral";
+    }
+    return samplerName(k);
+}
+
+bool isPathSampler(SamplerKind k, PathKind path)
+{
+    return k == SamplerKind::Sde || (path == PathKind::Flow && (k == SamplerKind::Euler || k == SamplerKind::Heun));
 }
 
 bool samplerServesPath(SamplerKind k, PathKind path)
 {
-    return path == PathKind::Vp || (k != SamplerKind::Ddpm && k != SamplerKind::Ddim);
+    return path == PathKind::Vp || k == SamplerKind::Euler || k == SamplerKind::Heun || k == SamplerKind::Sde;
+}
+
+bool isDiffusersSolver(SamplerKind k, PathKind path)
+{
+    return k == SamplerKind::DpmSolver || k == SamplerKind::EulerAncestral ||
+           (path == PathKind::Vp && (k == SamplerKind::Euler || k == SamplerKind::Heun));
 }
 
 namespace {
@@ -141,6 +184,10 @@ ReverseProcess::ReverseProcess(const SchedulerConfig& config, const SamplerSetti
         throw ConfigError("the SDE noise level must be a number >= 0");
     if (steps < 0) throw ConfigError("the number of steps must be positive");
     if (!(eta >= 0.0) || !std::isfinite(eta)) throw ConfigError("eta must be a number >= 0");
+    if (diffusersSolver()) {
+        planSolver(); // core/solvers.cpp
+        return;
+    }
     m_timesteps = planTimesteps(config, m_kind, steps);
     m_ddimStride = config.numTrainTimesteps / static_cast<long>(m_timesteps.size());
     if (startT >= 0) {
@@ -223,8 +270,7 @@ double ReverseProcess::alphaBarPrev(int i) const
     return 1.0;
 }
 
-StepRecord ReverseProcess::describe(int i, const torch::Tensor& xt, const torch::Tensor& output,
-                                    const torch::Tensor& reference, bool discreteData) const
+StepRecord ReverseProcess::stepHeader(int i) const
 {
     if (i < 0 || i >= stepCount()) throw Error("step index " + std::to_string(i) + " is out of range");
     StepRecord r;
@@ -232,12 +278,21 @@ StepRecord ReverseProcess::describe(int i, const torch::Tensor& xt, const torch:
     r.count = stepCount();
     r.t = m_timesteps[static_cast<size_t>(i)];
     r.tPrev = prevTimestep(i);
+    return r;
+}
+
+StepRecord ReverseProcess::describe(int i, const torch::Tensor& xt, const torch::Tensor& output,
+                                    const torch::Tensor& reference, bool discreteData,
+                                    const std::vector<torch::Tensor>& earlierX0) const
+{
+    StepRecord r = stepHeader(i);
     r.alphaBar = m_schedule.alphaBars()[static_cast<size_t>(r.t)];
     r.alphaBarPrev = alphaBarPrev(i);
     r.xt = xt;
     r.rawOutput = output;
     r.point = point(i);
     r.modelTime = modelTime(i);
+    if (diffusersSolver()) return describeSolver(i, toSolverState(i, xt), output, earlierX0, reference);
     if (m_kind != SamplerKind::Ddpm && m_kind != SamplerKind::Ddim) return describePath(i, std::move(r), reference, discreteData);
     {
         const long prev = r.tPrev;
@@ -496,6 +551,9 @@ SampleResult runSampler(Denoiser& model, const ReverseProcess& process, const Sa
     } else {
         x = torch::randn(shape, gen, floatCpu).to(o.device);
     }
+    if (process.diffusersSolver())
+        return detail::runDiffusersSolver(model, process, o, shape, reference, x, !o.noiseReference || o.init.defined(),
+                                          gen, onStep, cancel);
 
     SampleResult result;
     double modelSeconds = 0;
@@ -519,7 +577,7 @@ SampleResult runSampler(Denoiser& model, const ReverseProcess& process, const Sa
         if (r.addsNoise) noise = torch::randn(shape, gen, floatCpu).to(o.device);
         r.xPrev = process.next(r, noise);
         if (process.needsSecondCall(i)) {
-            // Heun's corrector: the slope at the Euler predictor's end point (diffusion-math.md).
+            // Heun's corrector: the slope at the Euler predictor's end point (core/MATH.md).
             const auto m1 = clock::now();
             const auto outMid = model.forward(r.meanModel, timeAt(i + 1));
             modelSeconds += std::chrono::duration<double>(clock::now() - m1).count();

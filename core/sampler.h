@@ -1,7 +1,7 @@
 #pragma once
 // Reverse process p_theta(x_{t-1}|x_t): DDPM ancestral (Ho et al. Algorithm 2, strided with recomputed betas)
 // and DDIM (Song et al. Eq. 12), numerically mirroring diffusers' DDPMScheduler / DDIMScheduler, and the
-// samplers of any Gaussian path (docs/math.md, "Gaussian paths"): Euler and Heun on the probability-flow ODE
+// samplers of any Gaussian path (core/MATH.md, "Gaussian paths"): Euler and Heun on the probability-flow ODE
 // and Euler-Maruyama on the family of SDEs with the same marginals, with every intermediate quantity exposed
 // as a StepRecord.
 #include "core/diffusion.h"
@@ -26,15 +26,28 @@ class Denoiser;
  * xbar = x / a, sigma = s / a, where euler is DDIM with eta 0). sde: Euler-Maruyama on
  * dX = [-u_t + (g_t^2 / 2) score_t] dtau + g_t dW in tau = 1 - t with g_t = S s_t (S = sdeNoise; S = 0 is the ODE).
  */
-enum class SamplerKind { Ddpm, Ddim, Euler, Heun, Sde };
-SamplerKind parseSamplerKind(const std::string& name); // "ddpm" | "ddim" | "euler" | "heun" | "sde"
+enum class SamplerKind { Ddpm, Ddim, Euler, Heun, Sde, DpmSolver, EulerAncestral };
+/** "ddpm" | "ddim" | "euler" | "heun" | "sde" | "dpmpp-1m" | "dpmpp-2m" | "dpmpp-3m" | "euler-ancestral". */
+SamplerKind parseSamplerKind(const std::string& name);
+/** The DPM-Solver++ order a sampler name fixes (dpmpp-2m: 2), 0 for every other name. */
+int solverOrderOfName(const std::string& name);
 std::string samplerName(SamplerKind k);
 /** The names parseSamplerKind accepts, for --help, menus and messages. */
 const std::vector<std::string>& samplerNames();
+/** A label for menus: "DDPM", "Euler (ODE)", ... */
+std::string samplerLabel(SamplerKind k);
 /** The sampler a model opens with: its scheduler class's (flow: euler; DDIMScheduler: ddim; else ddpm). */
 SamplerKind defaultSamplerFor(const SchedulerConfig& config);
-/** Whether a sampler can run a model trained on this path (DDPM/DDIM need the VP chain). */
+/** Euler and Heun on flow models and the SDE on any path: samplers shown in the path's terms (a_t, s_t, u_t). */
+bool isPathSampler(SamplerKind k, PathKind path);
+/** Whether a sampler can run a model trained on this path (DDPM/DDIM and diffusers' solvers need the VP chain). */
 bool samplerServesPath(SamplerKind k, PathKind path);
+/**
+ * Whether a sampler on this path is one of diffusers' solvers (core/solvers.cpp, scripts/reference_solvers.py):
+ * DPM-Solver++ multistep and Euler ancestral, and Euler and Heun on VP models (EulerDiscreteScheduler,
+ * HeunDiscreteScheduler, in sigma space with Karras sigmas on request). Flow models keep the path samplers.
+ */
+bool isDiffusersSolver(SamplerKind k, PathKind path);
 
 /** Everything that defines a run's plan besides the model's scheduler config. */
 struct SamplerSettings
@@ -44,6 +57,7 @@ struct SamplerSettings
     double eta = 0.0;     // DDIM
     long startT = -1;     // >= 0: keep only steps at or below this training timestep index
     double sdeNoise = 1.0; // sde: S in g_t = S s_t
+    int solverOrder = 0;   // dpmpp: 1..3; 0 takes the config's solver_order
 };
 
 /** Everything known about one reverse step x_t -> x_prev. Tensors live on the sampling device. */
@@ -63,6 +77,13 @@ struct StepRecord
     PathPoint point, pointPrev;
     double modelTime = 0; // what the model received as t (the training index, or sigma * T for flow models)
     int modelCalls = 1;   // model evaluations this step took (Heun: 2 but at the last step)
+    // diffusers' solvers: the noise level sigma = s / a of x_t and x_prev, the order this step used
+    // (DPM-Solver++), and how it combines data predictions: x_prev = stateCoef x_t + x0Coef * D with
+    // D = sum_k x0Weights[k] x0^(step index - k) (the weights sum to 1; one weight for single-step solvers).
+    double solverSigma = 0, solverSigmaNext = 0;
+    int solverOrder = 0;
+    double stateCoef = 0, x0Coef = 0;
+    std::vector<double> x0Weights;
     torch::Tensor xt;
     torch::Tensor rawOutput;   // what the model returned (with variance channels, if any)
     torch::Tensor modelOutput; // the prediction part (variance channels split off)
@@ -105,7 +126,10 @@ public:
     const PathPoint& point(int i) const { return m_points.at(static_cast<size_t>(i)); }
     double modelTime(int i) const { return m_modelTimes.at(static_cast<size_t>(i)); }
     /** Whether the model receives float32 times (flow models: sigma * T) rather than int64 indices. */
-    bool floatModelTime() const { return m_path.kind() == PathKind::Flow; }
+    bool floatModelTime() const
+    {
+        return m_path.kind() == PathKind::Flow || (diffusersSolver() && m_kind != SamplerKind::DpmSolver);
+    }
     /** Model calls of the whole run (the cost in NFE: Heun calls twice except at its last step). */
     int modelCalls() const;
     /** Heun: step i evaluates the model a second time at its end point (not when that is the data). */
@@ -115,6 +139,15 @@ public:
     torch::Tensor correct(const StepRecord& r, const torch::Tensor& outputAtMid) const;
     /** Whether describe() reproduces the step's update from x_t and the output alone (not Heun's). */
     bool describesUpdate() const { return m_kind != SamplerKind::Heun; }
+    /** Whether this run uses one of diffusers' solvers (isDiffusersSolver) and its sigma plan. */
+    bool diffusersSolver() const { return isDiffusersSolver(m_kind, m_path.kind()); }
+    /** diffusers' solvers: sigma of step i (i = stepCount(): 0), and x_T = z * initNoiseSigma() in solver space. */
+    double solverSigma(int i) const { return m_sigmas.at(static_cast<size_t>(i)); }
+    double initNoiseSigma() const { return m_initNoiseSigma; }
+    /** DPM-Solver++: the order step i uses (1..3); it combines the x0^ of steps i-1, i-2 (1 for other samplers). */
+    int solverOrderAt(int i) const;
+    /** The name with the order: "dpmpp-2m", "euler-ancestral", ... */
+    std::string label() const;
 
     /**
      * All quantities of step i for x_t and the model output (reference optional, [B,...] or [1,...]).
@@ -122,7 +155,25 @@ public:
      * Validates the output's shape and finiteness (ModelError).
      */
     StepRecord describe(int i, const torch::Tensor& xt, const torch::Tensor& output,
-                        const torch::Tensor& reference = {}, bool discreteData = false) const;
+                        const torch::Tensor& reference = {}, bool discreteData = false,
+                        const std::vector<torch::Tensor>& earlierX0 = {}) const;
+    /**
+     * diffusers' solvers (core/solvers.cpp): step i from the solver's own state (Euler family: x * sqrt(sigma^2 + 1),
+     * DPM-Solver++: x), the model output and, for DPM-Solver++, the x0^ of the earlier steps (most recent first).
+     * The record's xt is the model input and meanModel the update in path space; `update` (optional) receives the
+     * update in solver space. Exactly scripts/reference_solvers.py's arithmetic.
+     */
+    StepRecord describeSolver(int i, const torch::Tensor& state, const torch::Tensor& output,
+                              const std::vector<torch::Tensor>& earlierX0, const torch::Tensor& reference = {},
+                              torch::Tensor* update = nullptr) const;
+    /** The model input of step i for a solver state (Euler family: state / sqrt(sigma_i^2 + 1)). */
+    torch::Tensor modelInput(int i, const torch::Tensor& state) const;
+    /** The solver state for the path-space x at step i (the inverse of modelInput, up to rounding). */
+    torch::Tensor toSolverState(int i, const torch::Tensor& x) const;
+    /** diffusers' solvers: x0^ from a solver state at sigma and the prediction part of the output (Heun: clipped). */
+    torch::Tensor solverX0(const torch::Tensor& state, const torch::Tensor& prediction, double sigma) const;
+    /** diffusers' solvers: x0^ of step i from the path-space x_t and the model output. */
+    torch::Tensor dataPrediction(int i, const torch::Tensor& xt, const torch::Tensor& output) const;
     /** x_prev from a described step and the noise (ignored when the step adds none). */
     torch::Tensor next(const StepRecord& r, const torch::Tensor& noise) const;
 
@@ -131,6 +182,8 @@ public:
 
 private:
     void planPath(); // points and model times of euler/heun/sde
+    void planSolver(); // points, model times and sigmas of diffusers' solvers (core/solvers.cpp)
+    StepRecord stepHeader(int i) const; // index, count, t, tPrev (throws for i out of range)
     StepRecord describePath(int i, StepRecord r, const torch::Tensor& reference, bool discreteData) const;
 
     SchedulerConfig m_config;
@@ -139,6 +192,9 @@ private:
     ProbabilityPath m_path;
     std::vector<PathPoint> m_points; // [n + 1]
     std::vector<double> m_modelTimes; // [n]
+    std::vector<double> m_sigmas;     // [n + 1] diffusers' solvers: sigma = s / a at each step, 0 at the end
+    double m_initNoiseSigma = 1.0;
+    int m_solverOrder = 0;
     SamplerKind m_kind;
     double m_eta;
     Prediction m_prediction;

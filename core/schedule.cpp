@@ -104,6 +104,15 @@ SchedulerConfig SchedulerConfig::fromJsonText(const std::string& text, const std
     c.className = getString(j, "_class_name", c.className, origin);
     if (c.className.empty()) c.className = "DDPMScheduler";
     if (c.isFlow()) c = flowMatching(c.numTrainTimesteps);
+    if (c.className != "DDPMScheduler" && c.className != "DDIMScheduler" && !c.isFlow()) {
+        // The solver classes' own defaults for the keys a file may leave out.
+        c.timestepSpacing = "linspace";
+        c.clipSample = false;
+        if (c.className == "HeunDiscreteScheduler") {
+            c.betaStart = 0.00085;
+            c.betaEnd = 0.012;
+        }
+    }
     c.numTrainTimesteps = getInt(j, "num_train_timesteps", c.numTrainTimesteps, origin);
     c.betaStart = getDouble(j, "beta_start", c.betaStart, origin);
     c.betaEnd = getDouble(j, "beta_end", c.betaEnd, origin);
@@ -118,6 +127,22 @@ SchedulerConfig SchedulerConfig::fromJsonText(const std::string& text, const std
     c.stepsOffset = getInt(j, "steps_offset", c.stepsOffset, origin);
     c.setAlphaToOne = getBool(j, "set_alpha_to_one", c.setAlphaToOne, origin);
     c.shift = getDouble(j, "shift", c.shift, origin);
+    c.solverOrder = getInt(j, "solver_order", c.solverOrder, origin);
+    c.solverType = getString(j, "solver_type", c.solverType, origin);
+    c.algorithmType = getString(j, "algorithm_type", c.algorithmType, origin);
+    c.lowerOrderFinal = getBool(j, "lower_order_final", c.lowerOrderFinal, origin);
+    c.useKarrasSigmas = getBool(j, "use_karras_sigmas", c.useKarrasSigmas, origin);
+    c.finalSigmasType = getString(j, "final_sigmas_type", c.finalSigmasType, origin);
+    for (const char* unsupported : {"thresholding", "use_lu_lambdas", "use_exponential_sigmas", "use_beta_sigmas",
+                                    "rescale_betas_zero_snr"})
+        if (getBool(j, unsupported, false, origin))
+            throw ConfigError(origin + ": " + unsupported + " = true is not supported by difflens");
+    if (getString(j, "interpolation_type", "linear", origin) != "linear" ||
+        getString(j, "timestep_type", "discrete", origin) != "discrete")
+        throw ConfigError(origin + ": only interpolation_type linear and timestep_type discrete are supported");
+    for (const char* unsupported : {"sigma_min", "sigma_max", "lambda_min_clipped"})
+        if (j.contains(unsupported) && !j[unsupported].is_null())
+            throw ConfigError(origin + ": " + unsupported + " is not supported by difflens");
     try {
         c.validate();
     } catch (const ConfigError& e) {
@@ -156,6 +181,14 @@ std::string SchedulerConfig::toJsonText() const
     j["timestep_spacing"] = timestepSpacing;
     j["steps_offset"] = stepsOffset;
     j["set_alpha_to_one"] = setAlphaToOne;
+    if (className != "DDPMScheduler" && className != "DDIMScheduler") {
+        j["solver_order"] = solverOrder;
+        j["solver_type"] = solverType;
+        j["algorithm_type"] = algorithmType;
+        j["lower_order_final"] = lowerOrderFinal;
+        j["final_sigmas_type"] = finalSigmasType;
+    }
+    j["use_karras_sigmas"] = useKarrasSigmas;
     return j.dump(2) + "\n";
 }
 
@@ -194,6 +227,14 @@ void SchedulerConfig::validate() const
         throw ConfigError("unknown timestep_spacing '" + timestepSpacing + "' (known: " + joined(kSpacings) + ")");
     if (!(clipSampleRange > 0)) throw ConfigError("clip_sample_range must be positive");
     if (stepsOffset < 0) throw ConfigError("steps_offset must not be negative");
+    if (solverOrder < 1 || solverOrder > 3)
+        throw ConfigError("solver_order " + std::to_string(solverOrder) + " is out of range (1, 2 or 3)");
+    if (solverType != "midpoint" && solverType != "heun")
+        throw ConfigError("unknown solver_type '" + solverType + "' (known: midpoint, heun)");
+    if (algorithmType != "dpmsolver++")
+        throw ConfigError("algorithm_type '" + algorithmType + "' is not supported (only dpmsolver++)");
+    if (finalSigmasType != "zero")
+        throw ConfigError("final_sigmas_type '" + finalSigmasType + "' is not supported (only zero)");
 }
 
 std::vector<double> makeBetas(const SchedulerConfig& config)

@@ -17,7 +17,7 @@ struct SchedulerConfig
     /**
      * diffusers' `_class_name`: which scheduler (and so which probability path) the model was trained for.
      * "DDPMScheduler" / "DDIMScheduler" (and the other VP solvers): the DDPM chain. "FlowMatchEulerDiscreteScheduler":
-     * flow matching x_t = (1 - t) x_0 + t eps (diffusion-math.md, "Gaussian paths"). Empty means DDPMScheduler.
+     * flow matching x_t = (1 - t) x_0 + t eps (core/MATH.md, "Gaussian paths"). Empty means DDPMScheduler.
      */
     std::string className = "DDPMScheduler";
     int numTrainTimesteps = 1000;
@@ -33,6 +33,15 @@ struct SchedulerConfig
     int stepsOffset = 0;
     bool setAlphaToOne = true;
     double shift = 1.0; // FlowMatchEulerDiscreteScheduler: sigma -> shift sigma / (1 + (shift - 1) sigma) when sampling
+    // diffusers' solver keys (DPMSolverMultistepScheduler; use_karras_sigmas also Euler/Heun's). Missing keys take
+    // the defaults of the file's _class_name: the four solver classes default to timestep_spacing linspace and
+    // no clipping, HeunDiscreteScheduler to beta_start 0.00085, beta_end 0.012 (scripts/reference_solvers.py).
+    int solverOrder = 2;                       // 1..3
+    std::string solverType = "midpoint";       // midpoint | heun (the second-order formula)
+    std::string algorithmType = "dpmsolver++"; // only dpmsolver++ (data prediction) is implemented
+    bool lowerOrderFinal = true;               // first/second order in the last steps when steps < 15
+    bool useKarrasSigmas = false;              // Karras et al. 2022 Eq. 5 sigmas (rho 7)
+    std::string finalSigmasType = "zero";      // only zero
 
     /** True for flow-matching models (FlowMatchEulerDiscreteScheduler): the path is rectified flow. */
     bool isFlow() const;

@@ -2,6 +2,7 @@
 
 #include "core/errors.h"
 #include "core/json_util.h"
+#include "core/load_probe.h"
 
 #include <torch/serialize.h>
 #include <torch/torch.h>
@@ -23,6 +24,7 @@ std::vector<char> readBytes(const std::string& path)
 c10::IValue loadIValue(const std::string& path)
 {
     const auto bytes = readBytes(path);
+    probeInChildProcess(path, "a tensor file", [&] { torch::pickle_load(bytes); });
     try {
         return torch::pickle_load(bytes);
     } catch (const std::exception& e) {

@@ -15,6 +15,37 @@ Trajectory::Trajectory(std::shared_ptr<const ReverseProcess> process, torch::Ten
 {
 }
 
+Trajectory::Trajectory(std::shared_ptr<const ReverseProcess> process, torch::Tensor reference, bool discreteData,
+                       torch::Tensor states, torch::Tensor outputs, int recorded)
+    : Trajectory(std::move(process), std::move(reference), discreteData,
+                 states.defined() ? states.scalar_type() : torch::kFloat32)
+{
+    const int n = stepCount();
+    if (!states.defined() || !outputs.defined() || states.dim() < 2 || outputs.dim() < 2)
+        throw DataError("the run holds no recorded states");
+    if (recorded < 1 || recorded > n || states.size(0) < recorded + 1 || outputs.size(0) < recorded ||
+        states.size(1) != outputs.size(1) || outputs.scalar_type() != states.scalar_type())
+        throw DataError("the run's states " + std::string(c10::str(states.sizes())) + " and outputs " +
+                        std::string(c10::str(outputs.sizes())) + " do not fit " + std::to_string(recorded) +
+                        " recorded steps of a " + std::to_string(n) + "-step run");
+    if (states.size(0) == n + 1 && outputs.size(0) == n) { // complete: kept as read, no copy
+        m_states = states.contiguous();
+        m_outputs = outputs.contiguous();
+        m_recorded.store(recorded);
+        return;
+    }
+    // Full-size storage, as record() would have made it, so a run that stopped early reads the same way.
+    auto shape = states.sizes().vec();
+    shape[0] = n + 1;
+    m_states = torch::zeros(shape, states.options());
+    m_states.slice(0, 0, recorded + 1).copy_(states.slice(0, 0, recorded + 1));
+    auto outShape = outputs.sizes().vec();
+    outShape[0] = n;
+    m_outputs = torch::zeros(outShape, outputs.options());
+    m_outputs.slice(0, 0, recorded).copy_(outputs.slice(0, 0, recorded));
+    m_recorded.store(recorded);
+}
+
 void Trajectory::record(const StepRecord& r)
 {
     const int n = stepCount();
@@ -46,8 +77,13 @@ StepRecord Trajectory::step(int i) const
 {
     if (i < 0 || i >= recordedSteps()) throw Error("step " + std::to_string(i) + " has not been recorded");
     c10::InferenceMode guard;
+    // A multistep solver combines the x0^ of earlier steps: re-derive them from their stored states too.
+    std::vector<torch::Tensor> earlierX0;
+    for (int k = 1; k < m_process->solverOrderAt(i); ++k)
+        earlierX0.push_back(m_process->dataPrediction(i - k, m_states[i - k].to(torch::kFloat32),
+                                                      m_outputs[i - k].to(torch::kFloat32)));
     StepRecord r = m_process->describe(i, m_states[i].to(torch::kFloat32), m_outputs[i].to(torch::kFloat32),
-                                       m_reference, m_discrete);
+                                       m_reference, m_discrete, earlierX0);
     r.xPrev = m_states[i + 1].to(torch::kFloat32);
     if (!m_process->describesUpdate()) {
         // Heun's update needed a second model call that is not stored: the recorded next state is the update.

@@ -23,6 +23,13 @@ public:
     Trajectory(std::shared_ptr<const ReverseProcess> process, torch::Tensor reference, bool discreteData,
                torch::ScalarType storage = torch::kFloat32);
 
+    /**
+     * A run read back (run files): states [n+1, B, ...] and raw outputs [n, B, ...] as they were stored, of which
+     * the first `recorded` steps are valid. Throws DataError when the shapes do not fit the process.
+     */
+    Trajectory(std::shared_ptr<const ReverseProcess> process, torch::Tensor reference, bool discreteData,
+               torch::Tensor states, torch::Tensor outputs, int recorded);
+
     /** Copies what cannot be derived from a step record (any device) into preallocated CPU storage. */
     void record(const StepRecord& r);
     int stepCount() const { return m_process->stepCount(); }
@@ -39,6 +46,12 @@ public:
     int64_t batch() const { return m_states.defined() ? m_states.size(1) : 0; }
     /** Bytes held by the stored tensors. */
     size_t bytes() const;
+    /** What record() stored, for run files: states [n+1, B, ...] and outputs [n, B, ...] (undefined before the
+     *  first step); rows past recordedSteps() are not yet written. */
+    const torch::Tensor& storedStates() const { return m_states; }
+    const torch::Tensor& storedOutputs() const { return m_outputs; }
+    bool discreteData() const { return m_discrete; }
+    torch::ScalarType storage() const { return m_storage; }
 
     /**
      * Writes a dict torch.load reads: timesteps [n], prev_timesteps [n], x [n+1, B, ...], model_output [n, ...],

@@ -2,6 +2,8 @@
 
 #include "core/errors.h"
 #include "core/json_util.h"
+#include "core/load_probe.h"
+#include "core/resources.h"
 
 #include <torch/torch.h>
 
@@ -47,6 +49,7 @@ MlpConfig MlpConfig::fromJson(const nlohmann::json& j)
     if (c.numClasses < 0) throw ConfigError(o + ": num_classes must be 0 (unconditional) or more");
     if (c.dim < 1 || c.dim > 3) throw ConfigError(o + ": dim must be 1, 2 or 3");
     if (c.hidden < 1 || c.blocks < 0 || c.embed < 2) throw ConfigError(o + ": sizes must be positive");
+    if (!std::isfinite(c.inputScale)) throw ConfigError(o + ": input_scale must be a finite number");
     return c;
 }
 
@@ -112,13 +115,19 @@ UnetConfig UnetConfig::fromJson(const nlohmann::json& j)
     c.numClasses = getInt(j, "num_classes", 0, o);
     if (c.numClasses < 0) throw ConfigError(o + ": num_classes must be 0 (unconditional) or more");
     if (j.contains("mults")) {
+        if (!j["mults"].is_array()) throw ConfigError(o + ": mults must be an array of positive integers");
         c.mults.clear();
         for (const auto& m : j["mults"]) {
-            if (!m.is_number_integer() || m.get<int>() < 1) throw ConfigError(o + ": mults must be positive integers");
+            if (!m.is_number_integer() || m.get<int64_t>() < 1 || m.get<int64_t>() > 64)
+                throw ConfigError(o + ": mults must be integers from 1 to 64, got " + m.dump());
             c.mults.push_back(m.get<int>());
         }
     }
-    if (c.mults.empty() || c.base < c.groups || c.base % c.groups) throw ConfigError(o + ": base must be a multiple of groups");
+    if (c.channels < 1 || c.size < 1 || c.base < 1 || c.resBlocks < 0 || c.groups < 1)
+        throw ConfigError(o +
+                          ": channels, size, base and groups must be positive and res_blocks non-negative");
+    if (c.mults.empty() || c.mults.size() > 8) throw ConfigError(o + ": mults needs 1 to 8 levels");
+    if (c.base < c.groups || c.base % c.groups) throw ConfigError(o + ": base must be a multiple of groups");
     if (c.size % (1 << (c.mults.size() - 1))) throw ConfigError(o + ": size must be divisible by 2^(levels-1)");
     return c;
 }
@@ -286,12 +295,89 @@ torch::Tensor UnetNet::forwardConditional(torch::Tensor x, torch::Tensor t, torc
     return m.out->forward(F::silu(m.outNorm->forward(h)));
 }
 
+double MlpConfig::parameterCount() const
+{
+    // Mirrors MlpNet's layers: input Linear, `blocks` hidden Linears, LayerNorm, output Linear.
+    const double h = hidden, in = static_cast<double>(dim + 1) * embed, out = learnVariance ? 2.0 * dim : dim;
+    return (in + 1) * h + blocks * (h + 1) * h + 2 * h + (h + 1) * out;
+}
+
+double UnetConfig::parameterCount() const
+{
+    // Mirrors UnetNet's constructor, counting instead of allocating.
+    const double tdim = 4.0 * base;
+    const auto conv = [](double in, double out, double k) { return in * out * k * k + out; };
+    const auto res = [&](double in, double out) {
+        return 2 * in + conv(in, out, 3) + tdim * out + out + 2 * out + conv(out, out, 3) +
+               (in != out ? conv(in, out, 1) : 0.0);
+    };
+    double n = (base + 1.0) * tdim + (tdim + 1) * tdim + conv(channels, base, 3);
+    std::vector<double> skips{static_cast<double>(base)};
+    double ch = base;
+    for (size_t l = 0; l < mults.size(); ++l) {
+        const double out = static_cast<double>(base) * mults[l];
+        for (int r = 0; r < resBlocks; ++r) {
+            n += res(ch, out);
+            ch = out;
+            skips.push_back(ch);
+        }
+        if (l + 1 < mults.size()) {
+            n += conv(ch, ch, 3);
+            skips.push_back(ch);
+        }
+    }
+    n += 2 * res(ch, ch) + (attention ? 2 * ch + conv(ch, 3 * ch, 1) + conv(ch, ch, 1) : 0.0);
+    for (size_t li = 0; li < mults.size(); ++li) {
+        const size_t l = mults.size() - 1 - li;
+        const double out = static_cast<double>(base) * mults[l];
+        for (int r = 0; r < resBlocks + 1; ++r) {
+            n += res(ch + skips.back(), out);
+            skips.pop_back();
+            ch = out;
+        }
+        if (l > 0) n += conv(ch, ch, 3);
+    }
+    return n + 2 * ch + conv(ch, learnVariance ? 2.0 * channels : channels, 3);
+}
+
+double architectureParameterCount(const nlohmann::json& a)
+{
+    if (!a.is_object()) throw ConfigError("architecture must be an object with a 'type'");
+    const std::string type = json_util::getString(a, "type", "", "architecture");
+    if (type == "mlp") return MlpConfig::fromJson(a).parameterCount();
+    if (type == "unet") return UnetConfig::fromJson(a).parameterCount();
+    throw ConfigError("unknown architecture type '" + type + "' (known: mlp, unet)");
+}
+
+double architectureActivations(const nlohmann::json& a, double sampleNumel)
+{
+    if (!a.is_object()) return 0;
+    const std::string type = json_util::getString(a, "type", "", "architecture");
+    if (type == "mlp") return activationsPerSample(type, sampleNumel, MlpConfig::fromJson(a).hidden);
+    if (type == "unet") return activationsPerSample(type, sampleNumel, UnetConfig::fromJson(a).base);
+    return 0;
+}
+
 std::shared_ptr<DenoiserNet> makeNet(const nlohmann::json& a)
 {
     if (!a.is_object()) throw ConfigError("architecture must be an object with a 'type'");
     const std::string type = json_util::getString(a, "type", "", "architecture");
-    if (type == "mlp") return std::make_shared<MlpNet>(MlpConfig::fromJson(a));
-    if (type == "unet") return std::make_shared<UnetNet>(UnetConfig::fromJson(a));
+    // Weights are allocated as the net is built: refuse an architecture too big for this machine first.
+    const auto check = [&](double parameters) {
+        checkMemory("the built-in " + type + " net of this architecture (" +
+                        std::to_string(std::llround(parameters)) + " parameters)",
+                    4.0 * parameters);
+    };
+    if (type == "mlp") {
+        const auto c = MlpConfig::fromJson(a);
+        check(c.parameterCount());
+        return std::make_shared<MlpNet>(c);
+    }
+    if (type == "unet") {
+        const auto c = UnetConfig::fromJson(a);
+        check(c.parameterCount());
+        return std::make_shared<UnetNet>(c);
+    }
     throw ConfigError("unknown architecture type '" + type + "' (known: mlp, unet)");
 }
 
@@ -335,6 +421,10 @@ void saveNetWeights(DenoiserNet& net, const std::string& path)
 
 void loadNetWeights(DenoiserNet& net, const std::string& path)
 {
+    probeInChildProcess(path, "built-in net weights", [&] {
+        torch::serialize::InputArchive archive;
+        archive.load_from(path);
+    });
     try {
         torch::serialize::InputArchive archive;
         archive.load_from(path);

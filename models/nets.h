@@ -27,6 +27,8 @@ struct MlpConfig
     int numClasses = 0; // 0: unconditional
     nlohmann::json toJson() const;
     static MlpConfig fromJson(const nlohmann::json& j);
+    /** The net's parameter count, computed without building it (for the memory check before allocating). */
+    double parameterCount() const;
 };
 
 class MlpNet final : public DenoiserNet
@@ -59,6 +61,8 @@ struct UnetConfig
     int numClasses = 0;    // 0: unconditional
     nlohmann::json toJson() const;
     static UnetConfig fromJson(const nlohmann::json& j);
+    /** The net's parameter count, computed without building it (for the memory check before allocating). */
+    double parameterCount() const;
 };
 
 class UnetNet final : public DenoiserNet
@@ -76,6 +80,10 @@ private:
     std::shared_ptr<Impl> m_impl;
 };
 
+/** Parameters of the net an architecture object names, without building it; throws ConfigError. */
+double architectureParameterCount(const nlohmann::json& architecture);
+/** Values per sample a built-in net keeps for its backward pass (core/resources.h's estimate). */
+double architectureActivations(const nlohmann::json& architecture, double sampleNumel);
 /** Builds the net an architecture object names ({"type": "mlp"|"unet", ...}); throws ConfigError. */
 std::shared_ptr<DenoiserNet> makeNet(const nlohmann::json& architecture);
 /** Loads weights saved with saveNet into a net of the same architecture (ModelError when they do not fit). */

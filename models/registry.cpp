@@ -6,10 +6,13 @@
 #include "core/exact_guidance.h"
 #include "core/guidance.h"
 #include "core/net.h"
+#include "core/resources.h"
 #include "models/nets.h"
 
 #include <torch/torch.h>
 
+#include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -21,7 +24,7 @@ namespace difflens {
 namespace {
 
 /** "exact:NAME?n=N&seed=S" -> NAME and its query parameters. */
-std::pair<std::string, std::map<std::string, std::string>> parseExactSpec(const std::string& spec)
+std::pair<std::string, std::map<std::string, std::string>> splitExactSpec(const std::string& spec)
 {
     std::string rest = spec.substr(6);
     std::map<std::string, std::string> query;
@@ -50,32 +53,78 @@ std::pair<std::string, std::map<std::string, std::string>> parseExactSpec(const 
     return {rest, query};
 }
 
-long long parsePositive(const std::string& spec, const std::string& key, const std::string& value)
+/** A decimal integer in [0, max]; anything else (signs, spaces, overflow) names the key. */
+long long parseBounded(const std::string& spec, const std::string& key, const std::string& value,
+                       long long max)
 {
+    errno = 0;
     char* end = nullptr;
     const long long v = std::strtoll(value.c_str(), &end, 10);
-    if (*end != '\0' || v < 0) throw ConfigError("'" + spec + "': " + key + " must be a non-negative integer");
+    if (value.empty() || *end != '\0' || errno == ERANGE || v < 0 || v > max)
+        throw ConfigError("'" + spec + "': " + key + " must be an integer from 0 to " + std::to_string(max) +
+                          ", got '" + value + "'");
     return v;
 }
 
+} // namespace
+
+ExactSpec parseExactSpec(const std::string& spec)
+{
+    if (spec.rfind("exact:", 0) != 0) throw ConfigError("'" + spec + "' is not an exact: spec");
+    const auto [name, query] = splitExactSpec(spec);
+    ExactSpec e;
+    e.dataset = name;
+    constexpr long long kMaxInt = 2147483647LL;
+    if (query.count("n")) {
+        e.n = parseBounded(spec, "n", query.at("n"), kMaxInt);
+        if (e.n < 1) throw ConfigError("'" + spec + "': n must be at least 1");
+    }
+    if (query.count("seed"))
+        e.seed = static_cast<uint64_t>(parseBounded(spec, "seed", query.at("seed"), LLONG_MAX));
+    if (query.count("T"))
+        e.scheduler.numTrainTimesteps = static_cast<int>(parseBounded(spec, "T", query.at("T"), kMaxInt));
+    if (query.count("schedule")) e.scheduler.betaSchedule = query.at("schedule");
+    if (query.count("class")) e.classIndex = parseBounded(spec, "class", query.at("class"), kMaxInt);
+    if (query.count("guidance")) {
+        char* end = nullptr;
+        e.guidance = std::strtod(query.at("guidance").c_str(), &end);
+        if (query.at("guidance").empty() || *end != '\0' || !std::isfinite(e.guidance))
+            throw ConfigError("'" + spec + "': guidance must be a number");
+    }
+    if (query.count("path")) {
+        try {
+            e.flow = parsePathKind(query.at("path")) == PathKind::Flow;
+        } catch (const ConfigError& err) {
+            throw ConfigError("'" + spec + "': " + err.what());
+        }
+        if (e.flow && query.count("schedule")) throw ConfigError("'" + spec + "': the flow path has no beta schedule");
+    }
+    try {
+        e.scheduler.validate();
+    } catch (const ConfigError& err) {
+        throw ConfigError("'" + spec + "': " + err.what());
+    }
+    return e;
+}
+
+namespace {
+
 LoadedModel openExact(const std::string& spec, torch::Device device)
 {
-    const auto [name, query] = parseExactSpec(spec);
+    const ExactSpec parsed = parseExactSpec(spec);
+    const std::string& name = parsed.dataset;
     auto dataset = openDataset(name);
     LoadedModel m;
     auto& p = m.package;
     p.path = spec;
     p.format = "exact";
     p.data = dataset->spec();
+    p.scheduler = parsed.scheduler;
     p.scheduler.clipSample = p.data.isImage();
-    if (query.count("T")) p.scheduler.numTrainTimesteps = static_cast<int>(parsePositive(spec, "T", query.at("T")));
-    if (query.count("schedule")) p.scheduler.betaSchedule = query.at("schedule");
-    if (query.count("path") && parsePathKind(query.at("path")) == PathKind::Flow) {
+    if (parsed.flow) {
         // The same data on the flow-matching path: the exact velocity u_t(x) = E[eps - x_0 | x_t = x].
-        if (query.count("schedule")) throw ConfigError("'" + spec + "': the flow path has no beta schedule");
         p.scheduler = SchedulerConfig::flowMatching(p.scheduler.numTrainTimesteps);
     }
-    p.scheduler.validate();
     p.hasSchedulerConfig = false;
     const NoiseSchedule schedule = NoiseSchedule::fromConfig(p.scheduler);
     const auto* mixture = dataset->mixture();
@@ -93,16 +142,17 @@ LoadedModel openExact(const std::string& spec, torch::Device device)
         d->usePath(p.scheduler);
         return d;
     };
-    if (mixture && !query.count("n")) {
+    if (mixture && parsed.n < 0) {
         p.name = spec;
         p.description = "exact denoiser of the " + name + " mixture (closed-form q(x_t), score and E[x_0|x_t])";
         m.denoiser = make(mixture->means, mixture->stds, mixture->weights, dataset->componentClasses());
     } else {
-        const long long n = query.count("n") ? parsePositive(spec, "n", query.at("n")) : 1000;
-        if (n < 1) throw ConfigError("'" + spec + "': n must be at least 1");
-        const uint64_t seed = query.count("seed") ? static_cast<uint64_t>(parsePositive(spec, "seed", query.at("seed"))) : 0;
+        const long long n = parsed.n > 0 ? parsed.n : 1000;
+        const int64_t items = dataset->size() > 0 ? std::min<int64_t>(n, dataset->size()) : n;
+        checkMemory("the exact denoiser of " + std::to_string(items) + " items of " + name,
+                    exactDenoiserBytes(items, static_cast<double>(dataset->spec().numel())));
         torch::Tensor labels;
-        const auto points = dataset->first(n, seed, classes > 0 ? &labels : nullptr);
+        const auto points = dataset->first(n, parsed.seed, classes > 0 ? &labels : nullptr);
         p.name = spec;
         p.description = "exact denoiser of " + std::to_string(points.size(0)) + " training items of " + name +
                         " (q(x_{t-1}|x_t) as a mixture over the set; samples memorise it)";
@@ -113,19 +163,13 @@ LoadedModel openExact(const std::string& spec, torch::Device device)
         p.classNames = dataset->classNames();
         p.description += "; class-conditional over " + std::to_string(classes) + " classes";
     }
-    if (query.count("class") || query.count("guidance")) {
+    if (parsed.classIndex >= 0 || !std::isnan(parsed.guidance)) {
         // exact:8gaussians?class=3&guidance=3: the exact guided denoiser, (1 - w) score(x) + w score(x | c).
-        const long long c = query.count("class") ? parsePositive(spec, "class", query.at("class")) : -1;
-        double w = std::nan("");
-        if (query.count("guidance")) {
-            char* end = nullptr;
-            w = std::strtod(query.at("guidance").c_str(), &end);
-            if (query.at("guidance").empty() || *end != '\0')
-                throw ConfigError("'" + spec + "': guidance must be a number");
-        }
+        const long long c = parsed.classIndex;
+        const double w = parsed.guidance;
         validateGuidance(classes, c, w);
         m.denoiser = std::make_shared<GuidedDenoiser>(m.denoiser, c, std::isnan(w) ? 1.0 : w);
-        p.description += "; guided toward class " + std::to_string(c) + " with w = " + (std::isnan(w) ? "1" : query.at("guidance"));
+        p.description += "; guided toward class " + std::to_string(c) + " with w = " + (std::isnan(w) ? "1" : std::to_string(w));
     }
     return m;
 }

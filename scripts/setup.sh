@@ -12,6 +12,7 @@ PKGS=(
   python3-torch python3-numpy
   dataset-fashion-mnist
   xvfb xauth
+  clang-14 libclang-rt-14-dev  # sanitize / tsan presets and the libFuzzer harnesses (scripts/fuzz.sh)
 )
 missing=()
 for p in "${PKGS[@]}"; do

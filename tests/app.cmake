@@ -15,3 +15,7 @@ add_dependencies(test_app_smoke difflens)
 if(TEST core_testdata)
   set_tests_properties(test_app_sampling PROPERTIES FIXTURES_REQUIRED difflens_testdata)
 endif()
+# The first screen (a dataset reference denoised from t0, the hint) and Help > Tour.
+difflens_add_test(test_app_first_screen SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_first_screen.cpp LIBS difflens_gui_lib TIMEOUT 240)
+# Run files in the window: same pixels as the live run, without the model, within 1 s, bad files, drops.
+difflens_add_test(test_app_runs SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_runs.cpp LIBS difflens_gui_lib TIMEOUT 240)

@@ -7,3 +7,9 @@ difflens_add_test(test_core_guidance SOURCES test_core_guidance.cpp LIBS difflen
 if(TEST core_testdata)
   set_tests_properties(test_core_guidance PROPERTIES FIXTURES_REQUIRED difflens_testdata)
 endif()
+# Built-in nets exported to PyTorch, checked against Debian's Python torch (skips that part without it).
+difflens_add_test(test_models_export SOURCES test_models_export.cpp LIBS difflens_models TIMEOUT 180)
+target_compile_definitions(test_models_export PRIVATE DIFFLENS_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+set_property(TEST test_models_export APPEND PROPERTY ENVIRONMENT "DIFFLENS_PYTHON=${DIFFLENS_TEST_PYTHON}")
+# Run files: round trips that scrub bitwise like the live run, a large run opened within 1 s, bad files.
+difflens_add_test(test_core_run_file SOURCES test_core_run_file.cpp LIBS difflens_models TIMEOUT 180)

@@ -4,6 +4,7 @@
 // density. Models: exact denoisers of built-in datasets and of a folder of images written here.
 #include "app/gui/frame_builder.h"
 #include "app/gui/sampling_controller.h"
+#include "widgets/explanation_panel.h"
 
 #include <QImage>
 #include <QPainter>
@@ -352,9 +353,48 @@ private Q_SLOTS:
             QVERIFY(sum > 0);
             QVERIFY2(QLineF(QPointF(cx / sum, cy / sum), exact.mean).length() < 0.05 * scale,
                      qPrintable(QString("step %1").arg(step)));
-            QVERIFY(s.window.contains(exact.mean) && s.window.contains(post.mean));
+            QVERIFY(s.window.contains(exact.mean) && s.window.contains(s.xt));
+            // mu~ is in the zoom when it lies near the step, else a note says where it is.
+            const bool noted = std::any_of(s.notes.begin(), s.notes.end(),
+                                           [](const QString& n) { return n.contains(QStringLiteral("outside the zoom")); });
+            QVERIFY(s.window.contains(post.mean) != noted);
             QVERIFY(!s.componentMeans.isEmpty() && s.componentMeans.size() == s.componentWeights.size());
         }
+    }
+
+    // At small t the Exact q view stays zoomed on sample #1: a far reference (a run from pure noise) does not
+    // widen the window to the whole set; a run from the noised reference keeps mu~ (then near x_t) in view.
+    void exactStepStaysZoomedAtSmallT_data()
+    {
+        QTest::addColumn<bool>("fromReference");
+        QTest::newRow("from noise, far reference") << false;
+        QTest::newRow("from the noised reference") << true;
+    }
+
+    void exactStepStaysZoomedAtSmallT()
+    {
+        QFETCH(bool, fromReference);
+        const ModelHandle model = loadModel(QStringLiteral("exact:8gaussians?n=200"), QStringLiteral("cpu"));
+        SamplingController controller;
+        SamplingParams p = params(model, 50, 4, datasetReference(*model, 0));
+        p.sampler = QStringLiteral("DDPM");
+        p.fromReference = fromReference;
+        p.t0 = 100;
+        runAndWait(controller, p);
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory(), fromReference);
+        const int last = builder.availableFrames() - 1;
+        const Frame f = builder.frame(last); // t = 1 -> x_0: q(x_0 | x_1) is a sum of point masses
+        const widgets::StepDensityFrame& s = f.exactStep;
+        QVERIFY(!s.isEmpty());
+        QVERIFY(s.window.contains(s.xt));
+        // The 8 Gaussians span about 5.6 units; the step itself is a few hundredths wide.
+        QVERIFY2(s.window.width() < 0.5, qPrintable(QString::number(s.window.width())));
+        const QPointF mu = f.numbers.c1 * f.points.reference + f.numbers.c2 * f.points.xt.first();
+        const bool far = QLineF(mu, s.xt).length() > 1.0;
+        QCOMPARE(s.window.contains(mu), !far);
+        if (fromReference) QVERIFY(!far);
     }
 
     // 1-D: the exact q(x_{t-1}|x_t) is a normalised density (its integral over the window is ~1).
@@ -426,11 +466,65 @@ private Q_SLOTS:
         QVERIFY(hasPosterior && !hasModel);
     }
 
+    // A flow-matching run (Euler on the exact flow model of the image folder): the grid shows x_t, x0^, the model's
+    // velocity and x after the step, and with a reference the conditional step and velocity toward it; the
+    // explanation speaks the path's terms.
+    void flowRunShowsVelocities()
+    {
+        const ModelHandle model = loadModel(m_imageSpec + QStringLiteral("&path=flow"), QStringLiteral("cpu"));
+        QVERIFY(model->info.scheduler.isFlow());
+        SamplingController controller;
+        SamplingParams p = params(model, 10, 2, datasetReference(*model, 2));
+        p.sampler = QStringLiteral("euler");
+        runAndWait(controller, p);
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory());
+        QCOMPARE(builder.availableFrames(), 10);
+        for (int step : {0, 5, 9}) {
+            const Frame f = builder.frame(step);
+            QCOMPARE(f.grid.columnCount(), 8);
+            QVERIFY(f.grid.titles.contains(QStringLiteral("u_θ(xₜ)")));
+            QVERIFY(f.grid.titles.contains(QStringLiteral("u(xₜ|x₀)")));
+            QVERIFY(hasContent(f.grid.cells[0][2])); // the model's velocity is not blank
+            QVERIFY(hasContent(f.grid.cells[0][6])); // nor the conditional one
+            QCOMPARE(f.numbers.path, QStringLiteral("flow"));
+            QVERIFY(std::isfinite(f.numbers.velocityGap));
+            QVERIFY(f.numbers.time > f.numbers.timePrev);
+            QCOMPARE(f.numbers.a, 1.0 - f.numbers.time);
+            const QString html = widgets::ExplanationPanel::html(f.numbers);
+            QVERIFY(html.contains(QStringLiteral("conditional")));
+            QVERIFY(html.contains(QStringLiteral("Euler")));
+        }
+        // The first step starts at t = 1 (pure noise) on the flow path.
+        QCOMPARE(builder.frame(0).numbers.time, 1.0);
+    }
+
+    // The velocity field of an exact flow model: the "learned" field is the exact one, so both vector sets agree.
+    void flowVelocityFieldMatchesTheExactOne()
+    {
+        const ModelHandle model = loadModel(QStringLiteral("exact:8gaussians?path=flow"), QStringLiteral("cpu"));
+        SamplingController controller;
+        QSignalSpy field(&controller, &SamplingController::fieldReady);
+        controller.requestField(model, 300, QRectF(-4, -4, 8, 8), 11);
+        QVERIFY(field.wait(5000));
+        const auto vectors = field.first().at(2).value<QVector<QPointF>>();
+        const auto exact = field.first().at(3).value<QVector<QPointF>>();
+        QCOMPARE(vectors.size(), 121);
+        QCOMPARE(exact.size(), 121);
+        double worst = 0;
+        for (int i = 0; i < vectors.size(); ++i) worst = std::max(worst, QLineF(vectors[i], exact[i]).length());
+        QVERIFY2(worst < 1e-3, qPrintable(QString::number(worst)));
+        // At t = 0.3 the flow moves toward the noise: far outside the ring the velocity points outwards
+        // (u = E[eps - x_0 | x]; a corner far from every mode is mostly noise).
+        QVERIFY(vectors.first().x() < 0 && vectors.first().y() < 0); // origin near (-3.6, -3.6)
+    }
+
     // A short schedule keeps signal in x_T: the model says so, with the prior term's size.
     void priorWarningForShortSchedules()
     {
         const ModelHandle model = loadModel(QStringLiteral("exact:moons?n=200&T=50"), QStringLiteral("cpu"));
-        QVERIFY(std::abs(model->info.alphaBarT - 0.603) < 0.01); // diffusion-math.md: linear, T = 50
+        QVERIFY(std::abs(model->info.alphaBarT - 0.603) < 0.01); // core/MATH.md: linear, T = 50
         QVERIFY(model->info.priorWarning());
         QVERIFY(model->info.priorBitsPerDim > 0.1);
     }

@@ -111,7 +111,7 @@ private Q_SLOTS:
         QCOMPARE(first[4].toDouble(), 1.0); // alpha_bar_prev at t = 0
         QCOMPARE(first[5].toDouble(), 0.0); // beta~ at t = 0
         QCOMPARE(last[0], QString("49"));
-        // diffusion-math.md: tiny-diffusion's linear T = 50 ends at alpha_bar 0.603.
+        // core/MATH.md: tiny-diffusion's linear T = 50 ends at alpha_bar 0.603.
         QVERIFY2(std::abs(last[3].toDouble() - 0.603) < 5e-4, qPrintable(last[3]));
         // Full precision: snr = abar / (1 - abar) from the printed abar to 1e-15.
         const double ab = last[3].toDouble();
@@ -154,7 +154,7 @@ private Q_SLOTS:
             QCOMPARE(o[col].toArray().size(), 1000);
         }
         QCOMPARE(o["t"].toArray()[999].toInt(), 999);
-        // diffusion-math.md: linear T = 1000 ends at alpha_bar 4.0e-5.
+        // core/MATH.md: linear T = 1000 ends at alpha_bar 4.0e-5.
         QVERIFY(std::abs(o["alpha_bar"].toArray()[999].toDouble() - 4.0e-5) < 0.05e-5);
         const auto lv = o["posterior_log_variance_clipped"].toArray();
         QCOMPARE(lv[0].toDouble(), lv[1].toDouble());
@@ -352,6 +352,55 @@ print(json.dumps({"out": list(out.shape), "mean": out.mean().item(), "keys": sor
         QVERIFY2(r.out.contains("classes:     8"), r.out.constData());
     }
 
+    void exportModelToPytorch()
+    {
+        // The command end to end: the exported folder runs as a script with Debian's torch (its __main__ loads
+        // the weights into the module and calls it). test_models_export compares the numbers.
+        const QString out = m_tmp.filePath("exported moons");
+        const Run r = cli({"export-model", m_source + "/models/pretrained/moons", "--to", "pytorch", out});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.out.contains("exported the mlp"), r.out.constData());
+        for (const char* name : {"state_dict.pt", "difflens_net.py", "difflens.json", "scheduler_config.json"})
+            QVERIFY2(QFile::exists(out + "/" + name), name);
+        if (!m_models) QSKIP(qPrintable(m_noModels));
+        const Run py = run(m_python, {out + "/difflens_net.py", out});
+        QVERIFY2(py.exitCode == 0, py.err.constData());
+        QVERIFY2(py.out.startsWith("MLP: ") && py.out.contains("output (4, 2)"), py.out.constData());
+    }
+
+    void saveRunAndInfo()
+    {
+        // sample --save-run writes a run file; info --run describes it; Python's torch.load reads it.
+        const QString file = m_tmp.filePath("moons run.dlrun");
+        const Run r = cli({"sample", "--model", "exact:moons?n=100", "--sampler", "ddim", "--steps", "20",
+                           "--num-samples", "8", "--seed", "4", "--save-run", file});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const Run info = cli({"info", "--run", file, "--json"});
+        QVERIFY2(info.exitCode == 0, info.err.constData());
+        const QJsonObject h = QJsonDocument::fromJson(info.out).object();
+        QCOMPARE(h["version"].toInt(), 1);
+        QCOMPARE(h["steps_recorded"].toInt(), 20);
+        QCOMPARE(h["batch"].toInt(), 8);
+        QCOMPARE(h["seed"].toInt(), 4);
+        QCOMPARE(h["storage"].toString(), QString("float16"));
+        QCOMPARE(h["sampler"].toObject()["kind"].toString(), QString("ddim"));
+        QCOMPARE(h["model"].toObject()["spec"].toString(), QString("exact:moons?n=100"));
+        const Run text = cli({"info", "--run", file});
+        QVERIFY(text.exitCode == 0 && text.out.contains("20 of 20 steps recorded"));
+        const QString garbage = writeFile("garbage.dlrun", QByteArray(2000, 'q'));
+        const Run bad = cli({"info", "--run", garbage});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY2(bad.err.contains("is not a Diffusion Lens run file, or it is damaged or truncated") &&
+                     bad.err.count('\n') == 1,
+                 bad.err.constData());
+        if (!m_models) QSKIP(qPrintable(m_noModels));
+        const Run py = run(m_python, {"-c", "import sys, torch; d = torch.load(sys.argv[1]); "
+                                            "print(d['difflens_run'], tuple(d['states'].shape), d['states'].dtype)",
+                                      file});
+        QVERIFY2(py.exitCode == 0, py.err.constData());
+        QCOMPARE(py.out.trimmed(), QByteArray("1 (21, 8, 2) torch.float16"));
+    }
+
     void badInputs_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -407,8 +456,8 @@ print(json.dumps({"out": list(out.shape), "mean": out.mean().item(), "keys": sor
         QTest::newRow("too many steps") << QStringList{"sample", "--model", model("mlp2d"), "--steps", "5000"}
                                         << true << 1 << "cannot sample with 5000 steps";
         QTest::newRow("unknown sampler")
-            << QStringList{"sample", "--model", model("mlp2d"), "--sampler", "euler"} << true << 1
-            << "unknown sampler 'euler'";
+            << QStringList{"sample", "--model", model("mlp2d"), "--sampler", "lcm"} << true << 1
+            << "unknown sampler 'lcm'";
         QTest::newRow("reference shape") << QStringList{"sample",
                                                         "--model",
                                                         model("mlp2d"),
@@ -420,6 +469,20 @@ print(json.dumps({"out": list(out.shape), "mean": out.mean().item(), "keys": sor
         QTest::newRow("init not a tensor file")
             << QStringList{"sample", "--model", model("mlp2d"), "--init", invalid} << true << 1
             << "is not a tensor file written by torch.save";
+        const QString aFile = writeFile("a_file", "x");
+        const QString moons = m_source + "/models/pretrained/moons";
+        QTest::newRow("export-model of a TorchScript model")
+            << QStringList{"export-model", model("mlp2d"), "--to", "pytorch", m_tmp.filePath("ts")} << true << 1
+            << "is a TorchScript model: PyTorch opens it as it is with torch.jit.load, so there is nothing to export";
+        QTest::newRow("export-model of an exact denoiser")
+            << QStringList{"export-model", "exact:moons", "--to", "pytorch", m_tmp.filePath("ex")} << false << 1
+            << "'exact:moons' is an exact denoiser";
+        QTest::newRow("export-model to an unknown target")
+            << QStringList{"export-model", moons, "--to", "onnx", m_tmp.filePath("onnx")} << false << 2
+            << "--to 'onnx' is not known (the only target is pytorch)";
+        QTest::newRow("export-model into a file")
+            << QStringList{"export-model", moons, "--to", "pytorch", aFile + "/out"} << false << 1
+            << "cannot create the output folder '" + aFile + "/out'";
         QTest::newRow("model fails in forward")
             << QStringList{"sample", "--model", model("mlp2d"), "--shape", "3", "--steps", "2"} << true << 1
             << "failed on input of shape [1, 3]";

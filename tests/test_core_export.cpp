@@ -249,12 +249,29 @@ private Q_SLOTS:
         QCOMPARE(selectFrames(5, "all"), (std::vector<int>{0, 1, 2, 3, 4}));
         QCOMPARE(selectFrames(10, "every:4"), (std::vector<int>{0, 4, 8, 9}));
         const auto logFrames = selectFrames(1000, "log:30");
-        QVERIFY(logFrames.size() >= 20 && logFrames.size() <= 30);
+        QCOMPARE(logFrames.size(), size_t(30));
         QCOMPARE(logFrames.front(), 0);
         QCOMPARE(logFrames.back(), 999);
         // Denser near the end of the run (t near 0): the last tenth of the steps holds many frames.
         const auto late = std::count_if(logFrames.begin(), logFrames.end(), [](int i) { return i >= 900; });
         QVERIFY2(late >= 10, "log spacing should crowd frames near t = 0");
+        // log:N gives exactly N distinct frames (rounding used to merge the densest: log:40 of 1000 gave 35,
+        // log:60 of 100 gave 39), and all of them when N is at least the step count.
+        for (const auto& [steps, n] : std::vector<std::pair<int, int>>{
+                 {1000, 40}, {100, 60}, {1000, 2}, {50, 49}, {50, 50}, {10, 30}, {1000, 999}, {2, 2}, {7, 3}}) {
+            const auto frames = selectFrames(steps, "log:" + std::to_string(n));
+            QCOMPARE(int(frames.size()), std::min(n, steps));
+            QVERIFY(std::adjacent_find(frames.begin(), frames.end(), std::greater_equal<int>()) == frames.end());
+            QCOMPARE(frames.front(), 0);
+            QCOMPARE(frames.back(), steps - 1);
+        }
+        // Still log-spaced: the gaps shrink toward the end of the run (up to a step of rounding), from tens of
+        // steps at the start to single steps at the end.
+        const auto sixty = selectFrames(1000, "log:60");
+        for (size_t i = 2; i < sixty.size(); ++i)
+            QVERIFY2(sixty[i] - sixty[i - 1] <= sixty[i - 1] - sixty[i - 2] + 1, qPrintable(QString::number(i)));
+        QVERIFY(sixty[1] - sixty[0] > 50);
+        QCOMPARE(sixty.back() - sixty.end()[-2], 1);
         QVERIFY_THROWS_EXCEPTION(ConfigError, selectFrames(10, "every:0"));
         QVERIFY_THROWS_EXCEPTION(ConfigError, selectFrames(10, "random"));
     }

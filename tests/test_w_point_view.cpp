@@ -2,6 +2,7 @@
 #include "widgets/palette.h"
 #include "widgets/point_view.h"
 
+#include <QLineF>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTest>
@@ -105,6 +106,66 @@ private Q_SLOTS:
         // The gap mu_theta - mu~ of the selected sample is drawn in the difference colour.
         QVERIFY(countNear(with, (mu + view.mapFromData(view.frame().meanModel[3])) / 2, 4,
                           palette::difference(), 40) > 0);
+    }
+
+    void labelsNeverOverlap_data()
+    {
+        QTest::addColumn<double>("spread"); // distance between the four markers, in data units
+        QTest::addColumn<QSize>("size");
+        QTest::newRow("coincide (small t)") << 0.0 << QSize(500, 500);
+        QTest::newRow("almost coincide") << 0.02 << QSize(500, 500);
+        QTest::newRow("close") << 0.15 << QSize(400, 380);
+        QTest::newRow("apart") << 1.0 << QSize(500, 500);
+        QTest::newRow("presentation") << 0.01 << QSize(1900, 1000);
+    }
+
+    void labelsNeverOverlap()
+    {
+        QFETCH(double, spread);
+        QFETCH(QSize, size);
+        PointView view;
+        PointFrame f = twoDFrame(true);
+        const QPointF x = f.xt[f.selected];
+        f.meanModel[f.selected] = x + QPointF(spread, 0);
+        f.posteriorMean = x + QPointF(0, spread);
+        f.reference = x + QPointF(-spread, -spread);
+        view.setFrame(f);
+        view.resize(size);
+        const QVector<QRectF> labels = view.labelRects(size);
+        QCOMPARE(labels.size(), 4); // x_0, mu~, mu_theta, x_t
+        for (int i = 0; i < labels.size(); ++i)
+            for (int j = i + 1; j < labels.size(); ++j)
+                QVERIFY2(!labels[i].intersects(labels[j]),
+                         qPrintable(QStringLiteral("labels %1 and %2 overlap").arg(i).arg(j)));
+        const QString dir = qEnvironmentVariable("DIFFLENS_SHOTS_DIR");
+        if (!dir.isEmpty())
+            view.renderToImage(size).save(dir + QStringLiteral("/labels_%1.png").arg(QTest::currentDataTag()).replace(' ', '_'));
+        // Each stays near its marker (within a few label heights).
+        for (const QRectF& box : labels) QVERIFY(QLineF(box.center(), view.mapFromData(x)).length() < 150);
+    }
+
+    void twoDFillsAWideWidget()
+    {
+        // A projector's screen is much wider than tall: the plot spans it with the data centred, not a square
+        // at the left with empty space beside it. Scales stay equal on both axes.
+        PointView view;
+        view.setFrame(twoDFrame(true));
+        view.resize(1900, 1000);
+        const QString dir = qEnvironmentVariable("DIFFLENS_SHOTS_DIR");
+        if (!dir.isEmpty()) view.renderToImage(view.size()).save(dir + QStringLiteral("/points_wide.png"));
+        const QPointF centre = view.mapFromData(QPointF(0, 0));
+        QVERIFY2(centre.x() > 0.4 * 1900 && centre.x() < 0.6 * 1900, qPrintable(QString::number(centre.x())));
+        const QPointF one = view.mapFromData(QPointF(1, 1));
+        QVERIFY(std::fabs((one.x() - centre.x()) + (one.y() - centre.y())) < 1e-6);
+        // Data far outside the default range but inside the wide plot is drawn.
+        PointFrame f = twoDFrame(false);
+        f.xt = {QPointF(5.5, 0.0)};
+        f.meanModel = {QPointF(5.5, 0.0)};
+        f.x0Pred = {QPointF(5.5, 0.0)};
+        f.selected = -1;
+        view.setFrame(f);
+        const QImage img = view.renderToImage(view.size());
+        QVERIFY(countNear(img, view.mapFromData(QPointF(5.5, 0.0)), 3, palette::xt()) > 0);
     }
 
     void viewRangeChangesTheMapping()

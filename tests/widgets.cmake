@@ -15,6 +15,7 @@ foreach(name
     test_w_draw_canvas
     test_w_step_density_view
     test_w_image_gallery
-    test_w_vlb_plot)
+    test_w_vlb_plot
+    test_w_plot_fit)
   difflens_add_test(${name} SOURCES ${CMAKE_CURRENT_LIST_DIR}/${name}.cpp LIBS difflens_widgets TIMEOUT 60)
 endforeach()

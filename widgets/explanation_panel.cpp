@@ -135,14 +135,84 @@ QString ExplanationPanel::introductionHtml()
     return section(QStringLiteral("One reverse step, explained")) +
            para(QStringLiteral(
                     "Run or scrub a sampling run: this panel then shows, for the current step, how %1 was "
-                    "made from %2, what the model predicts (%3, %4), the true posterior mean %5 "
+                    "made from %2, what the model predicts (%3, %4), the posterior mean %5 "
                     "and how far the model is from it.")
                     .arg(xt(), x0(), x0hat(), muTheta(), muTilde())) +
            whyParagraph();
 }
 
+QString ExplanationPanel::pathHtml(const StepNumbers& n)
+{
+    // The Gaussian-path view of one ODE/SDE step (core/MATH.md, "Gaussian paths"): time runs from 1 (noise) to
+    // 0 (data) as in diffusers; MIT 6.S184 runs it the other way.
+    const bool flow = n.path == QLatin1String("flow");
+    const QString xPrev = colored(QStringLiteral("x′"), palette::xt());
+    const QString u = colored(QStringLiteral("u_θ(xₜ)"), palette::model());
+    const QString uc = colored(QStringLiteral("u(xₜ | x₀)"), palette::posterior());
+    QString h;
+    h += QStringLiteral("<h3 style=\"margin-bottom:2px\">Step %1 of %2: t = %3 → %4</h3>")
+             .arg(n.stepIndex + 1)
+             .arg(n.stepCount)
+             .arg(formatSig(n.time, 3), formatSig(n.timePrev, 3));
+    h += QStringLiteral("<p style=\"color:%1; margin-top:0px\">%2 sampler · %3 · model predicts %4%5</p>")
+             .arg(palette::mutedText().name(), n.sampler.toHtmlEscaped(),
+                  flow ? QStringLiteral("flow matching (rectified flow)") : QStringLiteral("DDPM chain as a path"),
+                  flow ? QStringLiteral("the velocity u") : n.predictionType.toHtmlEscaped(),
+                  n.modelCalls > 1 ? QStringLiteral(" · %1 model calls this step").arg(n.modelCalls) : QString());
+
+    h += section(QStringLiteral("1 · The path: how %1 was made").arg(xt()));
+    h += formula(QStringLiteral("%1 = aₜ %2 + sₜ ε,&nbsp;&nbsp; aₜ = %3, sₜ = %4")
+                     .arg(xt(), x0(), num(n.a), num(n.s)));
+    if (flow)
+        h += para(QStringLiteral("Flow matching draws a straight line from the data (t = 0) to the noise (t = 1): "
+                                 "aₜ = 1 − t, sₜ = t."));
+    else
+        h += para(QStringLiteral("The DDPM chain is the path aₜ = √ᾱₜ, sₜ = √(1 − ᾱₜ); here t = (index + 1) / T."));
+
+    h += section(QStringLiteral("2 · The velocity: conditional against marginal"));
+    h += formula(QStringLiteral("%1 = a′ₜ %2 + s′ₜ ε = %3 · %2 + %4 · ε").arg(uc, x0(), num(n.da), num(n.ds)));
+    if (flow) h += formula(QStringLiteral("= ε − %1 = (%2 − %1) / t").arg(x0(), xt()));
+    h += para(QStringLiteral("If %1 were known, this closed-form conditional velocity would carry %2 straight to it. "
+                             "The marginal velocity u(%2) = E[%3 | %2] averages it over every x₀ that could have "
+                             "made %2: that needs the whole data distribution, so a network learns it as %4.")
+                  .arg(x0(), xt(), uc, u));
+
+    h += section(QStringLiteral("3 · The sampler's step to %1 (t = %2)").arg(xPrev, formatSig(n.timePrev, 3)));
+    const double h0 = n.time - n.timePrev;
+    if (n.sampler.startsWith(QLatin1String("SDE"))) {
+        h += formula(QStringLiteral("%1 = %2 − h [%3 − (g²/2) ∇log qₜ] + g √h z,&nbsp;&nbsp; h = %4, g = S sₜ = %5")
+                         .arg(xPrev, xt(), u, num(h0), num(n.sdeNoise * n.s)));
+        h += para(QStringLiteral("Every noise level S gives the same marginals qₜ (the score term pulls back what the "
+                                 "noise spreads); only single trajectories change, from smooth curves (S = 0, the "
+                                 "ODE) to jagged paths."));
+    } else if (n.sampler.startsWith(QLatin1String("Heun"))) {
+        h += formula(QStringLiteral("%1 = %2 − h (%3 + u_θ(x̃, t′)) / 2,&nbsp;&nbsp; x̃ = %2 − h %3,&nbsp;&nbsp; h = %4")
+                         .arg(xPrev, xt(), u, num(h0)));
+        h += para(QStringLiteral("Heun averages the slope at both ends: its error falls about 4× when the steps "
+                                 "double (Euler's 2×), for 2 model calls a step."));
+    } else {
+        h += formula(QStringLiteral("%1 = %2 − h %3,&nbsp;&nbsp; h = %4").arg(xPrev, xt(), u, num(h0)));
+        if (!flow) h += para(QStringLiteral("On the DDPM chain this Euler step, taken in x/a against s/a, is DDIM with η = 0."));
+    }
+
+    h += section(QStringLiteral("4 · How far is the model from the conditional step?"));
+    if (n.hasReference) {
+        h += formula(QStringLiteral("rms |%1 − %2| = %3")
+                         .arg(u, uc, strong(formatSig(n.velocityGap), palette::difference())));
+        h += para(QStringLiteral("The gap is not the model's error: %1 points at this one %2, the model at the average "
+                                 "over every x₀ that could have made %3. Near t = 0 it vanishes when %3 is heading "
+                                 "to %2 and grows like 1/t when it is heading elsewhere.")
+                      .arg(uc, x0(), xt()));
+    } else {
+        h += para(QStringLiteral("<i>Choose a reference %1 to see the conditional velocity toward it.</i>").arg(x0()));
+    }
+    h += whyParagraph();
+    return h;
+}
+
 QString ExplanationPanel::html(const StepNumbers& n)
 {
+    if (!n.path.isEmpty()) return pathHtml(n);
     const bool strided = n.tPrev != n.t - 1;
     // The previous timestep's name in formulas: t−1, or t′ when the sampler skips timesteps.
     const QString prev = strided ? QStringLiteral("t′") : QStringLiteral("t−1");
@@ -202,8 +272,17 @@ QString ExplanationPanel::html(const StepNumbers& n)
     h += formula(QStringLiteral("%1 = c₁ · %2 + c₂ · %3 = %4 · %2 + %5 · %3")
                      .arg(muTheta(), x0hat(), xt(), num(n.c1), num(n.c2)));
 
-    // 3. The posterior given x_0 (Ho et al. Eqs. 6-7).
-    h += section(QStringLiteral("3 · The true step if %1 were known").arg(x0()));
+    // 3. The posterior given x_0 (Ho et al. Eqs. 6-7). It is the true step only when x_t was made from this
+    // x_0; a run from pure noise never used it, so there it is the step toward the reference.
+    const bool toward = n.hasReference && !n.referenceIsSource;
+    h += section(toward ? QStringLiteral("3 · The step toward the reference %1").arg(x0())
+                        : QStringLiteral("3 · The true step if %1 were known").arg(x0()));
+    if (toward)
+        h += para(QStringLiteral("This run started from pure noise: %1 was not made from this %2, so the "
+                                 "Gaussian below is the step that would lead toward the reference, not the "
+                                 "true step of the run. “Denoise reference from t₀” starts from the noised "
+                                 "reference, where it is the true step.")
+                      .arg(xt(), x0()));
     h += formula(QStringLiteral("q(x%1 | %2, %3) = N(%4, β̃ₜ I),&nbsp;&nbsp; %4 = c₁ · %3 + c₂ · %2")
                      .arg(prevSub, xt(), x0(), muTilde()));
     h += formula(QStringLiteral("c₁ = βₜ √%1 / (1 − ᾱₜ) = %2").arg(abarPrev, num(n.c1)));
@@ -231,6 +310,25 @@ QString ExplanationPanel::html(const StepNumbers& n)
                          .arg(abarPrev, num(n.sigma), num(n.eta)));
         h += para(n.eta == 0.0 ? QStringLiteral("η = 0: no noise is added, the step is deterministic.")
                                : QStringLiteral("η = 1 adds as much noise as DDPM; η = 0 adds none."));
+    } else if (!n.x0Weights.isEmpty()) {
+        // diffusers' solvers: x_prev = a x_t + b D, D a combination of this and earlier data predictions
+        // (DPM-Solver++, Lu et al. 2022 Alg. 2; Euler and Heun: D = x0^ in sigma = sqrt((1 - abar)/abar) space).
+        h += formula(QStringLiteral("%1 = %2 · %3 + %4 · D,&nbsp;&nbsp; σ = %5 → %6")
+                         .arg(xPrev, num(n.stateCoef), xt(), num(n.x0Coef), num(n.solverSigma),
+                              num(n.solverSigmaNext)));
+        QStringList terms;
+        for (int k = 0; k < n.x0Weights.size(); ++k)
+            terms << QStringLiteral("%1 · %2<sub>step %3</sub>")
+                         .arg(num(n.x0Weights[k]), x0hat())
+                         .arg(n.stepIndex + 1 - k);
+        h += formula(QStringLiteral("D = ") + terms.join(QStringLiteral(" + ")));
+        if (n.x0Weights.size() > 1)
+            h += para(QStringLiteral("A multistep solver: D extrapolates the data predictions of the last %1 "
+                                     "steps (weights sum to 1), a higher-order step for no extra model call.")
+                          .arg(n.x0Weights.size()));
+        if (n.sigma > 0)
+            h += formula(QStringLiteral("+ σ<sub>up</sub> z,&nbsp;&nbsp; σ<sub>up</sub> = %1 (ancestral noise)")
+                             .arg(num(n.sigma)));
     } else if (n.sampler.compare(QLatin1String("exact"), Qt::CaseInsensitive) == 0) {
         h += para(
             QStringLiteral("The exact sampler replaces the network by the ideal denoiser E[x₀ | %1] of the "
@@ -253,10 +351,16 @@ QString ExplanationPanel::html(const StepNumbers& n)
     }
 
     // 5. Model against truth.
-    h += section(QStringLiteral("5 · How far is %1 from the truth?").arg(pTheta()));
+    h += section(toward ? QStringLiteral("5 · How far is %1 from the step toward %2?").arg(pTheta(), x0())
+                        : QStringLiteral("5 · How far is %1 from the truth?").arg(pTheta()));
     if (n.hasReference) {
-        h += formula(QStringLiteral("KL(q(x%1 | %2, %3) ‖ %4(x%1 | %2)) = %5 nats")
-                         .arg(prevSub, xt(), x0(), pTheta(), num(n.kl)));
+        // With sigma_t = 0 (DDIM, eta = 0) p_theta is a point mass: its KL to a Gaussian is undefined.
+        const bool klUndefined = std::isnan(n.kl) && n.sigma == 0.0;
+        h += formula(QStringLiteral("KL(q(x%1 | %2, %3) ‖ %4(x%1 | %2)) = %5")
+                         .arg(prevSub, xt(), x0(), pTheta(),
+                              klUndefined ? QStringLiteral("undefined: the step adds no noise (σₜ = 0), so "
+                                                           "p_θ is a point mass")
+                                          : num(n.kl) + QStringLiteral(" nats")));
         h += formula(QStringLiteral("rms |%1 − %2| = %3")
                          .arg(muTheta(), muTilde(), strong(formatSig(n.meanGap), palette::difference())));
         if (n.varianceType.startsWith(QLatin1String("fixed_small")) &&

@@ -33,18 +33,104 @@ PlotWidgetBase::PlotWidgetBase(QWidget* parent) : QWidget(parent)
     m_markerTimer->setSingleShot(true);
     m_markerTimer->setInterval(0);
     connect(m_markerTimer, &QTimer::timeout, this, [this] { m_markerLayer->replot(); });
+    connect(m_plot, &QCustomPlot::beforeReplot, this, [this] { fitToWidth(m_plot->viewport().width()); });
 }
 
 PlotWidgetBase::~PlotWidgetBase() = default;
 
+namespace {
+
+/** Lines of `text` no wider than `width`: whole "   ·   " parts where they fit, else broken between words. */
+QString wrapText(const QString& text, const QFontMetrics& metrics, int width)
+{
+    static const QString separator = QStringLiteral("   ·   ");
+    QStringList lines;
+    for (const QString& paragraph : text.split(QLatin1Char('\n'))) {
+        if (metrics.horizontalAdvance(paragraph) <= width) {
+            lines << paragraph;
+            continue;
+        }
+        QString line;
+        const auto add = [&](const QString& piece, const QString& glue) {
+            const QString joined = line.isEmpty() ? piece : line + glue + piece;
+            if (line.isEmpty() || metrics.horizontalAdvance(joined) <= width) {
+                line = joined;
+            } else {
+                lines << line;
+                line = piece;
+            }
+        };
+        for (const QString& part : paragraph.split(separator)) {
+            if (metrics.horizontalAdvance(part) <= width) {
+                add(part, separator);
+                continue;
+            }
+            for (const QString& word : part.split(QLatin1Char(' '), Qt::SkipEmptyParts)) add(word, QStringLiteral(" "));
+        }
+        if (!line.isEmpty()) lines << line;
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+/** Columns whose widest items fit in `width` when items fill rows of `columns` (QCPLayoutGrid's wrap). */
+int legendColumns(QCPLegend* legend, int width, int maxColumns)
+{
+    const int count = legend->elementCount();
+    for (int columns = std::min(maxColumns, count); columns > 1; --columns) {
+        int total = legend->margins().left() + legend->margins().right() + (columns - 1) * legend->columnSpacing();
+        for (int c = 0; c < columns; ++c) {
+            int widest = 0;
+            for (int i = c; i < count; i += columns)
+                if (QCPLayoutElement* item = legend->elementAt(i)) widest = std::max(widest, item->minimumOuterSizeHint().width());
+            total += widest;
+        }
+        if (total <= width) return columns;
+    }
+    return 1;
+}
+
+} // namespace
+
+void PlotWidgetBase::fitToWidth(int width) const
+{
+    if (width <= 0) return;
+    const QMargins outer = m_plot->plotLayout()->margins();
+    const int available = width - outer.left() - outer.right();
+    for (QCPLayoutElement* element : m_plot->plotLayout()->elements(true)) {
+        if (auto* title = qobject_cast<QCPTextElement*>(element)) {
+            // The text a subclass set last is the source; what this function set is only its wrapping.
+            if (title->text() != title->property("difflensFitted").toString())
+                title->setProperty("difflensSource", title->text());
+            const QString source = title->property("difflensSource").toString();
+            const QString fitted = wrapText(source, QFontMetrics(title->font()),
+                                            available - title->margins().left() - title->margins().right());
+            title->setText(fitted);
+            title->setProperty("difflensFitted", fitted);
+        } else if (auto* legend = qobject_cast<QCPLegend*>(element)) {
+            if (!legend->property("difflensMaxColumns").isValid()) legend->setProperty("difflensMaxColumns", legend->wrap());
+            const int columns = legendColumns(legend, available, legend->property("difflensMaxColumns").toInt());
+            if (columns != legend->wrap()) {
+                legend->setWrap(columns);
+                legend->setFillOrder(legend->fillOrder(), true); // re-flows the items already there
+            }
+        }
+    }
+}
+
 bool PlotWidgetBase::savePng(const QString& path, int width, int height, double scale) const
 {
-    return m_plot->savePng(path, width, height, scale);
+    fitToWidth(width > 0 ? width : m_plot->width());
+    const bool ok = m_plot->savePng(path, width, height, scale);
+    fitToWidth(m_plot->viewport().width());
+    return ok;
 }
 
 bool PlotWidgetBase::savePdf(const QString& path, int width, int height) const
 {
-    return m_plot->savePdf(path, width, height);
+    fitToWidth(width > 0 ? width : m_plot->width());
+    const bool ok = m_plot->savePdf(path, width, height);
+    fitToWidth(m_plot->viewport().width());
+    return ok;
 }
 
 bool PlotWidgetBase::saveSvg(const QString& path, int width, int height) const
@@ -60,13 +146,17 @@ bool PlotWidgetBase::saveSvg(const QString& path, int width, int height) const
     generator.setTitle(QStringLiteral("Diffusion Lens plot"));
     QCPPainter painter;
     if (!painter.begin(&generator)) return false;
+    fitToWidth(width);
     m_plot->toPainter(&painter, width, height);
+    fitToWidth(m_plot->viewport().width());
     return painter.end();
 }
 
 QImage PlotWidgetBase::renderToImage(const QSize& size, qreal devicePixelRatio) const
 {
+    fitToWidth(size.width());
     QImage image = m_plot->toPixmap(size.width(), size.height(), devicePixelRatio).toImage();
+    fitToWidth(m_plot->viewport().width());
     image.setDevicePixelRatio(devicePixelRatio);
     return image;
 }

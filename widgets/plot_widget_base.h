@@ -75,6 +75,13 @@ protected:
     /** A full replot in the next event-loop pass (several calls coalesce). */
     void replotQueued();
 
+    /**
+     * Fits titles and legends to `width` pixels: a title too wide breaks at its "   ·   " separators (then
+     * between words) onto more lines, and a legend lays out as many columns as fit (at most its wrap at
+     * creation). Runs before every replot at the widget's width and before every export at the export's.
+     */
+    void fitToWidth(int width) const;
+
 private:
     void flushReplot();
 

@@ -17,6 +17,7 @@ namespace difflens::widgets {
 namespace {
 
 using paint::LegendEntry;
+constexpr double kPi = 3.14159265358979323846;
 
 struct Histogram
 {
@@ -134,7 +135,8 @@ QVector<LegendEntry> legendEntries(const PointFrame& f, const PointView::Options
     if (n > 0) e.push_back({QStringLiteral("xₜ"), palette::xt(), LegendEntry::Dot});
     if (f.hasReference) {
         e.push_back({QStringLiteral("x₀ (reference)"), palette::reference(), LegendEntry::Star});
-        e.push_back({QStringLiteral("μ̃ (posterior mean)"), palette::posterior(), LegendEntry::Diamond});
+        e.push_back({f.referenceIsSource ? QStringLiteral("μ̃ (true step)") : QStringLiteral("μ̃ (toward x₀)"),
+                     palette::posterior(), LegendEntry::Diamond});
         if (isValidIndex(f.selected, n) && f.meanModel.size() == n)
             e.push_back({QStringLiteral("μ_θ − μ̃ (gap)"), palette::difference(), LegendEntry::Line});
     }
@@ -189,13 +191,14 @@ Scene computeScene(const PointFrame& f, const QRectF& view, const PointView::Opt
         }
         s.transform = paint::PlotTransform(QRectF(view.left(), 0.0, view.width(), yMax), plot);
     } else {
-        // Equal scale on both axes so distances and arrow directions are honest.
+        // Equal scale on both axes so distances and arrow directions are honest. The view grows along the
+        // plot's longer side around the same centre, so the plot fills the widget (a projector's screen is
+        // much wider than tall) instead of leaving a square at the left and empty space beside it.
         const double scale = std::min(plot.width() / view.width(), plot.height() / view.height());
-        const QSizeF used(view.width() * scale, view.height() * scale);
-        const bool beside = s.legendPlace == Scene::LegendPlace::Side;
-        const double left = beside ? plot.left() : plot.left() + (plot.width() - used.width()) / 2;
-        s.transform = paint::PlotTransform(view, QRectF(left, plot.top(), used.width(), used.height()));
-        if (beside) s.legendRect = QRectF(QPointF(left + used.width() + gap, plot.top()), side);
+        const double extraX = plot.width() / scale - view.width(), extraY = plot.height() / scale - view.height();
+        s.transform = paint::PlotTransform(view.adjusted(-extraX / 2, -extraY / 2, extraX / 2, extraY / 2), plot);
+        if (s.legendPlace == Scene::LegendPlace::Side)
+            s.legendRect = QRectF(QPointF(plot.right() + gap, plot.top()), side);
     }
     s.pointRadius =
         std::clamp(std::min(s.transform.pixels().width(), s.transform.pixels().height()) / 150.0, 1.6, 5.0);
@@ -210,20 +213,98 @@ QColor mix(const QColor& a, const QColor& b, double t)
                             static_cast<float>(a.blueF() + (b.blueF() - a.blueF()) * t));
 }
 
-// A label beside `anchor`, on the side facing away from `awayFrom` so neighbouring labels do not collide.
-void drawLabel(QPainter& p, const QPointF& anchor, const QPointF& awayFrom, const QString& text,
-               const QColor& color, const QFont& font, double clearance)
+// A label of the selected sample's markers (x_t, mu_theta, mu~, x_0).
+struct MarkerLabel
 {
-    p.setFont(font);
+    QPointF anchor;   // the marker it names
+    QPointF awayFrom; // its nearest partner: the label prefers the side facing away from it
+    QString text;
+    QColor color;
+    double clearance; // pixels between the marker's centre and the label
+    QRectF box;       // where it is drawn (filled by placeLabels)
+};
+
+// Places each label beside its marker, trying directions around the preferred one (away from its partner)
+// and then farther out, so that no label overlaps another label or covers a marker, inside `bounds` when it
+// can. At small t the four markers coincide: the labels then fan out around them.
+void placeLabels(QVector<MarkerLabel>& labels, const QFont& font, const QRectF& bounds, double markerRadius)
+{
     const QFontMetricsF fm(font);
-    QPointF d = anchor - awayFrom;
-    const double length = std::hypot(d.x(), d.y());
-    d = length > 1e-6 ? d / length : QPointF(0.7071, -0.7071);
-    const QSizeF box(fm.horizontalAdvance(text), fm.ascent());
-    const QPointF centre =
-        anchor + d * (clearance + 0.5 * std::hypot(box.width() * d.x(), box.height() * d.y()));
-    paint::drawHaloText(p, centre + QPointF(-box.width() / 2, box.height() / 2 - fm.descent() * 0.3), text,
-                        color, palette::background());
+    QVector<QRectF> taken;
+    for (const MarkerLabel& l : labels)
+        taken.push_back(QRectF(l.anchor - QPointF(markerRadius, markerRadius), QSizeF(2, 2) * markerRadius));
+    const auto freeAt = [&](const QRectF& box) {
+        if (!bounds.contains(box)) return false;
+        return std::none_of(taken.begin(), taken.end(), [&](const QRectF& t) { return t.intersects(box); });
+    };
+    for (MarkerLabel& l : labels) {
+        const QSizeF size(fm.horizontalAdvance(l.text) + 2, fm.height());
+        QPointF d = l.anchor - l.awayFrom;
+        const double length = std::hypot(d.x(), d.y());
+        d = length > 1e-6 ? d / length : QPointF(0.7071, -0.7071);
+        const double start = std::atan2(d.y(), d.x());
+        const auto boxAt = [&](double angle, double distance) {
+            const QPointF u(std::cos(angle), std::sin(angle));
+            const QPointF centre =
+                l.anchor + u * (distance + 0.5 * std::hypot(size.width() * u.x(), size.height() * u.y()));
+            return QRectF(centre - QPointF(size.width() / 2, size.height() / 2), size);
+        };
+        l.box = boxAt(start, l.clearance); // the fallback when every place is taken
+        bool placed = false;
+        for (int ring = 0; ring < 6 && !placed; ++ring)
+            for (int k = 0; k < 16 && !placed; ++k) {
+                // 0, +22.5, -22.5, +45, ... degrees from the preferred direction.
+                const double angle = start + ((k + 1) / 2) * (k % 2 ? 1.0 : -1.0) * kPi / 8;
+                const QRectF box = boxAt(angle, l.clearance + ring * 0.6 * size.height());
+                if (freeAt(box)) {
+                    l.box = box;
+                    placed = true;
+                }
+            }
+        taken.push_back(l.box.adjusted(-1, -1, 1, 1));
+    }
+}
+
+// The selected sample's markers in pixels: x_t, its mu_theta, and (with a reference) x_0 and mu~.
+struct SelectedMarks
+{
+    bool hasSelected = false, hasModel = false;
+    QPointF x, model, ref, mu;
+};
+
+SelectedMarks selectedMarks(const PointFrame& f, const paint::PlotTransform& T)
+{
+    const int n = f.xt.size();
+    SelectedMarks m;
+    m.hasSelected = isValidIndex(f.selected, n);
+    m.hasModel = m.hasSelected && f.meanModel.size() == n;
+    if (m.hasSelected) m.x = T.map(f.xt[f.selected]);
+    if (m.hasModel) m.model = T.map(f.meanModel[f.selected]);
+    m.ref = T.map(f.reference);
+    m.mu = T.map(f.posteriorMean);
+    return m;
+}
+
+// The labels paint2d draws for frame f (boxes placed).
+QVector<MarkerLabel> markerLabels(const PointFrame& f, const Scene& s)
+{
+    const paint::PlotTransform& T = s.transform;
+    const double r = s.pointRadius;
+    const auto [hasSelected, hasModel, x, model, ref, mu] = selectedMarks(f, T);
+    const double clearance = r * 2.6;
+    QVector<MarkerLabel> labels;
+    // The reference first: its star is the largest marker.
+    if (f.hasReference) labels.push_back({ref, mu, QStringLiteral("x₀"), palette::reference(), r * 3.6, {}});
+    if (f.hasReference)
+        labels.push_back({mu, hasModel ? model : (hasSelected ? x : mu + QPointF(-1, 1)), QStringLiteral("μ̃"),
+                          palette::posterior(), clearance, {}});
+    if (hasModel)
+        labels.push_back({model, f.hasReference ? mu : x, QStringLiteral("μ_θ"), palette::model(), clearance, {}});
+    if (hasSelected)
+        labels.push_back({x, f.hasReference ? mu : (hasModel ? model : x + QPointF(-1, 1)), QStringLiteral("xₜ"),
+                          palette::xt(), clearance, {}});
+    placeLabels(labels, s.small, T.pixels(), r * 2.4);
+    return labels;
 }
 
 void paint2d(QPainter& p, const PointFrame& f, const PointView::Options& o, const Scene& s)
@@ -333,12 +414,7 @@ void paint2d(QPainter& p, const PointFrame& f, const PointView::Options& o, cons
 
     // The selected sample, its model mean, and (with a reference) the posterior mean and the gap.
     // Markers first, then labels, each label on the side facing away from its nearest partner.
-    const bool hasSelected = isValidIndex(f.selected, n);
-    const bool hasModel = hasSelected && f.meanModel.size() == n;
-    const QPointF x = hasSelected ? T.map(f.xt[f.selected]) : QPointF();
-    const QPointF model = hasModel ? T.map(f.meanModel[f.selected]) : QPointF();
-    const QPointF ref = T.map(f.reference);
-    const QPointF mu = T.map(f.posteriorMean);
+    const auto [hasSelected, hasModel, x, model, ref, mu] = selectedMarks(f, T);
     if (hasSelected) {
         p.setPen(QPen(palette::text(), 1.6));
         p.setBrush(Qt::NoBrush);
@@ -365,18 +441,11 @@ void paint2d(QPainter& p, const PointFrame& f, const PointView::Options& o, cons
         p.setBrush(palette::reference());
         paint::drawStar(p, ref, r * 3.4);
     }
-    const double clearance = r * 2.6;
-    if (hasSelected)
-        drawLabel(p, x, f.hasReference ? mu : (hasModel ? model : x + QPointF(-1, 1)), QStringLiteral("xₜ"),
-                  palette::xt(), s.small, clearance);
-    if (hasModel)
-        drawLabel(p, model, f.hasReference ? mu : x, QStringLiteral("μ_θ"), palette::model(), s.small,
-                  clearance);
-    if (f.hasReference) {
-        drawLabel(p, mu, hasModel ? model : (hasSelected ? x : mu + QPointF(-1, 1)), QStringLiteral("μ̃"),
-                  palette::posterior(), s.small, clearance);
-        drawLabel(p, ref, mu, QStringLiteral("x₀"), palette::reference(), s.small, r * 3.6);
-    }
+    p.setFont(s.small);
+    const QFontMetricsF fm(s.small);
+    for (const MarkerLabel& l : markerLabels(f, s))
+        paint::drawHaloText(p, QPointF(l.box.left() + 1, l.box.top() + fm.ascent()), l.text, l.color,
+                            palette::background());
 }
 
 void verticalMarker(QPainter& p, const paint::PlotTransform& T, double x, const QColor& color, bool dashed,
@@ -564,6 +633,15 @@ QPointF PointView::mapFromData(const QPointF& data) const
 QPointF PointView::mapToData(const QPointF& widgetPos) const
 {
     return computeScene(m_frame, m_viewRange, m_options, QSizeF(size())).transform.unmap(widgetPos);
+}
+
+QVector<QRectF> PointView::labelRects(const QSize& size) const
+{
+    QVector<QRectF> rects;
+    if (m_frame.dim != 2) return rects;
+    for (const auto& l : markerLabels(m_frame, computeScene(m_frame, m_viewRange, m_options, QSizeF(size))))
+        rects.push_back(l.box);
+    return rects;
 }
 
 QImage PointView::renderToImage(const QSize& size, qreal devicePixelRatio) const

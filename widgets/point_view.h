@@ -48,6 +48,8 @@ public:
     QPointF mapFromData(const QPointF& data) const;
     QPointF mapToData(const QPointF& widgetPos) const;
 
+    /** Where the 2-D labels of the selected sample's markers (x_t, mu_theta, mu~, x_0) go at `size`. */
+    QVector<QRectF> labelRects(const QSize& size) const;
     /** The same painting as on screen, at `size` logical pixels (for export). */
     QImage renderToImage(const QSize& size, qreal devicePixelRatio = 1.0) const;
     /** The same painting without a widget: usable from any thread (export jobs). */

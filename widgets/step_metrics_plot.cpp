@@ -87,6 +87,8 @@ void StepMetricsPlot::appendStep(double t, double kl, double meanGap)
     if (std::isfinite(kl) && kl > 0) {
         m_d->kl->addData(t, kl);
         m_klSum += kl;
+    } else if (std::isnan(kl)) {
+        ++m_klUndefined;
     }
     if (std::isfinite(meanGap)) m_d->meanGap->addData(t, meanGap);
     requestReplot();
@@ -103,7 +105,22 @@ void StepMetricsPlot::clear()
     m_d->kl->data()->clear();
     m_d->meanGap->data()->clear();
     m_klSum = 0.0;
+    m_klUndefined = 0;
     requestReplot();
+}
+
+void StepMetricsPlot::setTrueStep(bool trueStep)
+{
+    m_trueStep = trueStep;
+    m_d->kl->setName(trueStep ? QStringLiteral("KL(q(xₜ₋₁ | xₜ, x₀) ‖ p_θ(xₜ₋₁ | xₜ))")
+                              : QStringLiteral("KL(step toward x₀ ‖ p_θ(xₜ₋₁ | xₜ))"));
+    requestReplot();
+}
+
+QString StepMetricsPlot::titleText() const
+{
+    return m_d->title->property("difflensSource").isValid() ? m_d->title->property("difflensSource").toString()
+                                                             : m_d->title->text();
 }
 
 int StepMetricsPlot::stepCount() const
@@ -137,10 +154,14 @@ void StepMetricsPlot::rescaleBeforeReplot()
         m_d->rect->axis(QCPAxis::atLeft)->setRange(1e-4, 1);
     const QCPRange gap = m_d->meanGap->getValueRange(found);
     m_d->rect->axis(QCPAxis::atRight)->setRange(0, found && gap.upper > 0 ? gap.upper * 1.1 : 1.0);
-    m_d->title->setText(empty
-                            ? QStringLiteral("Model vs. true posterior, per step")
-                            : QStringLiteral("Model vs. true posterior, per step   ·   Σ KL so far = %1 nats")
-                                  .arg(formatSig(m_klSum)));
+    const QString title = m_trueStep ? QStringLiteral("Model vs. true posterior, per step")
+                                     : QStringLiteral("Model vs. the step toward x₀, per step");
+    QString summary;
+    if (m_klUndefined > 0 && m_d->kl->data()->isEmpty())
+        summary = QStringLiteral("   ·   KL undefined: the sampler adds no noise");
+    else if (!empty)
+        summary = QStringLiteral("   ·   Σ KL so far = %1 nats").arg(formatSig(m_klSum));
+    m_d->title->setText(title + summary);
     // The marker label follows new data too.
     if (markerT() >= 0) updateMarkerLabels(markerT());
 }

@@ -30,6 +30,8 @@ namespace {
 const char* kEvalHelp =
     "usage: difflens-cli eval --model PATH [--sampler NAME] [--steps N] [--eta E] [--sde-noise S] [--num-samples N]\n"
     "         [--seed S] [--vlb] [--vlb-samples B] [--classifier FILE] [--device D] [--json]\n"
+    "       difflens-cli eval --model PATH --sweep-nfe 5,10,20,50,100,1000 [--samplers ddim,dpmpp-2m,...]\n"
+    "         [--no-exact | --exact] [--karras] [--spacing S] [--num-samples N] [--seed S] [--json]\n"
     "\n"
     "Points: sliced Wasserstein distance and MMD between samples and fresh data, each with the\n"
     "data-vs-data floor and the N(0, I)-vs-data ceiling; mixtures: log-likelihood under the known density\n"
@@ -41,9 +43,20 @@ const char* kEvalHelp =
     "--num-samples per class (default 500 images, 2000 points) with classifier-free guidance and reports the\n"
     "class accuracy (images: the shipped classifier; points: the nearest labelled component or data point) and\n"
     "the distance to that class's data (images: Frechet in classifier features; points: sliced Wasserstein)\n"
-    "with its data-vs-data floor; --sweep-guidance prints the accuracy / distance trade-off table.\n";
+    "with its data-vs-data floor; --sweep-guidance prints the accuracy / distance trade-off table.\n"
+    "--sweep-nfe: the same distance for each sampler at each number of model calls (NFE; Heun calls twice per\n"
+    "step), with the data floor, and (unless --no-exact) the same sweep with the exact denoiser of the model's\n"
+    "dataset: that curve is the solver's error alone, the model's is solver plus network (the error budget;\n"
+    "for images only with --exact: the exact denoiser of 60000 images is slow).\n";
 
 const char* kClassifierHelp = "usage: difflens-cli train-classifier --out FILE [--epochs E] [--seed S]\n";
+
+nlohmann::json triple(double model, double floor, double ceiling)
+{
+    return {{"model", model}, {"floor", floor}, {"ceiling", ceiling}, {"ratio_to_floor", model / floor}};
+}
+
+} // namespace
 
 std::string defaultClassifierPath(const ModelPackage& pkg)
 {
@@ -55,27 +68,25 @@ std::string defaultClassifierPath(const ModelPackage& pkg)
     return candidates.back().string();
 }
 
-nlohmann::json triple(double model, double floor, double ceiling)
-{
-    return {{"model", model}, {"floor", floor}, {"ceiling", ceiling}, {"ratio_to_floor", model / floor}};
-}
-
-} // namespace
-
 int cmdEval(const Argv& argv)
 {
     const Args args(argv,
                     [] {
                         auto v = samplerOptionNames();
                         v.insert(v.end(), {"model", "num-samples", "seed", "vlb-samples", "classifier", "device",
-                                           "class", "guidance", "sweep-guidance"});
+                                           "class", "guidance", "sweep-guidance", "sweep-nfe", "samplers"});
                         return v;
                     }(),
-                    {"help", "json", "vlb"});
+                    [] {
+                        auto f = samplerFlagNames();
+                        f.insert(f.end(), {"help", "json", "vlb", "no-exact", "exact"});
+                        return f;
+                    }());
     if (args.flag("help")) {
         std::fputs(kEvalHelp, stdout);
         return 0;
     }
+    if (args.has("sweep-nfe")) return runNfeSweep(args);
     if (!args.has("model")) throw UsageError("--model is required");
     const auto device = resolveDevice(args.str("device", "auto"));
     auto model = openModel(args.str("model"), device);
@@ -106,16 +117,16 @@ int cmdEval(const Argv& argv)
     const std::string datasetName = spec.dataset.empty() ? "" : spec.dataset;
     if (datasetName.empty()) throw DataError("the package does not name the dataset it was trained on");
     const auto dataset = openDataset(datasetName == "fashion-mnist" ? "fashion-mnist" : datasetName, spec.shape);
-    const SamplerSettings settings = samplerSettingsFromArgs(args, pkg.scheduler);
-    const SamplerKind kind = settings.kind;
+    const SchedulerConfig scheduler = schedulerFromArgs(args, pkg.scheduler);
+    const SamplerSettings settings = samplerSettingsFromArgs(args, scheduler);
     const int64_t n = args.int64("num-samples", spec.isImage() ? 1000 : 10000);
     const uint64_t seed = static_cast<uint64_t>(args.int64("seed", 0));
     if (n < 2) throw UsageError("--num-samples must be at least 2");
 
     nlohmann::ordered_json j;
     j["model"] = pkg.name;
-    j["sampler"] = samplerName(kind);
-    ReverseProcess process(pkg.scheduler, settings);
+    ReverseProcess process(scheduler, settings);
+    j["sampler"] = process.label();
     j["steps"] = process.stepCount();
     j["model_calls"] = process.modelCalls();
     j["path"] = pathName(process.path().kind());
@@ -185,7 +196,7 @@ int cmdEval(const Argv& argv)
         vbar.finish();
         j["vlb"] = {{"bits_per_dim", vlb.totalBits}, {"prior_bits_per_dim", vlb.priorBits},
                     {"l0_bits_per_dim", vlb.termBits.front()}, {"mse_eps", vlb.mseEps}, {"num_data", b}};
-        // x_T is N(0, I) only when abar_T is close to 0 (diffusion-math.md: linear T = 50 keeps abar_T = 0.603).
+        // x_T is N(0, I) only when abar_T is close to 0 (core/MATH.md: linear T = 50 keeps abar_T = 0.603).
         const double alphaBarT = NoiseSchedule::fromConfig(pkg.scheduler).alphaBars().back();
         j["vlb"]["alpha_bar_T"] = alphaBarT;
         if (alphaBarT > 1e-3) {

@@ -3,6 +3,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/guidance_cli.h"
 #include "core/errors.h"
+#include "core/run_file.h"
 #include "core/runtime.h"
 #include "core/sampler.h"
 #include "core/tensor_io.h"
@@ -31,8 +32,8 @@ void onSigint(int)
 const char* kSampleHelp =
     "usage: difflens-cli sample --model PATH [--scheduler-config FILE] [--sampler NAME] [--steps N]\n"
     "         [--eta E] [--sde-noise S] [--seed S] [--num-samples B] [--init X_T.pt] [--reference X0.pt] [--t0 T]\n"
-    "         [--shape D|C,H,W] [--out FINAL.pt] [--trajectory FILE.pt] [--device auto|cpu|cuda[:i]] [--json]\n"
-    "         [--class C [--guidance W]]\n"
+    "         [--shape D|C,H,W] [--out FINAL.pt] [--trajectory FILE.pt] [--save-run RUN] [--device auto|cpu|cuda[:i]]\n"
+    "         [--json] [--class C [--guidance W]]\n"
     "\n"
     "PATH: a model package folder, a TorchScript file (scheduler_config.json and difflens.json beside it are\n"
     "read when present), or exact:DATASET[?n=N&seed=S&path=flow].\n"
@@ -42,9 +43,36 @@ const char* kSampleHelp =
     "--class C (an index or a class name) samples a class-conditional model toward class C with\n"
     "classifier-free guidance of scale --guidance W (default 1: plain conditional; 0: unconditional), in\n"
     "diffusers' convention out(x, none) + W (out(x, C) - out(x, none)), in the model's own output space.\n"
+    "--save-run writes a run file (model, settings, seed, reference, trajectory in float16, per-step summaries)\n"
+    "that the app opens and scrubs without the model; 'difflens-cli info --run RUN' describes one.\n"
     "Ctrl-C stops between steps and still writes what was made.\n";
 
-const char* kInfoHelp = "usage: difflens-cli info --model PATH [--device auto|cpu|cuda[:i]] [--json]\n";
+const char* kInfoHelp = "usage: difflens-cli info --model PATH [--device auto|cpu|cuda[:i]] [--json]\n"
+                        "       difflens-cli info --run RUN [--json]   (a run file written by sample --save-run or the app)\n";
+
+/** `info --run`: the run file's header, as JSON or as a few lines. */
+int describeRunFile(const std::string& path, bool json)
+{
+    const auto h = runFileHeader(path);
+    if (json) {
+        std::cout << h.dump(2) << "\n";
+        return 0;
+    }
+    const auto& model = h.value("model", nlohmann::json::object());
+    const auto& sampler = h.value("sampler", nlohmann::json::object());
+    std::printf("run file:    %s (format version %d, %.1f MB)\n", path.c_str(), h.value("version", 0),
+                h.value("file_bytes", 0.0) / 1e6);
+    std::printf("model:       %s (%s)\n", model.value("name", std::string("?")).c_str(),
+                model.value("spec", std::string("?")).c_str());
+    std::printf("sampler:     %s, %d of %d steps recorded, eta %g, seed %llu\n",
+                sampler.value("kind", std::string("?")).c_str(), h.value("steps_recorded", 0), h.value("steps_planned", 0),
+                sampler.value("eta", 0.0), static_cast<unsigned long long>(h.value("seed", uint64_t(0))));
+    std::printf("batch:       %lld samples, stored as %s, x_T from %s\n", static_cast<long long>(h.value("batch", int64_t(0))),
+                h.value("storage", std::string("?")).c_str(),
+                h.value("init", std::string("noise")) == "noised_reference" ? "the noised reference" : "noise");
+    std::printf("reference:   %s\n", h.value("has_reference", false) ? "yes (mu~ and the KL per step)" : "none");
+    return 0;
+}
 
 std::vector<int64_t> parseShape(const std::string& s)
 {
@@ -72,12 +100,16 @@ double mean(const std::vector<double>& v)
 
 int cmdInfo(const Argv& argv)
 {
-    const Args args(argv, {"model", "device"}, {"help", "json"});
+    const Args args(argv, {"model", "device", "run"}, {"help", "json"});
     if (args.flag("help")) {
         std::fputs(kInfoHelp, stdout);
         return 0;
     }
-    if (!args.has("model")) throw UsageError("--model is required");
+    if (args.has("run")) {
+        if (args.has("model")) throw UsageError("give --model or --run, not both");
+        return describeRunFile(args.str("run"), args.flag("json"));
+    }
+    if (!args.has("model")) throw UsageError("--model (or --run) is required");
     const auto model = openModel(args.str("model"), resolveDevice(args.str("device", "cpu")));
     if (args.flag("json")) {
         nlohmann::ordered_json j;
@@ -98,18 +130,49 @@ int cmdInfo(const Argv& argv)
 
 const char* const kSamplerOptionsHelp =
     "--sampler ddpm|ddim (the DDPM chain) | euler|heun (the probability-flow ODE) | sde (Euler-Maruyama with\n"
-    "noise g_t = S s_t, --sde-noise S, default 1; 0 is the ODE). The default is the model's own: euler for\n"
-    "flow-matching models, ddpm otherwise. --steps defaults to all training timesteps (ddpm) or 50.\n";
+    "noise g_t = S s_t, --sde-noise S, default 1; 0 is the ODE) | dpmpp-2m|dpmpp-3m (DPM-Solver++ multistep,\n"
+    "orders 2 and 3; dpmpp-1m is first order) | euler-ancestral. On DDPM models euler, heun, euler-ancestral and\n"
+    "dpmpp-* are diffusers' EulerDiscrete / HeunDiscrete / EulerAncestralDiscrete / DPMSolverMultistep schedulers\n"
+    "(Heun costs 2 steps - 1 model calls). The default is the model's own: its scheduler_config.json class,\n"
+    "euler for flow-matching models, ddpm otherwise. --steps defaults to all training timesteps (ddpm), 25\n"
+    "(dpmpp) or 50. Solver settings over the model's config: --karras (Karras sigmas), --spacing\n"
+    "linspace|leading|trailing, --solver-order 1|2|3, --solver-type midpoint|heun.\n";
 
 std::vector<std::string> samplerOptionNames()
 {
-    return {"sampler", "steps", "eta", "sde-noise"};
+    return {"sampler", "steps", "eta", "sde-noise", "spacing", "solver-order", "solver-type"};
+}
+
+std::vector<std::string> samplerFlagNames()
+{
+    return {"karras"};
+}
+
+SchedulerConfig schedulerFromArgs(const Args& args, SchedulerConfig config)
+{
+    if (args.flag("karras")) config.useKarrasSigmas = true;
+    if (args.has("spacing")) config.timestepSpacing = args.str("spacing");
+    if (args.has("solver-type")) config.solverType = args.str("solver-type");
+    try {
+        config.validate();
+    } catch (const ConfigError& e) {
+        throw UsageError(e.what());
+    }
+    return config;
 }
 
 SamplerSettings samplerSettingsFromArgs(const Args& args, const SchedulerConfig& config)
 {
     SamplerSettings s;
     s.kind = args.has("sampler") ? parseSamplerKind(args.str("sampler")) : defaultSamplerFor(config);
+    s.solverOrder = solverOrderOfName(args.str("sampler"));
+    if (args.has("solver-order")) {
+        if (s.kind != SamplerKind::DpmSolver)
+            throw UsageError("--solver-order is DPM-Solver++'s: use it with --sampler dpmpp-2m (or the model's dpmpp)");
+        s.solverOrder = args.integer("solver-order", 2);
+        if (s.solverOrder < 1 || s.solverOrder > 3)
+            throw UsageError("--solver-order " + args.str("solver-order") + " is out of range (1, 2 or 3)");
+    }
     s.steps = args.integer("steps", 0);
     if (args.has("steps") && s.steps < 1) throw UsageError("--steps must be at least 1");
     s.eta = args.real("eta", 0.0);
@@ -130,10 +193,14 @@ int cmdSample(const Argv& argv)
                     [] {
                         auto v = samplerOptionNames();
                         v.insert(v.end(), {"model", "scheduler-config", "seed", "num-samples", "init", "reference",
-                                           "t0", "shape", "out", "trajectory", "device", "class", "guidance"});
+                                           "t0", "shape", "out", "trajectory", "save-run", "device", "class", "guidance"});
                         return v;
                     }(),
-                    {"help", "json"});
+                    [] {
+                        auto f = samplerFlagNames();
+                        f.insert(f.end(), {"help", "json"});
+                        return f;
+                    }());
     if (args.flag("help")) {
         std::printf(kSampleHelp, kSamplerOptionsHelp);
         return 0;
@@ -143,11 +210,13 @@ int cmdSample(const Argv& argv)
     auto model = openModel(args.str("model"), device, args.str("scheduler-config"));
     const GuidanceChoice guidance = applyGuidance(args, model);
     const auto& pkg = model.package;
-    SamplerSettings settings = samplerSettingsFromArgs(args, pkg.scheduler);
+    const SchedulerConfig scheduler = schedulerFromArgs(args, pkg.scheduler);
+    SamplerSettings settings = samplerSettingsFromArgs(args, scheduler);
     settings.startT = args.has("t0") ? args.integer("t0", -1) : -1;
+    const long t0 = settings.startT;
     const SamplerKind kind = settings.kind;
     const double eta = settings.eta;
-    auto process = std::make_shared<ReverseProcess>(pkg.scheduler, settings);
+    auto process = std::make_shared<ReverseProcess>(scheduler, settings);
 
     SamplerOptions options;
     options.seed = static_cast<uint64_t>(args.int64("seed", 0));
@@ -158,7 +227,7 @@ int cmdSample(const Argv& argv)
     options.sampleShape = args.has("shape") ? parseShape(args.str("shape")) : pkg.data.shape;
     if (args.has("init")) options.init = loadTensor(args.str("init"));
     if (args.has("reference")) options.reference = loadTensor(args.str("reference"));
-    if (t0 >= 0) {
+    if (settings.startT >= 0) {
         if (!options.reference.defined()) throw UsageError("--t0 needs --reference (the x_0 to noise)");
         options.noiseReference = !options.init.defined();
     }
@@ -176,11 +245,16 @@ int cmdSample(const Argv& argv)
     std::unique_ptr<Trajectory> trajectory;
     if (args.has("trajectory"))
         trajectory = std::make_unique<Trajectory>(process, options.reference, options.discreteData);
+    // A run file keeps x_t in float16, as the app holds a run in memory.
+    std::shared_ptr<Trajectory> runTrajectory;
+    if (args.has("save-run"))
+        runTrajectory = std::make_shared<Trajectory>(process, options.reference, options.discreteData, torch::kFloat16);
     std::vector<double> klPerStep, gapPerStep;
     std::vector<long> tPerStep;
     ProgressBar bar("sampling", process->stepCount());
     const auto onStep = [&](const StepRecord& r) {
         if (trajectory) trajectory->record(r);
+        if (runTrajectory) runTrajectory->record(r);
         tPerStep.push_back(r.t);
         if (r.kl.defined()) {
             klPerStep.push_back(r.kl.mean().item<double>());
@@ -196,12 +270,31 @@ int cmdSample(const Argv& argv)
 
     if (args.has("out")) saveTensor(args.str("out"), result.sample);
     if (trajectory) trajectory->save(args.str("trajectory"));
+    if (runTrajectory) {
+        RunRecord run;
+        run.modelSpec = args.str("model");
+        run.modelName = pkg.name;
+        run.data = pkg.data;
+        run.scheduler = pkg.scheduler;
+        run.architecture = pkg.architecture;
+        run.seed = options.seed;
+        run.noiseReference = options.noiseReference;
+        run.trajectory = runTrajectory;
+        run.settings = {{"source", "difflens-cli sample"}};
+        const auto n = static_cast<int64_t>(tPerStep.size());
+        run.summaries["t"] = torch::tensor(std::vector<int64_t>(tPerStep.begin(), tPerStep.end()), torch::kInt64);
+        if (static_cast<int64_t>(klPerStep.size()) == n) {
+            run.summaries["kl"] = torch::tensor(klPerStep, torch::kFloat64);
+            run.summaries["mean_gap"] = torch::tensor(gapPerStep, torch::kFloat64);
+        }
+        saveRun(args.str("save-run"), run);
+    }
 
     const double perStepMs = result.steps ? 1000.0 * result.seconds / result.steps : 0.0;
     if (args.flag("json")) {
         nlohmann::ordered_json j;
         j["model"] = pkg.name;
-        j["sampler"] = samplerName(kind);
+        j["sampler"] = process->label();
         j["steps"] = result.steps;
         j["planned_steps"] = process->stepCount();
         j["eta"] = eta;
@@ -237,7 +330,7 @@ int cmdSample(const Argv& argv)
         std::cout << j.dump(2) << "\n";
     } else {
         std::printf("%s %d/%d steps on %s: %.3f s (%.3f ms/step, model %.0f%%), %lld samples%s\n",
-                    samplerName(kind).c_str(), result.steps, process->stepCount(), device.str().c_str(),
+                    process->label().c_str(), result.steps, process->stepCount(), device.str().c_str(),
                     result.seconds, perStepMs, result.seconds > 0 ? 100.0 * result.modelSeconds / result.seconds : 0.0,
                     static_cast<long long>(result.sample.size(0)), result.cancelled ? " (interrupted)" : "");
         if (guidance.active())

@@ -4,6 +4,7 @@
 #include "core/datasets.h"
 #include "core/errors.h"
 #include "core/json_util.h"
+#include "core/resources.h"
 #include "core/runtime.h"
 #include "core/tensor_io.h"
 #include "core/trainer.h"
@@ -37,11 +38,14 @@ const char* kTrainHelp =
     "         [--loss simple|hybrid]\n"
     "         [--hidden H] [--blocks K] [--base C] [--mults 1,2,2] [--no-attention] [--image-size C,H,W]\n"
     "         [--checkpoint-every N] [--device auto|cpu|cuda[:i]] [--threads N] [--init-from PACKAGE]\n"
+    "         [--init-weights PACKAGE]\n"
     "         [--conditional [--p-uncond P]]\n"
     "\n"
     "Writes a model package to DIR: model.pt (EMA weights), difflens.json, scheduler_config.json,\n"
     "loss.csv, loss_by_t.csv and checkpoint.pt (atomically, every --checkpoint-every steps and on Ctrl-C).\n"
     "--resume continues DIR's checkpoint exactly where it stopped (architecture and schedule from DIR).\n"
+    "--objective flow trains flow matching (the velocity eps - x_0 on x_t = (1 - t) x_0 + t eps).\n"
+    "--init-weights PACKAGE starts a new run from another package's weights (same architecture).\n"
     "--init-from PACKAGE continues a published package whose checkpoint is gone: its weights, schedule,\n"
     "architecture, training settings, step count and loss log; a fresh optimizer (not bitwise --resume).\n"
     "--conditional trains a class-conditional net (a class embedding plus a null class) on a labelled dataset,\n"
@@ -65,7 +69,19 @@ std::vector<int64_t> parseSize(const std::string& s)
     return out;
 }
 
-/** loss.csv (step,loss,ema_loss) as log entries; empty when the file is missing. */
+void writePackage(const std::string& dir, ModelPackage pkg, Trainer& trainer)
+{
+    saveNetWeights(*trainer.emaNet(), (fs::path(dir) / "model.pt").string());
+    trainer.writeLossCsv((fs::path(dir) / "loss.csv").string());
+    trainer.writeLossByTCsv((fs::path(dir) / "loss_by_t.csv").string());
+    pkg.trainingLog = (fs::path(dir) / "loss.csv").string();
+    pkg.training["steps_done"] = trainer.currentStep();
+    if (!trainer.log().empty()) pkg.training["final_ema_loss"] = trainer.log().back().emaLoss;
+    pkg.writeMetadata(dir);
+}
+
+} // namespace
+
 std::vector<LossLogEntry> readLossLog(const std::string& path)
 {
     std::vector<LossLogEntry> log;
@@ -86,26 +102,13 @@ std::vector<LossLogEntry> readLossLog(const std::string& path)
     return log;
 }
 
-void writePackage(const std::string& dir, ModelPackage pkg, Trainer& trainer)
-{
-    saveNetWeights(*trainer.emaNet(), (fs::path(dir) / "model.pt").string());
-    trainer.writeLossCsv((fs::path(dir) / "loss.csv").string());
-    trainer.writeLossByTCsv((fs::path(dir) / "loss_by_t.csv").string());
-    pkg.trainingLog = (fs::path(dir) / "loss.csv").string();
-    pkg.training["steps_done"] = trainer.currentStep();
-    if (!trainer.log().empty()) pkg.training["final_ema_loss"] = trainer.log().back().emaLoss;
-    pkg.writeMetadata(dir);
-}
-
-} // namespace
-
 int cmdTrain(const Argv& argv)
 {
     const Args args(argv,
                     {"dataset", "arch", "out", "steps", "batch", "lr", "warmup", "grad-clip", "ema-decay", "seed",
                      "timesteps", "beta-schedule", "beta-start", "beta-end", "prediction", "objective", "loss", "hidden", "blocks",
                      "base", "mults", "image-size", "checkpoint-every", "device", "threads", "weight-decay", "init-from",
-                     "p-uncond"},
+                     "init-weights", "p-uncond"},
                     {"help", "resume", "learn-variance", "no-attention", "conditional"});
     if (args.flag("help")) {
         std::fputs(kTrainHelp, stdout);
@@ -249,12 +252,35 @@ int cmdTrain(const Argv& argv)
         pkg.training["p_uncond"] = opt.pUncond;
     }
 
+    // Weights, gradients, Adam's moments, the EMA copy and a batch's activations, before any is allocated.
+    const double numel = static_cast<double>(spec.numel());
+    checkMemory("training a " + std::to_string(std::llround(architectureParameterCount(pkg.architecture))) +
+                    "-parameter net with batch " + std::to_string(opt.batch),
+                trainingBytes(architectureParameterCount(pkg.architecture), opt.batch, numel,
+                              architectureActivations(pkg.architecture, numel)));
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw IoError("cannot create '" + dir + "': " + ec.message());
     auto net = makeNet(pkg.architecture), ema = makeNet(pkg.architecture);
     Trainer trainer(net, ema, dataset, pkg.scheduler, opt, device);
     if (args.flag("resume")) trainer.resume(checkpoint);
+    if (args.has("init-weights")) {
+        // A new run (its own objective, schedule and step count) that starts from another package's weights:
+        // e.g. a flow-matching UNet fine-tuned from the DDPM one, whose features and time embedding carry over.
+        if (continuing) throw UsageError("--init-weights starts a new run: not with --resume or --init-from");
+        const auto other = ModelPackage::read(args.str("init-weights"));
+        auto otherArch = other.architecture, ownArch = pkg.architecture;
+        otherArch.erase("num_classes");
+        ownArch.erase("num_classes");
+        if (other.format != "builtin" || otherArch != ownArch)
+            throw UsageError("--init-weights '" + args.str("init-weights") +
+                             "' is not a built-in net of the same architecture as this run");
+        auto published = makeNet(other.architecture);
+        loadNetWeights(*published, other.modelFile);
+        copyMatchingWeights(*published, *net);
+        copyMatchingWeights(*published, *trainer.emaNet());
+        pkg.training["init_weights"] = other.name;
+    }
     if (initFrom) {
         const fs::path weights = fs::path(source) / (pkg.modelFile.empty() ? "model.pt" : pkg.modelFile);
         // The published net as it was trained (unconditional when --conditional turns it into a conditional one:
@@ -327,6 +353,9 @@ int cmdDataset(const Argv& argv)
     if (n < 1) throw UsageError("--num must be at least 1");
     auto ds = openDataset(args.positional()[0],
                           args.has("image-size") ? parseSize(args.str("image-size")) : std::vector<int64_t>{});
+    // The samples and their serialized copy.
+    checkMemory(std::to_string(n) + " samples of " + ds->name(),
+                2.0 * 4.0 * static_cast<double>(n) * static_cast<double>(ds->spec().numel()));
     auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(args.int64("seed", 0)));
     torch::Tensor labels;
     const bool labelled = ds->numClasses() > 0;

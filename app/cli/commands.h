@@ -6,12 +6,23 @@
 #include <string>
 #include <vector>
 
+namespace difflens {
+struct LossLogEntry;
+struct ModelPackage;
+}
+
 namespace difflens::cli {
 
 using Argv = std::vector<std::string>;
 
-/** --sampler (default: the model's own), --steps, --eta, --sde-noise, checked for this scheduler config. */
+/** --sampler (default: the model's own), --steps, --eta, --sde-noise, --solver-order, checked for this config. */
 SamplerSettings samplerSettingsFromArgs(const Args& args, const SchedulerConfig& config);
+/** The model's scheduler config with --karras, --spacing and --solver-type applied (UsageError when invalid). */
+SchedulerConfig schedulerFromArgs(const Args& args, SchedulerConfig config);
+/** The shipped Fashion-MNIST classifier next to a package, or in the source tree. */
+std::string defaultClassifierPath(const ModelPackage& pkg);
+/** eval --sweep-nfe: sample quality against model calls for several samplers (cmd_eval_sweep.cpp). */
+int runNfeSweep(const Args& args);
 
 int cmdSchedule(const Argv& args);
 int cmdSample(const Argv& args);
@@ -22,14 +33,19 @@ int cmdEval(const Argv& args);
 int cmdTrainClassifier(const Argv& args);
 int cmdGuidanceTarget(const Argv& args);
 int cmdGuidanceSweep(const Argv& args);
+int cmdExportModel(const Argv& args);
 /** Only in builds with Qt (DIFFLENS_CLI_EXPORT): frames are painted with the widgets. */
 int cmdExport(const Argv& args);
 
 class Args;
-/** Names of the sampler options every sampling command takes (--sampler, --steps, --eta, --sde-noise). */
+/** Names of the sampler options every sampling command takes (--sampler, --steps, --eta, --sde-noise, ...). */
 std::vector<std::string> samplerOptionNames();
+/** The sampler flags (--karras). */
+std::vector<std::string> samplerFlagNames();
 /** The help lines for them. */
 extern const char* const kSamplerOptionsHelp;
+/** loss.csv (step,loss,ema_loss) as log entries; lines that do not parse are skipped; empty when missing. */
+std::vector<LossLogEntry> readLossLog(const std::string& path);
 
 /** A progress bar on stderr, drawn only when stderr is a terminal (or DIFFLENS_PROGRESS=1). */
 class ProgressBar

@@ -25,6 +25,7 @@ const char* kUsage =
     "  guidance-sweep    the same x_T at several guidance scales: filmstrip PNG and GIF\n"
     "  guidance-target   exact guided samples beside the tilted target p(x|c)^w p(x)^(1-w) (8gaussians, gmm1d)\n"
     "  export     step-by-step GIF, MP4, PNG frames, filmstrip or CSV of a sampled run\n"
+    "  export-model  a built-in net as a PyTorch state_dict plus the Python module that defines it\n"
     "\n"
     "Run 'difflens-cli COMMAND --help' for a command's options.\n";
 
@@ -45,6 +46,7 @@ int main(int argc, char** argv)
         {"train", cmdTrain},       {"dataset", cmdDataset},
         {"eval", cmdEval},         {"train-classifier", cmdTrainClassifier},
         {"guidance-target", cmdGuidanceTarget}, {"guidance-sweep", cmdGuidanceSweep},
+        {"export-model", cmdExportModel},
 #ifdef DIFFLENS_CLI_EXPORT
         {"export", cmdExport},
 #else

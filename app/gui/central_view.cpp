@@ -16,6 +16,18 @@ CentralView::CentralView(QWidget* parent) : QWidget(parent)
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    m_hint = new QLabel(this);
+    m_hint->setObjectName(QStringLiteral("nextStepHint"));
+    m_hint->setWordWrap(true);
+    m_hint->setMargin(6);
+    m_hint->setAutoFillBackground(true);
+    QPalette hintPalette = m_hint->palette();
+    hintPalette.setColor(QPalette::Window, widgets::palette::plotBackground());
+    hintPalette.setColor(QPalette::WindowText, widgets::palette::text());
+    m_hint->setPalette(hintPalette);
+    m_hint->hide();
+    layout->addWidget(m_hint);
     m_stack = new QStackedWidget(this);
     layout->addWidget(m_stack);
 
@@ -109,6 +121,17 @@ void CentralView::setDensity(const FrameBuilder::DensityMap& map)
 void CentralView::setCurrentT(long t)
 {
     if (!m_density->isHidden()) m_density->setCurrentT(static_cast<int>(t));
+}
+
+void CentralView::setHint(const QString& text)
+{
+    m_hint->setText(text);
+    m_hint->setVisible(!text.isEmpty());
+}
+
+QString CentralView::hint() const
+{
+    return m_hint->isVisible() ? m_hint->text() : QString();
 }
 
 QWidget* CentralView::currentView() const

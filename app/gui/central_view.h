@@ -41,6 +41,9 @@ public:
     widgets::DensityTimeView* densityView() const { return m_density; }
     /** The view showing frames now (grid or point page), or the message. */
     QWidget* currentView() const;
+    /** One line above the views on what to try next (empty: hidden). */
+    void setHint(const QString& text);
+    QString hint() const;
 
 Q_SIGNALS:
     void dataPointClicked(int index, QPointF point);
@@ -49,6 +52,7 @@ Q_SIGNALS:
 private:
     QStackedWidget* m_stack = nullptr;
     QLabel* m_message = nullptr;
+    QLabel* m_hint = nullptr;
     widgets::ImagePanelGrid* m_grid = nullptr;
     QSplitter* m_pointPage = nullptr;
     widgets::PointView* m_points = nullptr;

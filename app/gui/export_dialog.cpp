@@ -35,7 +35,7 @@ const QStringList kFormatNames = {QObject::tr("Animated GIF"), QObject::tr("MP4 
 const QStringList kExtensions = {QStringLiteral(".gif"), QStringLiteral(".mp4"), QString(), QStringLiteral(".png"),
                                  QStringLiteral(".csv")};
 const QStringList kPanelNames = {QStringLiteral("xₜ"), QStringLiteral("x̂₀ (model)"), QStringLiteral("μ_θ"),
-                                 QStringLiteral("μ̃ (true)"), QStringLiteral("x₀ (ref.)"), QStringLiteral("|μ_θ − μ̃|")};
+                                 QStringLiteral("μ̃ (posterior mean)"), QStringLiteral("x₀ (ref.)"), QStringLiteral("|μ_θ − μ̃|")};
 } // namespace
 
 ExportDialog::ExportDialog(ModelHandle model, std::shared_ptr<const Trajectory> trajectory,

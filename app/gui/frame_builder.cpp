@@ -110,7 +110,7 @@ widgets::Curve gaussianCurve(const QString& name, double mean, double variance, 
     return c;
 }
 
-/** q(x_t) of a 1-D Gaussian mixture: sum_k w_k N(sqrt(abar) m_k, abar s_k^2 + 1 - abar) (diffusion-math.md).
+/** q(x_t) of a 1-D Gaussian mixture: sum_k w_k N(sqrt(abar) m_k, abar s_k^2 + 1 - abar) (core/MATH.md).
  */
 void mixtureDensity(const Mixture1d& m, double alphaBar, double xmin, double xmax, QVector<double>& xs,
                     QVector<double>& ys)
@@ -134,6 +134,19 @@ QString captionFor(long t, int T, int step, int steps)
     return QStringLiteral("t = %1 / %2 · step %3 of %4").arg(t).arg(T).arg(step + 1).arg(steps);
 }
 
+/** The box holding every (centre, radius) disc (data coordinates; 1-D uses x only). */
+QRectF boundsOf(const QVector<std::pair<QPointF, double>>& discs)
+{
+    double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
+    for (const auto& [c, r] : discs) {
+        x0 = std::min(x0, c.x() - r);
+        x1 = std::max(x1, c.x() + r);
+        y0 = std::min(y0, c.y() - r);
+        y1 = std::max(y1, c.y() + r);
+    }
+    return QRectF(QPointF(x0, y0), QPointF(x1, y1));
+}
+
 } // namespace
 
 struct FrameBuilder::Impl
@@ -152,6 +165,7 @@ struct FrameBuilder::Impl
     // Reverse.
     std::shared_ptr<const Trajectory> trajectory;
     QVector<StepSummary> summaries;
+    bool trueStep = true; // x_t made from the reference: mu~ is the true step, else the step toward x_0
 
     // Forward.
     torch::Tensor x0;  // [1, ...] CPU
@@ -166,6 +180,10 @@ struct FrameBuilder::Impl
     double alphaBar(long t) const { return t <= 0 ? 1.0 : alphaBars[static_cast<size_t>(t - 1)]; }
 
     StepNumbers numbersOf(const StepRecord& r) const;
+    /** The model's velocity u_theta(x_t) and the conditional u(x_t | x_0) toward the reference. */
+    torch::Tensor velocityOf(const StepRecord& r) const;
+    torch::Tensor conditionalVelocityOf(const StepRecord& r) const;
+    ImageGridFrame pathGrid(const StepRecord& r, int i) const;
     Frame reverseFrame(int i);
     Frame forwardFrame(int i);
     ImageGridFrame reverseGrid(const StepRecord& r, int i) const;
@@ -304,20 +322,25 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
         const double sd = std::sqrt(std::max(0.0, posteriorVariance));
         s.gaussians.push_back(
             {QStringLiteral("q(xₜ₋₁ | xₜ, x₀) given x₀"), mt, sd, palette::posterior(), false});
-        extents.push_back({mt, 3.0 * sd});
+        // The view stays zoomed on sample #1: mu~ joins the window only when it lies near the step. At small t
+        // mu~ is almost x_0 itself, which for a run from pure noise can be anywhere in the data set; the
+        // window would then span the set and the point masses of q(x_0 | x_1) become scattered dots.
+        const QRectF core = boundsOf(extents);
+        const double reach = 3.0 * std::max({core.width(), dim == 2 ? core.height() : 0.0, 1e-3 * (in.high - in.low)});
+        if (std::hypot(mt.x() - core.center().x(), dim == 2 ? mt.y() - core.center().y() : 0.0) <= reach)
+            extents.push_back({mt, 3.0 * sd});
+        else
+            s.notes << QStringLiteral("q(xₜ₋₁ | xₜ, x₀) lies outside the zoom, at %1")
+                           .arg(dim == 2 ? QStringLiteral("(%1, %2)").arg(widgets::formatSig(mt.x(), 3),
+                                                                       widgets::formatSig(mt.y(), 3))
+                                         : widgets::formatSig(mt.x(), 3));
     }
     s.gaussians.push_back(
         {QStringLiteral("E[xₜ₋₁ | xₜ] exact mean"), point(mean), 0.0, palette::exact(), false});
-    double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
-    for (const auto& [c, r] : extents) {
-        x0 = std::min(x0, c.x() - r);
-        x1 = std::max(x1, c.x() + r);
-        y0 = std::min(y0, c.y() - r);
-        y1 = std::max(y1, c.y() + r);
-    }
+    const QRectF box = boundsOf(extents);
     const double minHalf = 1e-3 * std::max(1.0, in.high - in.low);
-    double half = std::max({0.5 * (x1 - x0), dim == 2 ? 0.5 * (y1 - y0) : 0.0, minHalf}) * 1.1;
-    const QPointF centre(0.5 * (x0 + x1), dim == 2 ? 0.5 * (y0 + y1) : 0.0);
+    double half = std::max({0.5 * box.width(), dim == 2 ? 0.5 * box.height() : 0.0, minHalf}) * 1.1;
+    const QPointF centre(box.center().x(), dim == 2 ? box.center().y() : 0.0);
     s.window = QRectF(centre.x() - half, centre.y() - half, 2 * half, 2 * half);
     const int64_t K = mix.weights.size(0);
     // What is drawn: the heaviest components holding 99.9% of the weight (at most 300, so a 2-D grid costs a
@@ -388,11 +411,24 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
                        .arg(widgets::formatSig(nearestDist * std::sqrt(double(dim)), 2));
 }
 
+torch::Tensor FrameBuilder::Impl::velocityOf(const StepRecord& r) const
+{
+    return path::velocity(r.x0Pred, r.eps, r.point);
+}
+
+torch::Tensor FrameBuilder::Impl::conditionalVelocityOf(const StepRecord& r) const
+{
+    // u(x_t | x_0) = a' x_0 + s' (x_t - a x_0) / s toward the reference (core/MATH.md, "Gaussian paths").
+    const auto ref = trajectory->reference().to(r.xt.device(), r.xt.scalar_type());
+    return path::velocity(ref.expand_as(r.xt), (r.xt - r.point.a * ref) / r.point.s, r.point);
+}
+
 StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
 {
     const ReverseProcess& p = trajectory->process();
     const ModelInfo& in = info();
     StepNumbers n;
+    n.referenceIsSource = trueStep;
     n.stepIndex = r.index;
     n.stepCount = r.count;
     n.t = r.t + 1;
@@ -413,12 +449,39 @@ StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
     const bool ddim = p.kind() == SamplerKind::Ddim;
     n.sampler =
         ddim ? QStringLiteral("DDIM") : (in.isExact() ? QStringLiteral("exact") : QStringLiteral("DDPM"));
+    if (isPathSampler(p.kind(), p.path().kind())) {
+        // The Gaussian-path panel: a_t, s_t, the conditional and the learned velocity.
+        n.sampler = QString::fromStdString(samplerLabel(p.kind()));
+        n.path = QString::fromStdString(pathName(p.path().kind()));
+        n.time = r.point.time;
+        n.timePrev = r.pointPrev.time;
+        n.a = r.point.a;
+        n.s = r.point.s;
+        n.aPrev = r.pointPrev.a;
+        n.sPrev = r.pointPrev.s;
+        n.da = r.point.da;
+        n.ds = r.point.ds;
+        n.sdeNoise = p.settings().sdeNoise;
+        n.modelCalls = r.modelCalls;
+        if (r.posteriorMean.defined() && trajectory->reference().defined() && r.point.s > 0) {
+            const auto d = velocityOf(r) - conditionalVelocityOf(r);
+            n.velocityGap = diffusion::meanFlat(d * d).sqrt().mean().item<double>();
+        }
+    }
     n.predictionType = QString::fromStdString(in.scheduler.predictionType);
     n.varianceType = QString::fromStdString(in.scheduler.varianceType);
     n.eta = p.eta();
     n.hasReference = r.posteriorMean.defined();
     if (r.kl.defined() && !r.klIsDecoderNll) n.kl = r.kl.mean().item<double>();
     if (r.meanGap.defined()) n.meanGap = r.meanGap.mean().item<double>();
+    if (p.diffusersSolver()) {
+        n.sampler = QString::fromStdString(p.label());
+        n.x0Weights = QVector<double>(r.x0Weights.begin(), r.x0Weights.end());
+        n.stateCoef = r.stateCoef;
+        n.x0Coef = r.x0Coef;
+        n.solverSigma = r.solverSigma;
+        n.solverSigmaNext = r.solverSigmaNext;
+    }
     return n;
 }
 
@@ -448,7 +511,8 @@ ImageGridFrame FrameBuilder::Impl::reverseGrid(const StepRecord& r, int i) const
     g.subtitles =
         QStringList{rangeText(xtLow, xtHigh), rangeText(in.low, in.high), rangeText(prevLow, prevHigh)};
     if (withReference) {
-        g.titles << QStringLiteral("μ̃ (true)") << QStringLiteral("x₀ (ref.)") << QStringLiteral("|μ_θ − μ̃|");
+        g.titles << (trueStep ? QStringLiteral("μ̃ (true step)") : QStringLiteral("μ̃ (toward x₀)"))
+                 << QStringLiteral("x₀ (ref.)") << QStringLiteral("|μ_θ − μ̃|");
         g.colors << palette::posterior() << palette::reference() << palette::difference();
         g.subtitles << rangeText(prevLow, prevHigh) << rangeText(in.low, in.high)
                     << QStringLiteral("max %1").arg(widgets::formatSig(diffMax, 2));
@@ -472,6 +536,71 @@ ImageGridFrame FrameBuilder::Impl::reverseGrid(const StepRecord& r, int i) const
     return g;
 }
 
+ImageGridFrame FrameBuilder::Impl::pathGrid(const StepRecord& r, int i) const
+{
+    // An ODE/SDE step on a Gaussian path: x_t, the model's x0^ and velocity, x after the step; with a reference
+    // the conditional step and velocity toward it (closed form) and the gap to the model's.
+    const ModelInfo& in = info();
+    const int64_t batch = r.xt.size(0);
+    const int64_t rows = std::min<int64_t>(batch, maxRows);
+    const auto xt = cpu(r.xt.slice(0, 0, rows));
+    const auto x0 = cpu(r.x0Pred.slice(0, 0, rows));
+    const auto next = cpu((r.xPrev.defined() ? r.xPrev : r.meanModel).slice(0, 0, rows));
+    const auto u = cpu(velocityOf(r).slice(0, 0, rows));
+    const bool withReference = r.posteriorMean.defined() && trajectory->reference().defined() && r.point.s > 0;
+    torch::Tensor post, ref, uc, diff;
+    double diffMax = 0.0;
+    if (withReference) {
+        post = cpu(r.posteriorMean.expand_as(r.xt).slice(0, 0, rows));
+        ref = cpu(trajectory->reference().slice(0, 0, 1));
+        uc = cpu(conditionalVelocityOf(r).slice(0, 0, rows));
+        diff = (u - uc).contiguous();
+        diffMax = diff.abs().max().item<double>();
+    }
+    // x = a x0 + s eps stays within about a * range + 3 s; the velocity within the data range plus 3.
+    const auto range = [&](const PathPoint& p) {
+        const double half = p.a * std::max(std::abs(in.low), std::abs(in.high)) + 3.0 * p.s;
+        return std::pair<double, double>{-half, half};
+    };
+    const auto [xtLow, xtHigh] = range(r.point);
+    const auto [nextLow, nextHigh] = range(r.pointPrev);
+    const double uHalf = std::max(std::abs(in.low), std::abs(in.high)) + 3.0;
+    ImageGridFrame g;
+    g.titles = QStringList{QStringLiteral("xₜ"), QStringLiteral("x̂₀ (model)"), QStringLiteral("u_θ(xₜ)"),
+                           QStringLiteral("x′ (step)")};
+    g.colors = {palette::xt(), palette::model(), palette::model(), palette::xt()};
+    g.subtitles = QStringList{rangeText(xtLow, xtHigh), rangeText(in.low, in.high), rangeText(-uHalf, uHalf),
+                              rangeText(nextLow, nextHigh)};
+    if (withReference) {
+        g.titles << QStringLiteral("x′ toward x₀") << QStringLiteral("x₀ (ref.)") << QStringLiteral("u(xₜ|x₀)")
+                 << QStringLiteral("|u_θ − u|");
+        g.colors << palette::posterior() << palette::reference() << palette::posterior() << palette::difference();
+        g.subtitles << rangeText(nextLow, nextHigh) << rangeText(in.low, in.high) << rangeText(-uHalf, uHalf)
+                    << QStringLiteral("max %1").arg(widgets::formatSig(diffMax, 2));
+    }
+    QImage refImage;
+    if (withReference) refImage = widgets::toImage(imageAt(ref, 0, in.low, in.high));
+    for (int64_t j = 0; j < rows; ++j) {
+        QVector<QImage> row;
+        row << widgets::toImage(imageAt(xt, j, xtLow, xtHigh)) << widgets::toImage(imageAt(x0, j, in.low, in.high))
+            << widgets::toImage(imageAt(u, j, -uHalf, uHalf)) << widgets::toImage(imageAt(next, j, nextLow, nextHigh));
+        if (withReference) {
+            row << widgets::toImage(imageAt(post, j, nextLow, nextHigh)) << refImage
+                << widgets::toImage(imageAt(uc, j, -uHalf, uHalf))
+                << widgets::heatMap(imageAt(diff, j, 0.0, 1.0), diffMax > 0 ? diffMax : 1.0);
+        }
+        g.cells.push_back(row);
+        g.rowLabels << QStringLiteral("#%1").arg(j + 1);
+    }
+    g.caption = QStringLiteral("t = %1 → %2 · step %3 / %4 · %5")
+                    .arg(widgets::formatSig(r.point.time, 3), widgets::formatSig(r.pointPrev.time, 3))
+                    .arg(i + 1)
+                    .arg(r.count)
+                    .arg(QString::fromStdString(samplerLabel(trajectory->process().kind())));
+    if (rows < batch) g.caption += QStringLiteral(" · first %1 of %2 samples").arg(rows).arg(batch);
+    return g;
+}
+
 void FrameBuilder::Impl::addField(PointFrame& f, long t) const
 {
     if (!fieldEnabled || info().dim != 2) return;
@@ -479,10 +608,11 @@ void FrameBuilder::Impl::addField(PointFrame& f, long t) const
     if (it == fields.end()) return;
     f.fieldOrigins = it->second.origins;
     f.fieldVectors = it->second.vectors;
-    f.fieldName = QStringLiteral("model score −ε̂/√(1−ᾱₜ)");
+    const bool flow = info().scheduler.isFlow();
+    f.fieldName = flow ? QStringLiteral("model velocity u_θ(x)") : QStringLiteral("model score −ε̂/√(1−ᾱₜ)");
     if (it->second.exactVectors.size() == f.fieldOrigins.size()) {
         f.exactFieldVectors = it->second.exactVectors;
-        f.exactFieldName = QStringLiteral("exact score ∇log qₜ");
+        f.exactFieldName = flow ? QStringLiteral("exact marginal velocity uₜ(x)") : QStringLiteral("exact score ∇log qₜ");
     }
 }
 
@@ -515,6 +645,7 @@ PointFrame FrameBuilder::Impl::reversePoints(const StepRecord& r, int i) const
     }
     const bool withReference = r.posteriorMean.defined() && trajectory->reference().defined();
     f.hasReference = withReference;
+    f.referenceIsSource = trueStep;
     if (withReference) {
         f.reference = pointsOf(trajectory->reference().reshape({1, in.dim}), in.dim).value(0);
         f.posteriorMean = pointsOf(r.posteriorMean.expand_as(r.xt).slice(0, 0, 1), in.dim).value(0);
@@ -529,7 +660,8 @@ PointFrame FrameBuilder::Impl::reversePoints(const StepRecord& r, int i) const
         if (!f.xt.isEmpty()) {
             const double muTheta = f.meanModel[0].x();
             if (withReference && r.posteriorVariance > 0)
-                f.curves.push_back(gaussianCurve(QStringLiteral("q(xₜ₋₁ | xₜ, x₀) (true step, sample #1)"),
+                f.curves.push_back(gaussianCurve(trueStep ? QStringLiteral("q(xₜ₋₁ | xₜ, x₀) (true step, sample #1)")
+                                                          : QStringLiteral("q(xₜ₋₁ | xₜ, x₀) (toward x₀, sample #1)"),
                                                  f.posteriorMean.x(), r.posteriorVariance,
                                                  palette::posterior(), false, view.left(), view.right()));
             const double sigma = std::isfinite(r.sigma) ? r.sigma : 0.0;
@@ -551,7 +683,7 @@ Frame FrameBuilder::Impl::reverseFrame(int i)
     f.isImage = info().isImage;
     f.numbers = numbersOf(r);
     if (f.isImage)
-        f.grid = reverseGrid(r, i);
+        f.grid = isPathSampler(trajectory->process().kind(), trajectory->process().path().kind()) ? pathGrid(r, i) : reverseGrid(r, i);
     else
         f.points = reversePoints(r, i);
     const auto one = [](const torch::Tensor& v) { return v.defined() ? v.slice(0, 0, 1) : v; };
@@ -564,7 +696,9 @@ Frame FrameBuilder::Impl::reverseFrame(int i)
     double sd = std::isfinite(r.sigma) ? r.sigma : 0.0;
     if (r.modelLogVariance.defined()) sd = torch::exp(0.5 * one(r.modelLogVariance)).mean().item<double>();
     if (!r.addsNoise) sd = 0.0; // DDPM's last step, DDIM with eta = 0
-    addExact(f, one(r.xt), r.t + 1, r.tPrev + 1, r.alphaBar, r.alphaBarPrev, one(r.x0Pred), one(r.meanModel),
+    // The Exact q tab follows the DDPM chain's q(x_{t-1}|x_t); a flow path's x_t is scaled differently.
+    if (!info().scheduler.isFlow())
+        addExact(f, one(r.xt), r.t + 1, r.tPrev + 1, r.alphaBar, r.alphaBarPrev, one(r.x0Pred), one(r.meanModel),
              sd, post, stepPosterior.variance);
     return f;
 }
@@ -700,12 +834,18 @@ void FrameBuilder::clear()
     m->invalidate();
 }
 
-void FrameBuilder::setReverse(std::shared_ptr<const Trajectory> trajectory)
+void FrameBuilder::setReverse(std::shared_ptr<const Trajectory> trajectory, bool trueStep)
 {
     clear();
     if (!m->model || !trajectory) return;
     m->trajectory = std::move(trajectory);
+    m->trueStep = trueStep;
     m->mode = Mode::Reverse;
+}
+
+std::shared_ptr<const Trajectory> FrameBuilder::trajectory() const
+{
+    return m->mode == Mode::Reverse ? m->trajectory : nullptr;
 }
 
 void FrameBuilder::appendSummaries(const QVector<StepSummary>& summaries)

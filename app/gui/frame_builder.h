@@ -46,10 +46,16 @@ public:
     const ModelHandle& model() const;
     void clear();
 
-    /** Frames of a reverse run read `trajectory` as it grows; appendSummaries feeds the per-step scalars. */
-    void setReverse(std::shared_ptr<const Trajectory> trajectory);
+    /**
+     * Frames of a reverse run read `trajectory` as it grows; appendSummaries feeds the per-step scalars.
+     * trueStep: x_t was made from the reference (a run from the noised reference), so mu~(x_t, x_0) is the
+     * true step; false (a run from pure noise): it is only the step toward the reference, and labelled so.
+     */
+    void setReverse(std::shared_ptr<const Trajectory> trajectory, bool trueStep = true);
     void appendSummaries(const QVector<StepSummary>& summaries);
     const QVector<StepSummary>& summaries() const;
+    /** The reverse run shown (null in other modes). */
+    std::shared_ptr<const Trajectory> trajectory() const;
     /** Forward mode: frames t = 0..t0 of the reference noised with `batch` fixed noises drawn from `seed`. */
     void setForward(const Reference& x0, int batch, quint64 seed, int t0);
 

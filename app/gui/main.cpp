@@ -106,12 +106,16 @@ int main(int argc, char** argv)
     parser.addOption(device);
     parser.addOption(presentation);
     parser.addOption(smoke);
+    parser.addPositionalArgument(QStringLiteral("run"),
+                                 QStringLiteral("A run file (.dlrun) to open; it scrubs without its model."),
+                                 QStringLiteral("[RUN]"));
     parser.process(app);
 
     MainWindow::Options options;
     options.model = parser.value(model);
     options.device = parser.value(device);
     options.presentation = parser.isSet(presentation);
+    if (!parser.positionalArguments().isEmpty()) options.run = parser.positionalArguments().first();
     if (parser.isSet(smoke)) return runSmokeTest(app, std::move(options));
 
     MainWindow window(std::move(options));

@@ -10,6 +10,7 @@
 #include "app/gui/sampling_controller.h"
 #include "app/gui/settings.h"
 #include "app/gui/side_panels.h"
+#include "app/gui/tour.h"
 #include "app/gui/training_dialog.h"
 #include "core/errors.h"
 #include "widgets/control_panel.h"
@@ -152,7 +153,13 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     if (m_options.restoreState) restoreWindow();
     syncExactFrames();
     updateStatus();
-    openModel(initialModel());
+    setAcceptDrops(true); // run files dropped on the window open
+    if (!m_options.run.isEmpty())
+        QTimer::singleShot(0, this, [this] {
+            if (!openRun(m_options.run)) openModel(initialModel());
+        });
+    else
+        openModel(initialModel());
     if (m_options.presentation) QTimer::singleShot(0, this, [this] { setPresentationMode(true); });
 }
 
@@ -233,7 +240,7 @@ void MainWindow::buildUi()
     });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateExplanation(); });
     connect(m_exact, &ExactPanel::boundRequested, this, [this] {
-        if (!m_model) return;
+        if (!m_model || refuseWithoutModel(tr("The variational bound"))) return;
         m_exact->setBoundRunning(true);
         m_vlb->start(m_model, VlbController::defaultItems(m_model->info));
     });
@@ -263,8 +270,8 @@ void MainWindow::buildMenus()
     QAction* train = file->addAction(tr("&Train a point model…"), this, &MainWindow::showTraining);
     train->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
     file->addSeparator();
-    m_saveTrajectoryAction = file->addAction(tr("&Save trajectory…"), this, &MainWindow::saveTrajectory);
-    m_saveTrajectoryAction->setShortcut(QKeySequence::Save);
+    m_saveTrajectoryAction = file->addAction(tr("Save &trajectory (tensors for Python)…"), this, &MainWindow::saveTrajectory);
+    buildRunMenu(file, m_saveTrajectoryAction);
     file->addAction(tr("Save frame as &PNG…"), this, &MainWindow::saveFrameImage);
     QAction* exportAction = file->addAction(tr("&Export GIF / video / filmstrip…"), this, &MainWindow::showExport);
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -310,6 +317,7 @@ void MainWindow::buildMenus()
     QAction* what =
         help->addAction(tr("&What am I looking at?"), this, [this] { showWhatAmILookingAt(this); });
     what->setShortcut(QKeySequence::HelpContents);
+    help->addAction(tr("&Tour of the panels"), this, &MainWindow::startTour);
     help->addAction(tr("&About Diffusion Lens"), this,
                     [this] { showAbout(this, m_model ? m_model->info.description : QString()); });
 
@@ -401,6 +409,10 @@ void MainWindow::openModel(const QString& spec)
 void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHandle& model)
 {
     if (request != m_loadRequest) return;
+    if (!m_attachSpec.isEmpty() && spec == m_attachSpec) {
+        attachRunModel(model);
+        return;
+    }
     m_loadingSpec.clear();
     m_sampler->cancel();
     m_rerunTimer->stop();
@@ -424,6 +436,7 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
     ++m_applying;
     m_controls->setTimesteps(info.T());
     m_controls->setDatasetSize(info.referenceCount);
+    m_controls->setSamplers(samplerChoices(info.scheduler));
     m_controls->setClasses(info.classNames);
     RunSettings s = m_controls->settings();
     s.model = name;
@@ -431,12 +444,20 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
     if (info.isImage && !m_settings->isSet(keys::samplerSteps) && !info.isExact()) {
         // First start on a network for images: 1000 DDPM steps of a UNet take minutes on a CPU; 100 DDIM
         // steps show the same picture in seconds.
-        s.sampler = QStringLiteral("DDIM");
-        s.steps = 100;
+        s.sampler = info.scheduler.isFlow() ? QStringLiteral("euler") : QStringLiteral("ddim");
+        s.steps = info.scheduler.isFlow() ? 50 : 100;
     }
     if (!info.isImage &&
         (s.referenceSource == QLatin1String("file") || s.referenceSource == QLatin1String("draw")))
         s.referenceSource = QStringLiteral("none");
+    if (m_options.firstScreen && !m_settings->isSet(keys::referenceSource) && info.referenceCount > 0) {
+        // The first screen shows the app's point at once: a dataset item as x_0, noised halfway and denoised,
+        // so mu~ is the true step and sits beside the model's mu_theta.
+        s.referenceSource = QStringLiteral("dataset");
+        s.referenceIndex = 0;
+        s.mode = RunSettings::FromReference;
+        s.t0 = std::max(1, info.T() / 2);
+    }
     m_controls->setSettings(s);
     m_runSettings = m_controls->settings();
     --m_applying;
@@ -468,12 +489,24 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
     statusBar()->showMessage(tr("Opened %1").arg(info.name), 4000);
     Q_EMIT modelReady(spec);
     if (m_options.autoSample) sample(m_controls->settings());
+    updateHint();
+    if (m_options.firstScreen && m_options.interactive && !m_settings->value(keys::tourShown) && !m_tour)
+        QTimer::singleShot(1200, this, [this] {
+            if (!m_settings->value(keys::tourShown)) startTour();
+        });
 }
 
 void MainWindow::onModelFailed(int request, const QString& spec, const QString& message)
 {
     if (request != m_loadRequest) return;
     m_loadingSpec.clear();
+    if (!m_attachSpec.isEmpty() && spec == m_attachSpec) { // the opened run stays, without its model
+        m_attachSpec.clear();
+        statusBar()->showMessage(tr("The run's model %1 could not be opened (%2): the run scrubs without it")
+                                     .arg(spec, message),
+                                 10000);
+        return;
+    }
     if (!m_model) {
         // Nothing to keep: fall back to the default model (the last one may have been deleted or moved), and
         // to the exact model that needs no file when the default itself fails.
@@ -585,6 +618,7 @@ void MainWindow::updateReference()
                "to choose x₀"),
             6000);
     updateStatus();
+    updateHint();
 }
 
 void MainWindow::onDataPointClicked(int index)
@@ -638,6 +672,8 @@ void MainWindow::drawReference()
 void MainWindow::sample(const RunSettings& settings)
 {
     if (!m_model) return;
+    if (settings.mode != RunSettings::Forward && refuseWithoutModel(tr("Sampling"))) return;
+    m_runPath.clear();
     m_rerunTimer->stop();
     if (settings != m_controls->settings()) {
         // The panel shows what runs (callers may pass settings of their own).
@@ -663,6 +699,7 @@ void MainWindow::sample(const RunSettings& settings)
     p.sampler = settings.sampler;
     p.steps = settings.steps;
     p.eta = settings.eta;
+    p.sdeNoise = settings.sdeNoise;
     p.seed = static_cast<quint64>(settings.seed);
     p.batch = settings.batch;
     p.fromReference = settings.mode == RunSettings::FromReference;
@@ -676,14 +713,16 @@ void MainWindow::sample(const RunSettings& settings)
     m_lastRun = settings;
     m_hasRun = true;
     m_summaryCount = 0;
-    m_frames.setReverse(m_sampler->trajectory());
+    m_frames.setReverse(m_sampler->trajectory(), p.fromReference);
+    m_trueStep = p.fromReference;
     m_timeline->pause();
     m_timeline->setStepCount(m_frames.totalFrames());
     m_timeline->setTimestepLabels(m_frames.timestepLabels());
     m_timeline->setAvailableSteps(0);
     m_followLive = true;
-    m_metrics->reset(m_model->info.T(), m_reference.isValid());
+    m_metrics->reset(m_model->info.T(), m_reference.isValid(), p.fromReference);
     m_central->setDensity(FrameBuilder::DensityMap());
+    updateHint();
     if (m_frames.mode() == FrameBuilder::Mode::Reverse) {
         m_controls->setBusy(true);
         m_controls->setProgress(0, m_frames.totalFrames());
@@ -716,6 +755,7 @@ void MainWindow::startForward(const RunSettings& settings)
     m_timeline->setCurrentStep(std::min(previous, m_frames.totalFrames() - 1));
     scheduleFrame();
     updateStatus();
+    updateHint();
     statusBar()->showMessage(tr("Forward process: move t with the timeline (t = 0 … %1)").arg(settings.t0),
                              6000);
 }
@@ -797,7 +837,7 @@ void MainWindow::showCurrentFrame()
     m_metrics->setCurrentT(frame.t);
     m_exact->showFrame(frame);
     m_exact->setCurrentT(frame.t);
-    if (m_frames.needsField(frame.t)) {
+    if (m_frames.needsField(frame.t) && !modelMissing()) {
         // A guided run shows the guided field (and the exact guided one for labelled exact data).
         const auto& run = m_sampler->params();
         if (run.model == m_model && run.classIndex >= 0)
@@ -922,6 +962,51 @@ void MainWindow::setPresentationMode(bool on)
         restoreState(m_savedState);
         m_wasMaximized ? showMaximized() : showNormal();
     }
+}
+
+void MainWindow::updateHint()
+{
+    if (!m_model) return;
+    const RunSettings run = m_hasRun ? m_lastRun : m_controls->settings();
+    m_central->setHint(nextStepHint(m_model->info.isImage, run, m_reference.isValid()));
+}
+
+Tour* MainWindow::tour() const
+{
+    return m_tour;
+}
+
+void MainWindow::startTour()
+{
+    if (m_tour) return;
+    if (m_presentation) setPresentationMode(false);
+    m_controlsDock->show();
+    m_sideDock->show();
+    const auto tab = [this](QWidget* page) { return [this, page] { m_tabs->setCurrentWidget(page); }; };
+    QVector<TourStep> steps{
+        {m_controlsDock, tr("1 · Choose what runs"),
+         tr("A model, a sampler and its steps, the seed, and the reference x₀. “Denoise reference from t₀” "
+            "starts from x₀ noised to t₀; Sample starts from pure noise."),
+         {}},
+        {m_central, tr("2 · One reverse step"),
+         tr("xₜ, the model's guess x̂₀ and its step μ_θ; with a reference, the step μ̃ computed from x₀ (Ho et "
+            "al. Eq. 7) and the difference |μ_θ − μ̃|."),
+         {}},
+        {m_timeline, tr("3 · The timeline"),
+         tr("Play, pause and scrub: every step is recorded, so moving back and forth never samples again. "
+            "Space plays, ← and → step, F11 is presentation mode."),
+         {}},
+        {m_sideDock, tr("4 · The step explained"),
+         tr("The numbers behind the step shown: how xₜ was made, what the model predicts, and the Gaussian "
+            "q(xₜ₋₁ | xₜ, x₀) it stands in for."),
+         tab(m_explanation)},
+        {m_sideDock, tr("5 · Model against truth"),
+         tr("Step metrics: the KL and the distance between μ_θ and μ̃ at every step. Exact q shows the true "
+            "q(xₜ₋₁ | xₜ) for data small enough to compute it. Help ▸ Tour shows this again."),
+         tab(m_metrics)},
+    };
+    m_tour = new Tour(this, steps);
+    connect(m_tour, &Tour::finished, this, [this](bool) { m_settings->setValue(keys::tourShown, true); });
 }
 
 void MainWindow::showError(const QString& title, const QString& message, const QString& hint)

@@ -9,10 +9,14 @@
 
 #include <QElapsedTimer>
 #include <QMainWindow>
+#include <QPointer>
 
 #include <memory>
 
 class QAction;
+class QDragEnterEvent;
+class QDropEvent;
+class QMenu;
 class QDockWidget;
 class QLabel;
 class QSettings;
@@ -35,6 +39,7 @@ class ModelLoader;
 class SamplingController;
 class SchedulePanel;
 class Settings;
+class Tour;
 class TrainingDialog;
 class VlbController;
 
@@ -47,11 +52,15 @@ public:
     struct Options
     {
         QString model; ///< open this model (else the last one, else the default)
+        QString run;   ///< open this run file instead (its model is opened behind it when it is there)
         QString device = QStringLiteral("auto");
         bool presentation = false; ///< start in presentation mode
         bool restoreState = true;  ///< last model, window geometry and dock layout
         bool autoSample = true;    ///< sample as soon as a model is loaded
         bool interactive = true;   ///< false: errors are signalled and kept, no modal dialogs (tests)
+        /** On a first start (no reference ever chosen) open with a dataset item as x_0, denoised from t0,
+         *  so x_t, x0^, mu_theta, mu~ and their difference show at once; the tour then runs once. */
+        bool firstScreen = true;
         std::unique_ptr<QSettings> settings; ///< null: the application's QSettings
     };
 
@@ -65,6 +74,18 @@ public:
     void setCurrentStep(int step);
     int currentStep() const;
     void setPresentationMode(bool on);
+    /**
+     * Opens a run file (main_window_runs.cpp): its first frame shows at once, without the model; the model
+     * is opened behind it when it is there. false (and one message) for a bad file.
+     */
+    bool openRun(const QString& path);
+    /** Saves the run shown (File > Save run); false (and one message) when there is none or it fails. */
+    bool saveRun(const QString& path);
+    /** The run shown came from a file and its model is not loaded (sampling, field and bound are off). */
+    bool modelMissing() const;
+    /** Help > Tour: five short steps over the panels (skippable). */
+    void startTour();
+    Tour* tour() const;
     bool presentationMode() const { return m_presentation; }
 
     const ModelHandle& model() const { return m_model; }
@@ -87,6 +108,8 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     void buildUi();
@@ -114,6 +137,17 @@ private:
     void selectModelName(const QString& name);
     void refreshCatalog();
     void updateStatus();
+    void updateHint();
+    // Run files (main_window_runs.cpp).
+    void buildRunMenu(QMenu* file, QAction* before);
+    void saveRunDialog();
+    void openRunDialog();
+    void addRecentRun(const QString& path);
+    void rebuildRecentRuns();
+    /** The model the opened run was made with has loaded: it takes over the facts-only one. */
+    void attachRunModel(const ModelHandle& model);
+    /** Says why an action that needs the model is off; true when it is. */
+    bool refuseWithoutModel(const QString& what);
     void showError(const QString& title, const QString& message, const QString& hint = QString());
 
     void openModelDialog();
@@ -181,6 +215,12 @@ private:
     QByteArray m_savedState;
     bool m_wasMaximized = false;
     QString m_lastError;
+    QPointer<Tour> m_tour;
+    // The run shown when it came from a file.
+    QString m_runPath;             ///< "" for a live run
+    QString m_attachSpec;          ///< the run's model, being opened behind it
+    bool m_trueStep = false;       ///< the run shown started from the noised reference
+    QMenu* m_recentRuns = nullptr;
 };
 
 } // namespace difflens::gui

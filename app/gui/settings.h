@@ -23,7 +23,10 @@ template <typename T> struct SettingKey
 namespace keys {
 inline const SettingKey<QString> modelLast{"model.last", QString()};
 inline const SettingKey<QStringList> modelRecent{"model.recent", QStringList()};
-inline const SettingKey<QString> samplerKind{"sampler.kind", QStringLiteral("DDPM")};
+/** Run files opened or saved, most recent first (File > Open recent run). */
+inline const SettingKey<QStringList> runRecent{"run.recent", QStringList()};
+inline const SettingKey<QString> samplerKind{"sampler.kind", QStringLiteral("ddpm")};
+inline const SettingKey<double> samplerSdeNoise{"sampler.sde_noise", 1.0};
 inline const SettingKey<int> samplerSteps{"sampler.steps", 1000};
 inline const SettingKey<double> samplerEta{"sampler.eta", 0.0};
 inline const SettingKey<qint64> samplerSeed{"sampler.seed", 0};
@@ -38,6 +41,8 @@ inline const SettingKey<int> referenceIndex{"reference.index", 0};
 inline const SettingKey<QString> referenceFile{"reference.file", QString()};
 inline const SettingKey<QByteArray> windowGeometry{"window.geometry", QByteArray()};
 inline const SettingKey<QByteArray> windowState{"window.state", QByteArray()};
+/** Help > Tour runs by itself once, on the first start (then only from the menu). */
+inline const SettingKey<bool> tourShown{"help.tourShown", false};
 inline const SettingKey<double> presentationFontScale{"presentation.fontScale", 1.6};
 inline const SettingKey<int> playbackFps{"playback.fps", 30};
 inline const SettingKey<bool> viewScoreField{"view.scoreField", false};

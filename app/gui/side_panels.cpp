@@ -242,10 +242,11 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent)
 
 MetricsPanel::~MetricsPanel() = default;
 
-void MetricsPanel::reset(int T, bool withReference)
+void MetricsPanel::reset(int T, bool withReference, bool trueStep)
 {
     m_plot->clear();
     m_plot->setTimesteps(T);
+    m_plot->setTrueStep(trueStep);
     m_steps = 0;
     m_stack->setCurrentIndex(withReference ? 1 : 0);
     updateSummary();
@@ -264,15 +265,35 @@ void MetricsPanel::setCurrentT(long t)
     m_plot->setCurrentT(static_cast<double>(t));
 }
 
+QString MetricsPanel::summaryText() const
+{
+    return m_summary->text();
+}
+
 void MetricsPanel::updateSummary()
 {
-    m_summary->setText(
-        m_steps == 0
-            ? QString()
-            : tr("Σ KL over %1 steps = %2 nats: the reverse-process part of the variational bound (mean "
-                 "over the batch).")
-                  .arg(m_steps)
-                  .arg(widgets::formatSig(m_plot->klSum(), 3)));
+    const int undefined = m_plot->klUndefinedCount();
+    const QString toward = m_plot->trueStep()
+                               ? QString()
+                               : tr(" (xₜ was not made from x₀, so q(xₜ₋₁ | xₜ, x₀) is the step toward the "
+                                    "reference, not the true step)");
+    if (m_steps == 0) {
+        m_summary->clear();
+    } else if (undefined > 0 && m_plot->klSum() == 0.0) {
+        // A deterministic step (DDIM, eta = 0) makes p_theta(x_{t-1} | x_t) a point mass: no KL to sum.
+        m_summary->setText(tr("The sampler adds no noise (deterministic, e.g. DDIM with η = 0): p_θ(xₜ₋₁ | xₜ) "
+                              "is a point mass, so the KL per step is undefined and has no sum. The dashed "
+                              "curve still shows how far μ_θ is from μ̃%1.")
+                               .arg(toward));
+    } else {
+        m_summary->setText(tr("Σ KL over %1 steps = %2 nats: the reverse-process part of the variational bound "
+                              "(mean over the batch)%3%4.")
+                               .arg(m_steps - undefined)
+                               .arg(widgets::formatSig(m_plot->klSum(), 3))
+                               .arg(undefined > 0 ? tr("; undefined at %1 steps that add no noise").arg(undefined)
+                                                  : QString())
+                               .arg(toward));
+    }
 }
 
 } // namespace difflens::gui

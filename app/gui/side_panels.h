@@ -85,11 +85,13 @@ public:
     explicit MetricsPanel(QWidget* parent = nullptr);
     ~MetricsPanel() override;
 
-    /** A new run over T timesteps; withReference: whether there will be anything to plot. */
-    void reset(int T, bool withReference);
+    /** A new run over T timesteps; withReference: whether there will be anything to plot; trueStep: x_t is
+     *  the noised reference, so q(x_{t-1} | x_t, x_0) is the true step (else the step toward x_0). */
+    void reset(int T, bool withReference, bool trueStep = true);
     void append(const QVector<StepSummary>& steps);
     void setCurrentT(long t);
     widgets::StepMetricsPlot* plot() const { return m_plot; }
+    QString summaryText() const;
 
 private:
     void updateSummary();

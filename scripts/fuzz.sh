@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses of tests/fuzz (the `sanitize` preset: clang, ASan+UBSan) and runs every one
+# for SECONDS (default 20), one after another, then prints ONE summary line:
+#   "N targets, E executions, C crashes"
+# Each harness starts from its seeds (tests/fuzz/corpus/NAME) plus what earlier runs kept
+# (build/sanitize/fuzz/corpus/NAME). A crash, leak, timeout or out-of-memory input is saved as
+# build/sanitize/fuzz/artifacts/NAME-crash-<sha1> (feed it back with `build/sanitize/tests/fuzz/NAME FILE`)
+# and makes the script exit 1. FUZZ_TARGETS="fuzz_idx fuzz_cli_args" runs a subset; FUZZ_JOBS=2 runs two
+# harnesses at once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TIME="${1:-20}"
+bash scripts/setup.sh >/dev/null
+cmake --preset sanitize >/dev/null
+cmake --build build/sanitize -j "${DIFFLENS_JOBS:-$(nproc)}" --target difflens_fuzzers >/dev/null
+
+OUT=build/sanitize/fuzz
+mkdir -p "$OUT/artifacts" "$OUT/logs"
+TARGETS=(${FUZZ_TARGETS:-$(cd build/sanitize/tests/fuzz && ls fuzz_* | grep -v '\.' | sort)})
+SUPP="$PWD/tests/sanitizers"
+export ASAN_OPTIONS="detect_leaks=1:detect_odr_violation=0:strict_string_checks=1"
+export LSAN_OPTIONS="suppressions=$SUPP/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$SUPP/ubsan.supp"
+export OMP_NUM_THREADS=1 DIFFLENS_THREADS=1 QT_QPA_PLATFORM=offscreen
+
+run_one() { # name -> writes $OUT/logs/name.log
+  local name="$1" corpus="$OUT/corpus/$1"
+  mkdir -p "$corpus"
+  local seeds=()
+  [ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
+  # -rss_limit_mb / -malloc_limit_mb: an input that makes a loader take 2 GiB is a finding (the resource
+  # checks of core/resources.h must refuse it first); -timeout: one input may take 20 s at most.
+  "build/sanitize/tests/fuzz/$name" -max_total_time="$TIME" -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$name-" "$corpus" "${seeds[@]}" \
+    >"$OUT/logs/$name.log" 2>&1 || true
+}
+
+before=$(ls "$OUT/artifacts" | grep -cE '(crash|leak|timeout|oom)-' || true)
+running=0
+for name in "${TARGETS[@]}"; do
+  run_one "$name" &
+  running=$((running + 1))
+  if [ "$running" -ge "${FUZZ_JOBS:-1}" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+
+execs=0
+for name in "${TARGETS[@]}"; do
+  log="$OUT/logs/$name.log"
+  n=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+  # A run that stopped on a crash prints no final stats: take its last status line (#N ...).
+  [ -z "$n" ] && n=$(grep -o '^#[0-9]*' "$log" | tr -d '#' | tail -1)
+  execs=$((execs + ${n:-0}))
+  if grep -q 'ERROR: \|SUMMARY: \|==ERROR\|deadly signal\|Test unit written' "$log"; then
+    echo "[fuzz] $name: finding, see $log" >&2
+  fi
+done
+crashes=$(( $(ls "$OUT/artifacts" | grep -cE '(crash|leak|timeout|oom)-' || true) - before ))
+echo "${#TARGETS[@]} targets, $execs executions, $crashes crashes"
+[ "$crashes" -eq 0 ]
