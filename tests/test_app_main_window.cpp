@@ -304,6 +304,52 @@ private Q_SLOTS:
         shot(w.get(), QStringLiteral("points_1d_metrics"));
     }
 
+    // The bound's job reports exactly once: five times started while a sampling run uses the same model (the
+    // bound takes the model's lock) and cancelled, each cancel reaching the window once; then run to its end
+    // during another sampling run; then cut short by a model switch.
+    void boundReportsOnceWhileSampling()
+    {
+        auto w = makeWindow(QStringLiteral(QT_TESTCASE_SOURCEDIR "/../models/pretrained/moons"));
+        QVERIFY(waitForModel(*w));
+        ExactPanel* exact = w->exactPanel();
+        QSignalSpy finished(w->boundController(), &VlbController::finished);
+        QSignalSpy cancelled(w->boundController(), &VlbController::cancelled);
+        QSignalSpy failed(w->boundController(), &VlbController::failed);
+        for (int round = 1; round <= 5; ++round) {
+            w->sample(settings(*w, QStringLiteral("DDPM"), 1000, 256));
+            QVERIFY(exact->boundButton()->isEnabled());
+            exact->boundButton()->click();
+            QTest::qWait(20 * round);
+            QVERIFY(exact->boundCancelButton()->isEnabled());
+            exact->boundCancelButton()->click();
+            QCOMPARE(cancelled.size(), round);
+            QVERIFY(exact->boundButton()->isEnabled());
+        }
+        QTest::qWait(500); // anything a stopped job still posts would have arrived by now
+        QCOMPARE(cancelled.size(), 5);
+        QCOMPARE(finished.size(), 0);
+        QCOMPARE(failed.size(), 0);
+
+        QSignalSpy runDone(w.get(), &MainWindow::runFinished);
+        w->sample(settings(*w, QStringLiteral("DDPM"), 1000, 256));
+        exact->boundButton()->click();
+        QVERIFY(finished.wait(120000));
+        QVERIFY(runDone.size() == 1 || runDone.wait(120000));
+        QCOMPARE(finished.size(), 1);
+        QCOMPARE(cancelled.size(), 5);
+        QCOMPARE(failed.size(), 0);
+
+        exact->boundButton()->click();
+        QTest::qWait(50);
+        QSignalSpy ready(w.get(), &MainWindow::modelReady);
+        w->openModel(QStringLiteral("exact:8gaussians"));
+        QVERIFY(ready.size() == 1 || ready.wait(60000));
+        QCOMPARE(cancelled.size(), 6); // the switch cancels the bound of the old model, once
+        QTest::qWait(300);
+        QCOMPARE(finished.size(), 1);
+        QCOMPARE(failed.size(), 0);
+    }
+
     // The Exact q tab: the zoomed step for points (p_theta beside the exact q), the gallery for images, the
     // variational bound on demand: the exact set that contains the items (memorised) bounds them far lower than
     // the exact set of the other items, to which they are new.

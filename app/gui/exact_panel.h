@@ -52,6 +52,7 @@ public:
     widgets::VlbPlot* vlbPlot() const { return m_vlb; }
     QLabel* warningLabel() const { return m_warning; }
     QPushButton* boundButton() const { return m_compute; }
+    QPushButton* boundCancelButton() const { return m_cancel; }
     /** What the step area shows now: the step view, the gallery or the message. */
     QWidget* currentStepWidget() const;
 

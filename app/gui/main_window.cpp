@@ -121,6 +121,7 @@ MainWindow::MainWindow(Options options, QWidget* parent)
                 m_exact->setBounds(series, summary);
                 statusBar()->showMessage(tr("Variational bound computed"), 4000);
             });
+    connect(m_vlb, &VlbController::cancelled, this, [this] { m_exact->setBoundMessage(tr("Cancelled.")); });
     connect(m_vlb, &VlbController::failed, this, [this](const QString& message) {
         m_exact->setBoundMessage(tr("The bound failed: %1").arg(message));
         showError(tr("Cannot compute the bound"), message);
@@ -246,10 +247,7 @@ void MainWindow::buildUi()
         m_exact->setBoundRunning(true);
         m_vlb->start(m_model, VlbController::defaultItems(m_model->info));
     });
-    connect(m_exact, &ExactPanel::boundCancelRequested, this, [this] {
-        m_vlb->cancel();
-        m_exact->setBoundMessage(tr("Cancelled."));
-    });
+    connect(m_exact, &ExactPanel::boundCancelRequested, this, [this] { m_vlb->cancel(); });
     connect(m_sideDock, &QDockWidget::visibilityChanged, this, [this] {
         updateExplanation();
         syncExactFrames();

@@ -53,10 +53,13 @@ VlbController::~VlbController()
 
 void VlbController::cancel()
 {
-    // The job stops at its next model call; nothing it posts after this reaches the window.
+    // The job stops at its next model call; nothing it posts after this reaches the window, so the one
+    // cancelled() of this job is sent here.
+    if (!m_running) return;
     if (m_cancel) m_cancel->store(true);
     ++m_job;
     m_running = false;
+    Q_EMIT cancelled();
 }
 
 void VlbController::start(const ModelHandle& model, int items, quint64 seed)
@@ -102,8 +105,10 @@ void VlbController::start(const ModelHandle& model, int items, quint64 seed)
                 std::vector<Job> jobs;
                 const QString itemsText =
                     info.isImage ? QStringLiteral("%1 images").arg(n) : QStringLiteral("%1 points").arg(n);
+                // The model is shared with the sampling job: one forward at a time (core/denoiser.h).
+                auto serialized = std::make_shared<SerializedDenoiser>(*rt.loaded.denoiser, rt.forwardMutex);
                 jobs.push_back(
-                    {rt.loaded.denoiser.get(), nullptr,
+                    {serialized.get(), serialized,
                      (info.isExact() ? QStringLiteral("exact, %1 of its own") : QStringLiteral("p_θ, %1"))
                          .arg(itemsText),
                      widgets::palette::model()});
