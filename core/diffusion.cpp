@@ -83,7 +83,7 @@ torch::Tensor trainingTarget(Prediction p, const torch::Tensor& x0, const torch:
         const auto ab = alphaBar.to(torch::kFloat64);
         return perSample(ab.sqrt(), x0) * eps - perSample((1.0 - ab).sqrt(), x0) * x0;
     }
-    case Prediction::Flow: return eps - x0; // rectified flow's velocity (diffusion-math.md, "Gaussian paths")
+    case Prediction::Flow: return eps - x0; // rectified flow's velocity (core/MATH.md, "Gaussian paths")
     }
     return eps;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Closed-form quantities of a Gaussian diffusion (diffusion-math.md). Coefficients are doubles computed
+// Closed-form quantities of a Gaussian diffusion (core/MATH.md). Coefficients are doubles computed
 // from the float64 tables; tensors stay in their working dtype.
 #include <torch/types.h>
 

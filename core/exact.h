@@ -1,5 +1,5 @@
 #pragma once
-// Exact denoisers (diffusion-math.md, "Why p_theta is needed"): for data that is a mixture of isotropic
+// Exact denoisers (core/MATH.md, "Why p_theta is needed"): for data that is a mixture of isotropic
 // Gaussians sum_k pi_k N(m_k, s_k^2 I), q(x_t) and E[x_0|x_t] are closed-form. A finite training set is the
 // special case s_k = 0, pi_k = 1/N. These implement the Denoiser interface (they predict eps*), so every
 // sampler and view works with them.
@@ -15,7 +15,7 @@ namespace difflens {
 
 /**
  * q(x_{t-1} | x_t) for one x_t: the integral of q(x_{t-1}|x_t,x_0) q(x_0|x_t) dx_0 is, for mixture data, a
- * Gaussian mixture with one component per data component k (diffusion-math.md, "Why p_theta is needed"):
+ * Gaussian mixture with one component per data component k (core/MATH.md, "Why p_theta is needed"):
  * weight q(k|x_t), mean c1 E[x_0|x_t,k] + c2 x_t, per-dimension variance beta~ + c1^2 Var[x_0|x_t,k].
  * All float64 on the CPU. Between kept timesteps of a strided run, t-1 stands for the previous kept step.
  */
@@ -64,7 +64,7 @@ public:
     torch::Tensor logDensity(const torch::Tensor& x, double alphaBar) const;
     /** grad log q_t(x) = -eps* / sqrt(1 - abar). */
     torch::Tensor score(const torch::Tensor& x, double alphaBar) const;
-    /** The same on any path point x = a x_0 + s eps (docs/math.md, "Gaussian paths"): w_i uses a and s. */
+    /** The same on any path point x = a x_0 + s eps (core/MATH.md, "Gaussian paths"): w_i uses a and s. */
     torch::Tensor weights(const torch::Tensor& x, const PathPoint& pt) const;
     torch::Tensor expectedX0(const torch::Tensor& x, const PathPoint& pt) const;
     torch::Tensor logDensity(const torch::Tensor& x, const PathPoint& pt) const;

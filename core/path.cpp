@@ -1,4 +1,4 @@
-// Probability paths and prediction conversions (docs/math.md, "Gaussian paths").
+// Probability paths and prediction conversions (core/MATH.md, "Gaussian paths").
 #include "core/path.h"
 
 #include "core/errors.h"

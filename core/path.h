@@ -1,5 +1,5 @@
 #pragma once
-// Gaussian probability paths x_t = a_t x_0 + s_t eps (docs/math.md, "Gaussian paths"): the DDPM/VP chain and
+// Gaussian probability paths x_t = a_t x_0 + s_t eps (core/MATH.md, "Gaussian paths"): the DDPM/VP chain and
 // flow matching (rectified flow) in one frame, with the conversions between everything a model may predict
 // (eps, x_0, DDPM v, the flow velocity, the score). Time runs from 0 (data) to 1 (noise) on every path, as in
 // diffusers and SD3; MIT 6.S184 runs it the other way (its tau = 1 - t).

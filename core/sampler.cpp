@@ -51,6 +51,23 @@ SamplerKind defaultSamplerFor(const SchedulerConfig& config)
     return SamplerKind::Ddpm;
 }
 
+std::string samplerLabel(SamplerKind k)
+{
+    switch (k) {
+    case SamplerKind::Ddpm: return "DDPM";
+    case SamplerKind::Ddim: return "DDIM";
+    case SamplerKind::Euler: return "Euler (ODE)";
+    case SamplerKind::Heun: return "Heun (ODE)";
+    case SamplerKind::Sde: return "SDE (Euler-Maruyama)";
+    }
+    return samplerName(k);
+}
+
+bool isPathSampler(SamplerKind k)
+{
+    return k == SamplerKind::Euler || k == SamplerKind::Heun || k == SamplerKind::Sde;
+}
+
 bool samplerServesPath(SamplerKind k, PathKind path)
 {
     return path == PathKind::Vp || (k != SamplerKind::Ddpm && k != SamplerKind::Ddim);
@@ -614,7 +631,7 @@ SampleResult runSampler(Denoiser& model, const ReverseProcess& process, const Sa
         if (r.addsNoise) noise = torch::randn(shape, gen, floatCpu).to(o.device);
         r.xPrev = process.next(r, noise);
         if (process.needsSecondCall(i)) {
-            // Heun's corrector: the slope at the Euler predictor's end point (diffusion-math.md).
+            // Heun's corrector: the slope at the Euler predictor's end point (core/MATH.md).
             const auto m1 = clock::now();
             const auto outMid = model.forward(r.meanModel, timeAt(i + 1));
             modelSeconds += std::chrono::duration<double>(clock::now() - m1).count();

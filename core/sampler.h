@@ -1,7 +1,7 @@
 #pragma once
 // Reverse process p_theta(x_{t-1}|x_t): DDPM ancestral (Ho et al. Algorithm 2, strided with recomputed betas)
 // and DDIM (Song et al. Eq. 12), numerically mirroring diffusers' DDPMScheduler / DDIMScheduler, and the
-// samplers of any Gaussian path (docs/math.md, "Gaussian paths"): Euler and Heun on the probability-flow ODE
+// samplers of any Gaussian path (core/MATH.md, "Gaussian paths"): Euler and Heun on the probability-flow ODE
 // and Euler-Maruyama on the family of SDEs with the same marginals, with every intermediate quantity exposed
 // as a StepRecord.
 #include "core/diffusion.h"
@@ -31,8 +31,12 @@ SamplerKind parseSamplerKind(const std::string& name); // "ddpm" | "ddim" | "eul
 std::string samplerName(SamplerKind k);
 /** The names parseSamplerKind accepts, for --help, menus and messages. */
 const std::vector<std::string>& samplerNames();
+/** A label for menus: "DDPM", "Euler (ODE)", ... */
+std::string samplerLabel(SamplerKind k);
 /** The sampler a model opens with: its scheduler class's (flow: euler; DDIMScheduler: ddim; else ddpm). */
 SamplerKind defaultSamplerFor(const SchedulerConfig& config);
+/** Euler, Heun and the SDE: samplers that speak the general path form (a_t, s_t, velocities). */
+bool isPathSampler(SamplerKind k);
 /** Whether a sampler can run a model trained on this path (DDPM/DDIM need the VP chain). */
 bool samplerServesPath(SamplerKind k, PathKind path);
 

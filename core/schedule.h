@@ -17,7 +17,7 @@ struct SchedulerConfig
     /**
      * diffusers' `_class_name`: which scheduler (and so which probability path) the model was trained for.
      * "DDPMScheduler" / "DDIMScheduler" (and the other VP solvers): the DDPM chain. "FlowMatchEulerDiscreteScheduler":
-     * flow matching x_t = (1 - t) x_0 + t eps (diffusion-math.md, "Gaussian paths"). Empty means DDPMScheduler.
+     * flow matching x_t = (1 - t) x_0 + t eps (core/MATH.md, "Gaussian paths"). Empty means DDPMScheduler.
      */
     std::string className = "DDPMScheduler";
     int numTrainTimesteps = 1000;

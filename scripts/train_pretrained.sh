@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Trains the shipped pretrained models into a work folder (default /work/runs or $1) and copies the packages
 # (without their resumable checkpoint.pt) into models/pretrained/<dataset>. Re-running resumes where it stopped.
-# Usage: scripts/train_pretrained.sh [WORKDIR] [points|fashion-mnist|all]
+# Usage: scripts/train_pretrained.sh [WORKDIR] [points|fashion-mnist|flow-points|flow-fashion-mnist|all]
+# The flow-matching packages are NAME-flow (--objective flow); the Fashion-MNIST one starts from the DDPM UNet's
+# weights (--init-weights), so its features and time embedding carry over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK="${1:-/work/runs}"
@@ -33,6 +35,41 @@ if [ "$WHAT" = points ] || [ "$WHAT" = all ]; then
   train_points checkerboard 10000
   train_points spirals 10000
   train_points rings 8000
+fi
+train_flow() { # dataset steps [extra args]: flow matching into NAME-flow
+  local name="$1" steps="$2"; shift 2
+  local resume=() threads=()
+  [ -f "$WORK/$name-flow/checkpoint.pt" ] && resume=(--resume)
+  [ -n "${DIFFLENS_TRAIN_THREADS:-}" ] && threads=(--threads "$DIFFLENS_TRAIN_THREADS")
+  if [ ${#resume[@]} -gt 0 ]; then
+    "$CLI" train --out "$WORK/$name-flow" --resume "${threads[@]}"
+  else
+    "$CLI" train --dataset "$name" --objective flow --out "$WORK/$name-flow" --steps "$steps" --seed 1 \
+      --checkpoint-every 1000 "${threads[@]}" "$@"
+  fi
+  publish "$name-flow"
+}
+
+if [ "$WHAT" = flow-points ] || [ "$WHAT" = all ]; then
+  train_flow gmm1d 6000 --arch mlp
+  train_flow 8gaussians 8000 --arch mlp
+  train_flow moons 8000 --arch mlp
+  train_flow checkerboard 10000 --arch mlp
+fi
+if [ "$WHAT" = flow-fashion-mnist ] || [ "$WHAT" = all ]; then
+  threads=()
+  [ -n "${DIFFLENS_TRAIN_THREADS:-}" ] && threads=(--threads "$DIFFLENS_TRAIN_THREADS")
+  if [ -f "$WORK/fashion-mnist-flow/checkpoint.pt" ]; then
+    "$CLI" train --out "$WORK/fashion-mnist-flow" --resume "${threads[@]}"
+  elif [ -f models/pretrained/fashion-mnist-flow/model.pt ]; then
+    "$CLI" train --init-from models/pretrained/fashion-mnist-flow --out "$WORK/fashion-mnist-flow" --steps 30000 \
+      --checkpoint-every 250 "${threads[@]}"
+  else
+    "$CLI" train --dataset fashion-mnist --arch unet --objective flow --init-weights models/pretrained/fashion-mnist \
+      --out "$WORK/fashion-mnist-flow" --steps 30000 --batch 64 --lr 2e-4 --warmup 200 --checkpoint-every 250 \
+      --seed 1 "${threads[@]}"
+  fi
+  publish fashion-mnist-flow
 fi
 if [ "$WHAT" = fashion-mnist ] || [ "$WHAT" = all ]; then
   threads=()

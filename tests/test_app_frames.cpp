@@ -4,6 +4,7 @@
 // density. Models: exact denoisers of built-in datasets and of a folder of images written here.
 #include "app/gui/frame_builder.h"
 #include "app/gui/sampling_controller.h"
+#include "widgets/explanation_panel.h"
 
 #include <QImage>
 #include <QPainter>
@@ -426,11 +427,65 @@ private Q_SLOTS:
         QVERIFY(hasPosterior && !hasModel);
     }
 
+    // A flow-matching run (Euler on the exact flow model of the image folder): the grid shows x_t, x0^, the model's
+    // velocity and x after the step, and with a reference the conditional step and velocity toward it; the
+    // explanation speaks the path's terms.
+    void flowRunShowsVelocities()
+    {
+        const ModelHandle model = loadModel(m_imageSpec + QStringLiteral("&path=flow"), QStringLiteral("cpu"));
+        QVERIFY(model->info.scheduler.isFlow());
+        SamplingController controller;
+        SamplingParams p = params(model, 10, 2, datasetReference(*model, 2));
+        p.sampler = QStringLiteral("euler");
+        runAndWait(controller, p);
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(controller.trajectory());
+        QCOMPARE(builder.availableFrames(), 10);
+        for (int step : {0, 5, 9}) {
+            const Frame f = builder.frame(step);
+            QCOMPARE(f.grid.columnCount(), 8);
+            QVERIFY(f.grid.titles.contains(QStringLiteral("u_θ(xₜ)")));
+            QVERIFY(f.grid.titles.contains(QStringLiteral("u(xₜ|x₀)")));
+            QVERIFY(hasContent(f.grid.cells[0][2])); // the model's velocity is not blank
+            QVERIFY(hasContent(f.grid.cells[0][6])); // nor the conditional one
+            QCOMPARE(f.numbers.path, QStringLiteral("flow"));
+            QVERIFY(std::isfinite(f.numbers.velocityGap));
+            QVERIFY(f.numbers.time > f.numbers.timePrev);
+            QCOMPARE(f.numbers.a, 1.0 - f.numbers.time);
+            const QString html = widgets::ExplanationPanel::html(f.numbers);
+            QVERIFY(html.contains(QStringLiteral("conditional")));
+            QVERIFY(html.contains(QStringLiteral("Euler")));
+        }
+        // The first step starts at t = 1 (pure noise) on the flow path.
+        QCOMPARE(builder.frame(0).numbers.time, 1.0);
+    }
+
+    // The velocity field of an exact flow model: the "learned" field is the exact one, so both vector sets agree.
+    void flowVelocityFieldMatchesTheExactOne()
+    {
+        const ModelHandle model = loadModel(QStringLiteral("exact:8gaussians?path=flow"), QStringLiteral("cpu"));
+        SamplingController controller;
+        QSignalSpy field(&controller, &SamplingController::fieldReady);
+        controller.requestField(model, 300, QRectF(-4, -4, 8, 8), 11);
+        QVERIFY(field.wait(5000));
+        const auto vectors = field.first().at(2).value<QVector<QPointF>>();
+        const auto exact = field.first().at(3).value<QVector<QPointF>>();
+        QCOMPARE(vectors.size(), 121);
+        QCOMPARE(exact.size(), 121);
+        double worst = 0;
+        for (int i = 0; i < vectors.size(); ++i) worst = std::max(worst, QLineF(vectors[i], exact[i]).length());
+        QVERIFY2(worst < 1e-3, qPrintable(QString::number(worst)));
+        // At t = 0.3 the flow moves toward the noise: far outside the ring the velocity points outwards
+        // (u = E[eps - x_0 | x]; a corner far from every mode is mostly noise).
+        QVERIFY(vectors.first().x() < 0 && vectors.first().y() < 0); // origin near (-3.6, -3.6)
+    }
+
     // A short schedule keeps signal in x_T: the model says so, with the prior term's size.
     void priorWarningForShortSchedules()
     {
         const ModelHandle model = loadModel(QStringLiteral("exact:moons?n=200&T=50"), QStringLiteral("cpu"));
-        QVERIFY(std::abs(model->info.alphaBarT - 0.603) < 0.01); // diffusion-math.md: linear, T = 50
+        QVERIFY(std::abs(model->info.alphaBarT - 0.603) < 0.01); // core/MATH.md: linear, T = 50
         QVERIFY(model->info.priorWarning());
         QVERIFY(model->info.priorBitsPerDim > 0.1);
     }

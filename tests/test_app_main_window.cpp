@@ -26,6 +26,7 @@
 #include "widgets/timeline_bar.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QLabel>
 #include <QMenuBar>
@@ -204,6 +205,53 @@ private Q_SLOTS:
         const QImage image = grid->grab().toImage();
         QVERIFY(distinctColors(image) > 30);
         shot(w.get(), QStringLiteral("images_reference"));
+    }
+
+    // A flow-matching model: the sampler box offers the path samplers only, a run with a reference shows the
+    // conditional step, the velocity field draws the learned and the exact velocity, and images get the path grid.
+    void flowModelsSpeakThePath()
+    {
+        auto w = makeWindow(QStringLiteral("exact:8gaussians?path=flow"));
+        QVERIFY(waitForModel(*w));
+        QVERIFY(w->model()->info.scheduler.isFlow());
+        QComboBox* sampler = nullptr;
+        for (QComboBox* c : w->controlPanel()->findChildren<QComboBox*>())
+            if (c->findData(QStringLiteral("euler")) >= 0) sampler = c;
+        QVERIFY(sampler);
+        QCOMPARE(sampler->findData(QStringLiteral("ddpm")), -1); // DDPM cannot serve a flow model
+        QVERIFY(sampler->findData(QStringLiteral("sde")) >= 0);
+        RunSettings s = settings(*w, QStringLiteral("sde"), 50, 256);
+        s.sdeNoise = 1.5;
+        s.referenceSource = QStringLiteral("dataset");
+        s.referenceIndex = 3;
+        w->controlPanel()->setSettings(s);
+        QVERIFY(runAndWait(*w, s));
+        w->setCurrentStep(30);
+        auto* view = w->centralView()->pointView();
+        QVERIFY(view->frame().hasReference);
+        QAction* field = nullptr;
+        for (QAction* a : w->findChildren<QAction*>())
+            if (a->text().contains(QStringLiteral("Score"))) field = a;
+        QVERIFY(field && field->isEnabled());
+        field->setChecked(true);
+        w->setCurrentStep(31);
+        QTRY_VERIFY_WITH_TIMEOUT(!view->frame().exactFieldVectors.isEmpty(), 20000);
+        QVERIFY(view->frame().fieldName.contains(QStringLiteral("velocity")));
+        shot(w.get(), QStringLiteral("flow_points_sde_field"));
+        field->setChecked(false);
+
+        w->openModel(m_imageSpec + QStringLiteral("&path=flow"));
+        QTRY_VERIFY_WITH_TIMEOUT(w->model()->info.isImage && w->model()->info.scheduler.isFlow(), 60000);
+        RunSettings si = settings(*w, QStringLiteral("heun"), 20, 3);
+        si.referenceSource = QStringLiteral("dataset");
+        si.referenceIndex = 1;
+        w->controlPanel()->setSettings(si);
+        QVERIFY(runAndWait(*w, si));
+        w->setCurrentStep(10);
+        auto* grid = w->centralView()->imageGrid();
+        QCOMPARE(grid->columnCount(), 8);
+        QVERIFY(distinctColors(grid->grab().toImage()) > 30);
+        shot(w.get(), QStringLiteral("flow_images_heun"));
     }
 
     void denoiseFromT0AndForwardMode()
@@ -496,7 +544,7 @@ private Q_SLOTS:
             w.show();
             QVERIFY(waitForModel(w));
             RunSettings s = w.controlPanel()->settings();
-            s.sampler = QStringLiteral("DDIM");
+            s.sampler = QStringLiteral("ddim");
             s.steps = 77;
             s.seed = 1234;
             w.controlPanel()->setSettings(s);
@@ -510,7 +558,7 @@ private Q_SLOTS:
         QVERIFY(waitForModel(w));
         QCOMPARE(w.model()->info.spec, QStringLiteral("exact:gmm1d")); // the last model
         const RunSettings s = w.controlPanel()->settings();
-        QCOMPARE(s.sampler, QStringLiteral("DDIM"));
+        QCOMPARE(s.sampler, QStringLiteral("ddim"));
         QCOMPARE(s.steps, 77);
         QCOMPARE(s.seed, 1234);
     }

@@ -45,12 +45,12 @@ private Q_SLOTS:
         {
             Settings s(std::make_unique<QSettings>(file, QSettings::IniFormat));
             QCOMPARE(s.value(keys::samplerSteps), 1000);
-            QCOMPARE(s.value(keys::samplerKind), QStringLiteral("DDPM"));
+            QCOMPARE(s.value(keys::samplerKind), QStringLiteral("ddpm"));
             QCOMPARE(s.value(keys::presentationFontScale), 1.6);
             QVERIFY(s.value(keys::modelLast).isEmpty());
             widgets::RunSettings r;
             r.mode = widgets::RunSettings::FromReference;
-            r.sampler = QStringLiteral("DDIM");
+            r.sampler = QStringLiteral("ddim");
             r.steps = 50;
             r.eta = 0.5;
             r.seed = 42;
@@ -68,7 +68,7 @@ private Q_SLOTS:
         Settings s(std::make_unique<QSettings>(file, QSettings::IniFormat));
         const widgets::RunSettings r = s.runSettings();
         QCOMPARE(r.mode, widgets::RunSettings::FromReference);
-        QCOMPARE(r.sampler, QStringLiteral("DDIM"));
+        QCOMPARE(r.sampler, QStringLiteral("ddim"));
         QCOMPARE(r.steps, 50);
         QCOMPARE(r.eta, 0.5);
         QCOMPARE(r.seed, 42);

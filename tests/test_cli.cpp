@@ -111,7 +111,7 @@ private Q_SLOTS:
         QCOMPARE(first[4].toDouble(), 1.0); // alpha_bar_prev at t = 0
         QCOMPARE(first[5].toDouble(), 0.0); // beta~ at t = 0
         QCOMPARE(last[0], QString("49"));
-        // diffusion-math.md: tiny-diffusion's linear T = 50 ends at alpha_bar 0.603.
+        // core/MATH.md: tiny-diffusion's linear T = 50 ends at alpha_bar 0.603.
         QVERIFY2(std::abs(last[3].toDouble() - 0.603) < 5e-4, qPrintable(last[3]));
         // Full precision: snr = abar / (1 - abar) from the printed abar to 1e-15.
         const double ab = last[3].toDouble();
@@ -154,7 +154,7 @@ private Q_SLOTS:
             QCOMPARE(o[col].toArray().size(), 1000);
         }
         QCOMPARE(o["t"].toArray()[999].toInt(), 999);
-        // diffusion-math.md: linear T = 1000 ends at alpha_bar 4.0e-5.
+        // core/MATH.md: linear T = 1000 ends at alpha_bar 4.0e-5.
         QVERIFY(std::abs(o["alpha_bar"].toArray()[999].toDouble() - 4.0e-5) < 0.05e-5);
         const auto lv = o["posterior_log_variance_clipped"].toArray();
         QCOMPARE(lv[0].toDouble(), lv[1].toDouble());
@@ -388,8 +388,8 @@ print(json.dumps({"out": list(out.shape), "mean": out.mean().item(), "keys": sor
         QTest::newRow("too many steps") << QStringList{"sample", "--model", model("mlp2d"), "--steps", "5000"}
                                         << true << 1 << "cannot sample with 5000 steps";
         QTest::newRow("unknown sampler")
-            << QStringList{"sample", "--model", model("mlp2d"), "--sampler", "euler"} << true << 1
-            << "unknown sampler 'euler'";
+            << QStringList{"sample", "--model", model("mlp2d"), "--sampler", "lcm"} << true << 1
+            << "unknown sampler 'lcm'";
         QTest::newRow("reference shape") << QStringList{"sample",
                                                         "--model",
                                                         model("mlp2d"),

@@ -64,7 +64,7 @@ private:
  * Mean and variance (per coordinate) of the sampler's output when the data is N(m, s^2) and the model is the
  * exact denoiser: every step is affine in x_t, E[x_0|x_t] = m (1 - abar s^2/v) + sqrt(abar) s^2/v x_t with
  * v = abar s^2 + 1 - abar, so the law stays Gaussian and its moments follow in closed form from x_T ~ N(0,
- * 1). Written from diffusion-math.md (Ho et al. Eq. 7 and Algorithm 2; Song et al. Eq. 12), not from the
+ * 1). Written from core/MATH.md (Ho et al. Eq. 7 and Algorithm 2; Song et al. Eq. 12), not from the
  * sampler.
  */
 std::pair<double, double> chainMoments(const ReverseProcess& p, double m, double s)
@@ -281,7 +281,7 @@ private Q_SLOTS:
         } catch (const ConfigError& e) {
             QVERIFY2(QString(e.what()).contains(expected), e.what());
         }
-        QVERIFY_THROWS_EXCEPTION(ConfigError, parseSamplerKind("euler"));
+        QVERIFY_THROWS_EXCEPTION(ConfigError, parseSamplerKind("lcm"));
     }
 
     void exactGaussian_data()

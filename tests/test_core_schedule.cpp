@@ -1,4 +1,4 @@
-// Noise schedules (core/schedule.h): closed-form values from diffusion-math.md and the schedules' formulas,
+// Noise schedules (core/schedule.h): closed-form values from core/MATH.md and the schedules' formulas,
 // every derived table against its definition, T = 1, the scheduler_config.json round trip and every bad
 // input. No torch here: schedule.h is plain C++, so this test compiles in a few seconds.
 #include "core/errors.h"
@@ -51,7 +51,7 @@ private Q_SLOTS:
     void cosineMatchesPaper()
     {
         const auto s = NoiseSchedule::fromConfig(makeConfig("squaredcos_cap_v2", 1000));
-        // diffusion-math.md: beta_1 = 4.13e-5 and abar_T = 2.4e-9 (to the digits the doc gives).
+        // core/MATH.md: beta_1 = 4.13e-5 and abar_T = 2.4e-9 (to the digits the doc gives).
         QVERIFY2(relClose(s.betas()[0], 4.13e-5, 1e-3), qPrintable(QString::number(s.betas()[0], 'g', 10)));
         QVERIFY2(std::abs(s.alphaBars().back() - 2.4e-9) < 0.05e-9,
                  qPrintable(QString::number(s.alphaBars().back(), 'g', 10)));
@@ -70,7 +70,7 @@ private Q_SLOTS:
 
     void linearEndpoints()
     {
-        // diffusion-math.md: linear T = 1000 gives abar_T = 4.0e-5, tiny-diffusion's T = 50 gives 0.603.
+        // core/MATH.md: linear T = 1000 gives abar_T = 4.0e-5, tiny-diffusion's T = 50 gives 0.603.
         const auto s1000 = NoiseSchedule::fromConfig(makeConfig("linear", 1000));
         QVERIFY2(std::abs(s1000.alphaBars().back() - 4.0e-5) < 0.05e-5,
                  qPrintable(QString::number(s1000.alphaBars().back(), 'g', 10)));

@@ -16,7 +16,7 @@ RunSettings sample()
     RunSettings s;
     s.model = QStringLiteral("moons-mlp");
     s.mode = RunSettings::FromReference;
-    s.sampler = QStringLiteral("DDIM");
+    s.sampler = QStringLiteral("ddim");
     s.steps = 50;
     s.eta = 0.25;
     s.seed = 987654;
@@ -56,7 +56,7 @@ private Q_SLOTS:
 
         RunSettings forward = s;
         forward.mode = RunSettings::Forward;
-        forward.sampler = QStringLiteral("DDPM");
+        forward.sampler = QStringLiteral("ddpm");
         forward.referenceSource = QStringLiteral("file");
         forward.referenceFile = QStringLiteral("/tmp/seven.png");
         panel.setSettings(forward);
@@ -111,7 +111,7 @@ private Q_SLOTS:
         QVERIFY(eta);
         panel.setSettings(s);
         QVERIFY(eta->isEnabled());
-        s.sampler = QStringLiteral("DDPM");
+        s.sampler = QStringLiteral("ddpm");
         panel.setSettings(s);
         QVERIFY(!eta->isEnabled());
     }

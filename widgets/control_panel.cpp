@@ -75,8 +75,10 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     m_mode->setItemData(2, tr("Only the forward process: noise the reference step by step up to t₀"),
                         Qt::ToolTipRole);
     m_sampler = new QComboBox(runBox);
-    m_sampler->addItem(QStringLiteral("DDPM"), QStringLiteral("DDPM"));
-    m_sampler->addItem(QStringLiteral("DDIM"), QStringLiteral("DDIM"));
+    m_sampler->setToolTip(tr("DDPM/DDIM follow the DDPM chain; Euler and Heun solve the probability-flow ODE; "
+                             "SDE adds noise of level S along the way (same marginals for every S)"));
+    m_sampler->addItem(QStringLiteral("DDPM"), QStringLiteral("ddpm")); // the app offers the model's own list
+    m_sampler->addItem(QStringLiteral("DDIM"), QStringLiteral("ddim"));
     m_steps = new QSpinBox(runBox);
     m_steps->setRange(1, m_T);
     m_steps->setValue(m_T);
@@ -86,6 +88,13 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     m_eta->setSingleStep(0.1);
     m_eta->setDecimals(2);
     m_eta->setToolTip(tr("DDIM η: 0 is deterministic, 1 adds as much noise as DDPM"));
+    m_sdeNoise = new QDoubleSpinBox(runBox);
+    m_sdeNoise->setRange(0.0, 5.0);
+    m_sdeNoise->setSingleStep(0.25);
+    m_sdeNoise->setDecimals(2);
+    m_sdeNoise->setValue(1.0);
+    m_sdeNoise->setToolTip(tr("SDE noise S: g_t = S·s_t. 0 is the ODE; every S has the same marginals, only the "
+                              "single trajectories change"));
     m_seed = new QSpinBox(runBox);
     m_seed->setRange(0, std::numeric_limits<int>::max());
     m_dice = new QToolButton(runBox);
@@ -104,6 +113,7 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     form->addRow(tr("Sampler"), m_sampler);
     form->addRow(tr("Steps"), m_steps);
     form->addRow(tr("η (DDIM)"), m_eta);
+    form->addRow(tr("SDE noise S"), m_sdeNoise);
     form->addRow(tr("Seed"), row(runBox, {m_seed, m_dice}));
     form->addRow(tr("Batch"), m_batch);
     form->addRow(tr("t₀"), row(runBox, {m_t0, m_t0Label}));
@@ -154,6 +164,7 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     connect(m_sampler, qOverload<int>(&QComboBox::currentIndexChanged), this, edited);
     connect(m_steps, qOverload<int>(&QSpinBox::valueChanged), this, edited);
     connect(m_eta, qOverload<double>(&QDoubleSpinBox::valueChanged), this, edited);
+    connect(m_sdeNoise, qOverload<double>(&QDoubleSpinBox::valueChanged), this, edited);
     connect(m_seed, qOverload<int>(&QSpinBox::valueChanged), this, edited);
     connect(m_batch, qOverload<int>(&QSpinBox::valueChanged), this, edited);
     connect(m_t0, &QSlider::valueChanged, this, edited);
@@ -221,6 +232,18 @@ void ControlPanel::setReferenceFile(const QString& path)
     onEdited();
 }
 
+void ControlPanel::setSamplers(const QList<QPair<QString, QString>>& samplers)
+{
+    ++m_updating;
+    const QString current = m_sampler->currentData().toString();
+    m_sampler->clear();
+    for (const auto& [name, label] : samplers) m_sampler->addItem(label, name);
+    const int keep = m_sampler->findData(current);
+    m_sampler->setCurrentIndex(keep >= 0 ? keep : 0);
+    --m_updating;
+    if (keep < 0) onEdited();
+}
+
 RunSettings ControlPanel::settings() const
 {
     RunSettings s;
@@ -229,6 +252,7 @@ RunSettings ControlPanel::settings() const
     s.sampler = m_sampler->currentData().toString();
     s.steps = m_steps->value();
     s.eta = m_eta->value();
+    s.sdeNoise = m_sdeNoise->value();
     s.seed = m_seed->value();
     s.batch = m_batch->value();
     s.t0 = m_t0->value();
@@ -246,9 +270,10 @@ void ControlPanel::setSettings(const RunSettings& s)
         m_model->setCurrentIndex(m_model->findText(s.model));
     }
     selectData(m_mode, static_cast<int>(s.mode));
-    selectData(m_sampler, s.sampler);
+    selectData(m_sampler, s.sampler.toLower());
     m_steps->setValue(s.steps);
     m_eta->setValue(s.eta);
+    m_sdeNoise->setValue(s.sdeNoise);
     m_seed->setValue(static_cast<int>(std::clamp<qint64>(s.seed, 0, m_seed->maximum())));
     m_batch->setValue(s.batch);
     m_t0->setValue(s.t0);
@@ -304,7 +329,8 @@ void ControlPanel::updateEnabled()
     for (QWidget* w : std::initializer_list<QWidget*>{m_model, m_open, m_mode, m_sampler, m_steps, m_seed,
                                                       m_dice, m_batch, m_referenceSource})
         w->setEnabled(idle);
-    m_eta->setEnabled(idle && s.sampler == QLatin1String("DDIM"));
+    m_eta->setEnabled(idle && s.sampler == QLatin1String("ddim"));
+    m_sdeNoise->setEnabled(idle && s.sampler == QLatin1String("sde"));
     m_t0->setEnabled(idle && s.mode != RunSettings::Sample);
     m_referenceIndex->setEnabled(idle && s.referenceSource == QLatin1String("dataset") && m_datasetSize > 0);
     m_referenceChoose->setEnabled(

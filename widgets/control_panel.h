@@ -27,6 +27,11 @@ public:
 
     /** The models to choose from (names as the app knows them); keeps the selection when still listed. */
     void setModels(const QStringList& names);
+    /**
+     * The samplers the current model can use, as (name, label) pairs: name is what RunSettings::sampler holds
+     * (the CLI's --sampler), label what the box shows. The choice is kept when still offered, else the first.
+     */
+    void setSamplers(const QList<QPair<QString, QString>>& samplers);
     /** T of the chosen model: bounds steps and t0. */
     void setTimesteps(int T);
     int timesteps() const { return m_T; }
@@ -63,6 +68,7 @@ private:
     QComboBox* m_sampler = nullptr;
     QSpinBox* m_steps = nullptr;
     QDoubleSpinBox* m_eta = nullptr;
+    QDoubleSpinBox* m_sdeNoise = nullptr;
     QSpinBox* m_seed = nullptr;
     QToolButton* m_dice = nullptr;
     QSpinBox* m_batch = nullptr;

@@ -141,8 +141,78 @@ QString ExplanationPanel::introductionHtml()
            whyParagraph();
 }
 
+QString ExplanationPanel::pathHtml(const StepNumbers& n)
+{
+    // The Gaussian-path view of one ODE/SDE step (core/MATH.md, "Gaussian paths"): time runs from 1 (noise) to
+    // 0 (data) as in diffusers; MIT 6.S184 runs it the other way.
+    const bool flow = n.path == QLatin1String("flow");
+    const QString xPrev = colored(QStringLiteral("x′"), palette::xt());
+    const QString u = colored(QStringLiteral("u_θ(xₜ)"), palette::model());
+    const QString uc = colored(QStringLiteral("u(xₜ | x₀)"), palette::posterior());
+    QString h;
+    h += QStringLiteral("<h3 style=\"margin-bottom:2px\">Step %1 of %2: t = %3 → %4</h3>")
+             .arg(n.stepIndex + 1)
+             .arg(n.stepCount)
+             .arg(formatSig(n.time, 3), formatSig(n.timePrev, 3));
+    h += QStringLiteral("<p style=\"color:%1; margin-top:0px\">%2 sampler · %3 · model predicts %4%5</p>")
+             .arg(palette::mutedText().name(), n.sampler.toHtmlEscaped(),
+                  flow ? QStringLiteral("flow matching (rectified flow)") : QStringLiteral("DDPM chain as a path"),
+                  flow ? QStringLiteral("the velocity u") : n.predictionType.toHtmlEscaped(),
+                  n.modelCalls > 1 ? QStringLiteral(" · %1 model calls this step").arg(n.modelCalls) : QString());
+
+    h += section(QStringLiteral("1 · The path: how %1 was made").arg(xt()));
+    h += formula(QStringLiteral("%1 = aₜ %2 + sₜ ε,&nbsp;&nbsp; aₜ = %3, sₜ = %4")
+                     .arg(xt(), x0(), num(n.a), num(n.s)));
+    if (flow)
+        h += para(QStringLiteral("Flow matching draws a straight line from the data (t = 0) to the noise (t = 1): "
+                                 "aₜ = 1 − t, sₜ = t."));
+    else
+        h += para(QStringLiteral("The DDPM chain is the path aₜ = √ᾱₜ, sₜ = √(1 − ᾱₜ); here t = (index + 1) / T."));
+
+    h += section(QStringLiteral("2 · The velocity: conditional against marginal"));
+    h += formula(QStringLiteral("%1 = a′ₜ %2 + s′ₜ ε = %3 · %2 + %4 · ε").arg(uc, x0(), num(n.da), num(n.ds)));
+    if (flow) h += formula(QStringLiteral("= ε − %1 = (%2 − %1) / t").arg(x0(), xt()));
+    h += para(QStringLiteral("If %1 were known, this closed-form conditional velocity would carry %2 straight to it. "
+                             "The marginal velocity u(%2) = E[%3 | %2] averages it over every x₀ that could have "
+                             "made %2: that needs the whole data distribution, so a network learns it as %4.")
+                  .arg(x0(), xt(), uc, u));
+
+    h += section(QStringLiteral("3 · The sampler's step to %1 (t = %2)").arg(xPrev, formatSig(n.timePrev, 3)));
+    const double h0 = n.time - n.timePrev;
+    if (n.sampler.startsWith(QLatin1String("SDE"))) {
+        h += formula(QStringLiteral("%1 = %2 − h [%3 − (g²/2) ∇log qₜ] + g √h z,&nbsp;&nbsp; h = %4, g = S sₜ = %5")
+                         .arg(xPrev, xt(), u, num(h0), num(n.sdeNoise * n.s)));
+        h += para(QStringLiteral("Every noise level S gives the same marginals qₜ (the score term pulls back what the "
+                                 "noise spreads); only single trajectories change, from smooth curves (S = 0, the "
+                                 "ODE) to jagged paths."));
+    } else if (n.sampler.startsWith(QLatin1String("Heun"))) {
+        h += formula(QStringLiteral("%1 = %2 − h (%3 + u_θ(x̃, t′)) / 2,&nbsp;&nbsp; x̃ = %2 − h %3,&nbsp;&nbsp; h = %4")
+                         .arg(xPrev, xt(), u, num(h0)));
+        h += para(QStringLiteral("Heun averages the slope at both ends: its error falls about 4× when the steps "
+                                 "double (Euler's 2×), for 2 model calls a step."));
+    } else {
+        h += formula(QStringLiteral("%1 = %2 − h %3,&nbsp;&nbsp; h = %4").arg(xPrev, xt(), u, num(h0)));
+        if (!flow) h += para(QStringLiteral("On the DDPM chain this Euler step, taken in x/a against s/a, is DDIM with η = 0."));
+    }
+
+    h += section(QStringLiteral("4 · How far is the model from the conditional step?"));
+    if (n.hasReference) {
+        h += formula(QStringLiteral("rms |%1 − %2| = %3")
+                         .arg(u, uc, strong(formatSig(n.velocityGap), palette::difference())));
+        h += para(QStringLiteral("The gap is not the model's error: %1 points at this one %2, the model at the average "
+                                 "over every x₀ that could have made %3. Near t = 0 it vanishes when %3 is heading "
+                                 "to %2 and grows like 1/t when it is heading elsewhere.")
+                      .arg(uc, x0(), xt()));
+    } else {
+        h += para(QStringLiteral("<i>Choose a reference %1 to see the conditional velocity toward it.</i>").arg(x0()));
+    }
+    h += whyParagraph();
+    return h;
+}
+
 QString ExplanationPanel::html(const StepNumbers& n)
 {
+    if (!n.path.isEmpty()) return pathHtml(n);
     const bool strided = n.tPrev != n.t - 1;
     // The previous timestep's name in formulas: t−1, or t′ when the sampler skips timesteps.
     const QString prev = strided ? QStringLiteral("t′") : QStringLiteral("t−1");

@@ -26,6 +26,8 @@ public:
 
     /** The rich text for a step, as setNumbers shows it (also for export and tests). */
     static QString html(const StepNumbers& numbers);
+    /** The Gaussian-path view of an ODE/SDE step (numbers.path set). */
+    static QString pathHtml(const StepNumbers& numbers);
     /** The rich text shown before any step. */
     static QString introductionHtml();
 

@@ -55,7 +55,7 @@ struct ScheduleSeries
 
 /**
  * Every scalar that explains one reverse step t -> tPrev (tPrev = t - 1 unless the sampler strides).
- * Coefficients follow docs/diffusion-math.md (Ho et al. 2020 Eqs. 6-7, Song et al. 2020 Eq. 12).
+ * Coefficients follow core/MATH.md (Ho et al. 2020 Eqs. 6-7, Song et al. 2020 Eq. 12).
  */
 struct StepNumbers
 {
@@ -80,6 +80,14 @@ struct StepNumbers
     double kl =
         std::numeric_limits<double>::quiet_NaN(); ///< KL(q(x_{t-1}|x_t,x_0) || p_theta) in nats, NaN if none
     double meanGap = std::numeric_limits<double>::quiet_NaN(); ///< rms |mu_theta - mu~|, NaN if none
+    // The probability-path view (core/MATH.md, "Gaussian paths"), used by the ODE/SDE samplers:
+    // x_t = a x_0 + s eps at `time` in [0, 1] (0 = data), the step goes to `timePrev`.
+    QString path;                ///< "" (the DDPM chain's own panel), "vp" or "flow"
+    double time = 0, timePrev = 0;
+    double a = 1, s = 0, aPrev = 1, sPrev = 0, da = 0, ds = 0;
+    double sdeNoise = 0;         ///< SDE: S in g_t = S s_t
+    int modelCalls = 1;          ///< model evaluations of this step (Heun: 2)
+    double velocityGap = std::numeric_limits<double>::quiet_NaN(); ///< rms |u_theta(x_t) - u(x_t | x_0)|
 };
 
 /** A named 1-D curve drawn by PointView (e.g. a density). */
@@ -200,9 +208,10 @@ struct RunSettings
     };
     QString model;
     Mode mode = Sample;
-    QString sampler = QStringLiteral("DDPM"); ///< "DDPM" or "DDIM"
+    QString sampler = QStringLiteral("ddpm"); ///< the sampler's CLI name: "ddpm", "ddim", "euler", "heun", "sde", ...
     int steps = 1000;
     double eta = 0.0;
+    double sdeNoise = 1.0; ///< the SDE sampler's noise level S (g_t = S s_t)
     qint64 seed = 0;
     int batch = 16;
     int t0 = 500;
@@ -213,7 +222,7 @@ struct RunSettings
     bool operator==(const RunSettings& o) const
     {
         return model == o.model && mode == o.mode && sampler == o.sampler && steps == o.steps &&
-               eta == o.eta && seed == o.seed && batch == o.batch && t0 == o.t0 &&
+               eta == o.eta && sdeNoise == o.sdeNoise && seed == o.seed && batch == o.batch && t0 == o.t0 &&
                referenceSource == o.referenceSource && referenceIndex == o.referenceIndex &&
                referenceFile == o.referenceFile;
     }

@@ -156,7 +156,7 @@ int cmdEval(const Argv& argv)
         vbar.finish();
         j["vlb"] = {{"bits_per_dim", vlb.totalBits}, {"prior_bits_per_dim", vlb.priorBits},
                     {"l0_bits_per_dim", vlb.termBits.front()}, {"mse_eps", vlb.mseEps}, {"num_data", b}};
-        // x_T is N(0, I) only when abar_T is close to 0 (diffusion-math.md: linear T = 50 keeps abar_T = 0.603).
+        // x_T is N(0, I) only when abar_T is close to 0 (core/MATH.md: linear T = 50 keeps abar_T = 0.603).
         const double alphaBarT = NoiseSchedule::fromConfig(pkg.scheduler).alphaBars().back();
         j["vlb"]["alpha_bar_T"] = alphaBarT;
         if (alphaBarT > 1e-3) {

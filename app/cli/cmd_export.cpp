@@ -25,7 +25,7 @@ namespace {
 const char* kExportHelp =
     "usage: difflens-cli export --model PATH --format gif|mp4|frames|filmstrip|csv --out PATH\n"
     "         [--panels xt,x0hat,mu,mutilde,x0,diff] [--frames all|every:K|log:N] [--fps F] [--scale S]\n"
-    "         [--reference X0.pt|IMAGE|dataset:INDEX] [--seed S] [--sampler ddpm|ddim] [--steps N] [--eta E]\n"
+    "         [--reference X0.pt|IMAGE|dataset:INDEX] [--seed S] [--sampler NAME] [--steps N] [--eta E] [--sde-noise S]\n"
     "         [--num-samples B] [--sample I] [--rows R] [--t0 T] [--loop N] [--hold SECONDS] [--global-palette]\n"
     "         [--no-schedule] [--columns C] [--reverse] [--forward] [--device auto|cpu|cuda[:i]]\n"
     "\n"
@@ -39,7 +39,7 @@ int cmdExport(const Argv& argv)
 {
     const Args args(argv,
                     {"model", "format", "out", "panels", "frames", "fps", "scale", "reference", "seed", "sampler",
-                     "steps", "eta", "num-samples", "sample", "rows", "t0", "loop", "hold", "columns", "device"},
+                     "steps", "eta", "sde-noise", "num-samples", "sample", "rows", "t0", "loop", "hold", "columns", "device"},
                     {"help", "global-palette", "no-schedule", "reverse", "forward"});
     if (args.flag("help")) {
         std::fputs(kExportHelp, stdout);
@@ -80,11 +80,11 @@ int cmdExport(const Argv& argv)
     gui::SamplingParams p;
     p.model = gui::loadModel(QString::fromStdString(args.str("model")), QString::fromStdString(args.str("device", "auto")));
     const auto& info = p.model->info;
-    const std::string sampler = args.str("sampler", "ddpm");
-    if (sampler != "ddpm" && sampler != "ddim") throw UsageError("--sampler must be ddpm or ddim");
-    p.sampler = sampler == "ddim" ? QStringLiteral("DDIM") : QStringLiteral("DDPM");
-    p.steps = args.integer("steps", 0);
-    p.eta = args.real("eta", 0.0);
+    const SamplerSettings sampler = samplerSettingsFromArgs(args, info.scheduler);
+    p.sampler = QString::fromStdString(samplerName(sampler.kind));
+    p.steps = sampler.steps;
+    p.eta = sampler.eta;
+    p.sdeNoise = sampler.sdeNoise;
     p.seed = static_cast<quint64>(args.int64("seed", 0));
     const int defaultBatch = !info.isImage ? 512 : (o.sample >= 0 ? o.sample + 1 : o.maxRows);
     p.batch = args.integer("num-samples", defaultBatch);

@@ -152,7 +152,7 @@ int cmdSample(const Argv& argv)
     options.sampleShape = args.has("shape") ? parseShape(args.str("shape")) : pkg.data.shape;
     if (args.has("init")) options.init = loadTensor(args.str("init"));
     if (args.has("reference")) options.reference = loadTensor(args.str("reference"));
-    if (t0 >= 0) {
+    if (settings.startT >= 0) {
         if (!options.reference.defined()) throw UsageError("--t0 needs --reference (the x_0 to noise)");
         options.noiseReference = !options.init.defined();
     }

@@ -37,10 +37,13 @@ const char* kTrainHelp =
     "         [--loss simple|hybrid]\n"
     "         [--hidden H] [--blocks K] [--base C] [--mults 1,2,2] [--no-attention] [--image-size C,H,W]\n"
     "         [--checkpoint-every N] [--device auto|cpu|cuda[:i]] [--threads N] [--init-from PACKAGE]\n"
+    "         [--init-weights PACKAGE]\n"
     "\n"
     "Writes a model package to DIR: model.pt (EMA weights), difflens.json, scheduler_config.json,\n"
     "loss.csv, loss_by_t.csv and checkpoint.pt (atomically, every --checkpoint-every steps and on Ctrl-C).\n"
     "--resume continues DIR's checkpoint exactly where it stopped (architecture and schedule from DIR).\n"
+    "--objective flow trains flow matching (the velocity eps - x_0 on x_t = (1 - t) x_0 + t eps).\n"
+    "--init-weights PACKAGE starts a new run from another package's weights (same architecture).\n"
     "--init-from PACKAGE continues a published package whose checkpoint is gone: its weights, schedule,\n"
     "architecture, training settings, step count and loss log; a fresh optimizer (not bitwise --resume).\n"
     "Datasets: gmm1d, moons, 8gaussians, swissroll, checkerboard, spirals, rings, fashion-mnist,\n"
@@ -97,7 +100,8 @@ int cmdTrain(const Argv& argv)
     const Args args(argv,
                     {"dataset", "arch", "out", "steps", "batch", "lr", "warmup", "grad-clip", "ema-decay", "seed",
                      "timesteps", "beta-schedule", "beta-start", "beta-end", "prediction", "objective", "loss", "hidden", "blocks",
-                     "base", "mults", "image-size", "checkpoint-every", "device", "threads", "weight-decay", "init-from"},
+                     "base", "mults", "image-size", "checkpoint-every", "device", "threads", "weight-decay", "init-from",
+                     "init-weights"},
                     {"help", "resume", "learn-variance", "no-attention"});
     if (args.flag("help")) {
         std::fputs(kTrainHelp, stdout);
@@ -225,19 +229,32 @@ int cmdTrain(const Argv& argv)
     auto net = makeNet(pkg.architecture), ema = makeNet(pkg.architecture);
     Trainer trainer(net, ema, dataset, pkg.scheduler, opt, device);
     if (args.flag("resume")) trainer.resume(checkpoint);
-    if (initFrom) {
-        const fs::path weights = fs::path(source) / (pkg.modelFile.empty() ? "model.pt" : pkg.modelFile);
+    // Weights of a published package into the net and its EMA (same architecture).
+    const auto copyWeights = [&](const std::string& packageDir, const std::string& modelFile) {
+        const fs::path weights = fs::path(packageDir) / (modelFile.empty() ? "model.pt" : modelFile);
         auto published = makeNet(pkg.architecture);
         loadNetWeights(*published, weights.string());
-        {
-            torch::NoGradGuard g;
-            auto src = published->parameters();
-            auto dst = net->parameters(), dstEma = trainer.emaNet()->parameters();
-            for (size_t i = 0; i < src.size(); ++i) {
-                dst[i].copy_(src[i]);
-                dstEma[i].copy_(src[i]);
-            }
+        torch::NoGradGuard g;
+        auto src = published->parameters();
+        auto dst = net->parameters(), dstEma = trainer.emaNet()->parameters();
+        for (size_t i = 0; i < src.size(); ++i) {
+            dst[i].copy_(src[i]);
+            dstEma[i].copy_(src[i]);
         }
+    };
+    if (args.has("init-weights")) {
+        // A new run (its own objective, schedule and step count) that starts from another package's weights:
+        // e.g. a flow-matching UNet fine-tuned from the DDPM one, whose features and time embedding carry over.
+        if (continuing) throw UsageError("--init-weights starts a new run: not with --resume or --init-from");
+        const auto other = ModelPackage::read(args.str("init-weights"));
+        if (other.format != "builtin" || other.architecture != pkg.architecture)
+            throw UsageError("--init-weights '" + args.str("init-weights") +
+                             "' is not a built-in net of the same architecture as this run");
+        copyWeights(other.root, other.modelFile);
+        pkg.training["init_weights"] = other.name;
+    }
+    if (initFrom) {
+        copyWeights(source, pkg.modelFile);
         auto log = readLossLog(pkg.trainingLog.empty() ? (fs::path(source) / "loss.csv").string() : pkg.trainingLog);
         // A package without steps_done (written by hand, or by another tool) goes on from its log's last step.
         const int64_t done = initStepsDone > 0 ? initStepsDone : (log.empty() ? 0 : log.back().step);

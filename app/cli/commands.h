@@ -10,9 +10,6 @@ namespace difflens::cli {
 
 using Argv = std::vector<std::string>;
 
-/** --sampler (default: the model's own), --steps, --eta, --sde-noise, checked for this scheduler config. */
-SamplerSettings samplerSettingsFromArgs(const Args& args, const SchedulerConfig& config);
-
 int cmdSchedule(const Argv& args);
 int cmdSample(const Argv& args);
 int cmdInfo(const Argv& args);
@@ -24,6 +21,8 @@ int cmdTrainClassifier(const Argv& args);
 int cmdExport(const Argv& args);
 
 class Args;
+/** --sampler (default: the model's own), --steps, --eta, --sde-noise, checked for this scheduler config. */
+SamplerSettings samplerSettingsFromArgs(const Args& args, const SchedulerConfig& config);
 /** Names of the sampler options every sampling command takes (--sampler, --steps, --eta, --sde-noise). */
 std::vector<std::string> samplerOptionNames();
 /** The help lines for them. */

@@ -124,12 +124,16 @@ void ExactPanel::setModel(const ModelInfo& info)
     m_warning->setVisible(!warning.isEmpty());
     m_vlb->clear();
     m_vlb->setTimesteps(info.T());
-    m_boundSummary->setText(info.referenceCount > 0
+    m_boundSummary->setText(info.scheduler.isFlow()
+                                ? tr("The variational bound belongs to the DDPM chain; this flow-matching model "
+                                     "has none here. The main view shows its velocity against the conditional "
+                                     "one, and View ▸ Score field its velocity field against the exact one.")
+                            : info.referenceCount > 0
                                 ? tr("The bound −log p(x₀) ≤ L_T + Σ L_{t−1} + L₀, in bits per dimension "
                                      "(improved DDPM reports 2.94 on "
                                      "CIFAR-10).")
                                 : tr("This model has no dataset items to evaluate the bound on."));
-    m_hasItems = info.referenceCount > 0;
+    m_hasItems = info.referenceCount > 0 && !info.scheduler.isFlow();
     setBoundRunning(false);
     m_progress->setRange(0, 1);
     m_progress->setValue(0);

@@ -110,7 +110,7 @@ widgets::Curve gaussianCurve(const QString& name, double mean, double variance, 
     return c;
 }
 
-/** q(x_t) of a 1-D Gaussian mixture: sum_k w_k N(sqrt(abar) m_k, abar s_k^2 + 1 - abar) (diffusion-math.md).
+/** q(x_t) of a 1-D Gaussian mixture: sum_k w_k N(sqrt(abar) m_k, abar s_k^2 + 1 - abar) (core/MATH.md).
  */
 void mixtureDensity(const Mixture1d& m, double alphaBar, double xmin, double xmax, QVector<double>& xs,
                     QVector<double>& ys)
@@ -166,6 +166,10 @@ struct FrameBuilder::Impl
     double alphaBar(long t) const { return t <= 0 ? 1.0 : alphaBars[static_cast<size_t>(t - 1)]; }
 
     StepNumbers numbersOf(const StepRecord& r) const;
+    /** The model's velocity u_theta(x_t) and the conditional u(x_t | x_0) toward the reference. */
+    torch::Tensor velocityOf(const StepRecord& r) const;
+    torch::Tensor conditionalVelocityOf(const StepRecord& r) const;
+    ImageGridFrame pathGrid(const StepRecord& r, int i) const;
     Frame reverseFrame(int i);
     Frame forwardFrame(int i);
     ImageGridFrame reverseGrid(const StepRecord& r, int i) const;
@@ -388,6 +392,18 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
                        .arg(widgets::formatSig(nearestDist * std::sqrt(double(dim)), 2));
 }
 
+torch::Tensor FrameBuilder::Impl::velocityOf(const StepRecord& r) const
+{
+    return path::velocity(r.x0Pred, r.eps, r.point);
+}
+
+torch::Tensor FrameBuilder::Impl::conditionalVelocityOf(const StepRecord& r) const
+{
+    // u(x_t | x_0) = a' x_0 + s' (x_t - a x_0) / s toward the reference (core/MATH.md, "Gaussian paths").
+    const auto ref = trajectory->reference().to(r.xt.device(), r.xt.scalar_type());
+    return path::velocity(ref.expand_as(r.xt), (r.xt - r.point.a * ref) / r.point.s, r.point);
+}
+
 StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
 {
     const ReverseProcess& p = trajectory->process();
@@ -413,6 +429,25 @@ StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
     const bool ddim = p.kind() == SamplerKind::Ddim;
     n.sampler =
         ddim ? QStringLiteral("DDIM") : (in.isExact() ? QStringLiteral("exact") : QStringLiteral("DDPM"));
+    if (isPathSampler(p.kind())) {
+        // The Gaussian-path panel: a_t, s_t, the conditional and the learned velocity.
+        n.sampler = QString::fromStdString(samplerLabel(p.kind()));
+        n.path = QString::fromStdString(pathName(p.path().kind()));
+        n.time = r.point.time;
+        n.timePrev = r.pointPrev.time;
+        n.a = r.point.a;
+        n.s = r.point.s;
+        n.aPrev = r.pointPrev.a;
+        n.sPrev = r.pointPrev.s;
+        n.da = r.point.da;
+        n.ds = r.point.ds;
+        n.sdeNoise = p.settings().sdeNoise;
+        n.modelCalls = r.modelCalls;
+        if (r.posteriorMean.defined() && trajectory->reference().defined() && r.point.s > 0) {
+            const auto d = velocityOf(r) - conditionalVelocityOf(r);
+            n.velocityGap = diffusion::meanFlat(d * d).sqrt().mean().item<double>();
+        }
+    }
     n.predictionType = QString::fromStdString(in.scheduler.predictionType);
     n.varianceType = QString::fromStdString(in.scheduler.varianceType);
     n.eta = p.eta();
@@ -472,6 +507,71 @@ ImageGridFrame FrameBuilder::Impl::reverseGrid(const StepRecord& r, int i) const
     return g;
 }
 
+ImageGridFrame FrameBuilder::Impl::pathGrid(const StepRecord& r, int i) const
+{
+    // An ODE/SDE step on a Gaussian path: x_t, the model's x0^ and velocity, x after the step; with a reference
+    // the conditional step and velocity toward it (closed form) and the gap to the model's.
+    const ModelInfo& in = info();
+    const int64_t batch = r.xt.size(0);
+    const int64_t rows = std::min<int64_t>(batch, maxRows);
+    const auto xt = cpu(r.xt.slice(0, 0, rows));
+    const auto x0 = cpu(r.x0Pred.slice(0, 0, rows));
+    const auto next = cpu((r.xPrev.defined() ? r.xPrev : r.meanModel).slice(0, 0, rows));
+    const auto u = cpu(velocityOf(r).slice(0, 0, rows));
+    const bool withReference = r.posteriorMean.defined() && trajectory->reference().defined() && r.point.s > 0;
+    torch::Tensor post, ref, uc, diff;
+    double diffMax = 0.0;
+    if (withReference) {
+        post = cpu(r.posteriorMean.expand_as(r.xt).slice(0, 0, rows));
+        ref = cpu(trajectory->reference().slice(0, 0, 1));
+        uc = cpu(conditionalVelocityOf(r).slice(0, 0, rows));
+        diff = (u - uc).contiguous();
+        diffMax = diff.abs().max().item<double>();
+    }
+    // x = a x0 + s eps stays within about a * range + 3 s; the velocity within the data range plus 3.
+    const auto range = [&](const PathPoint& p) {
+        const double half = p.a * std::max(std::abs(in.low), std::abs(in.high)) + 3.0 * p.s;
+        return std::pair<double, double>{-half, half};
+    };
+    const auto [xtLow, xtHigh] = range(r.point);
+    const auto [nextLow, nextHigh] = range(r.pointPrev);
+    const double uHalf = std::max(std::abs(in.low), std::abs(in.high)) + 3.0;
+    ImageGridFrame g;
+    g.titles = QStringList{QStringLiteral("xₜ"), QStringLiteral("x̂₀ (model)"), QStringLiteral("u_θ(xₜ)"),
+                           QStringLiteral("x′ (step)")};
+    g.colors = {palette::xt(), palette::model(), palette::model(), palette::xt()};
+    g.subtitles = QStringList{rangeText(xtLow, xtHigh), rangeText(in.low, in.high), rangeText(-uHalf, uHalf),
+                              rangeText(nextLow, nextHigh)};
+    if (withReference) {
+        g.titles << QStringLiteral("x′ toward x₀") << QStringLiteral("x₀ (ref.)") << QStringLiteral("u(xₜ|x₀)")
+                 << QStringLiteral("|u_θ − u|");
+        g.colors << palette::posterior() << palette::reference() << palette::posterior() << palette::difference();
+        g.subtitles << rangeText(nextLow, nextHigh) << rangeText(in.low, in.high) << rangeText(-uHalf, uHalf)
+                    << QStringLiteral("max %1").arg(widgets::formatSig(diffMax, 2));
+    }
+    QImage refImage;
+    if (withReference) refImage = widgets::toImage(imageAt(ref, 0, in.low, in.high));
+    for (int64_t j = 0; j < rows; ++j) {
+        QVector<QImage> row;
+        row << widgets::toImage(imageAt(xt, j, xtLow, xtHigh)) << widgets::toImage(imageAt(x0, j, in.low, in.high))
+            << widgets::toImage(imageAt(u, j, -uHalf, uHalf)) << widgets::toImage(imageAt(next, j, nextLow, nextHigh));
+        if (withReference) {
+            row << widgets::toImage(imageAt(post, j, nextLow, nextHigh)) << refImage
+                << widgets::toImage(imageAt(uc, j, -uHalf, uHalf))
+                << widgets::heatMap(imageAt(diff, j, 0.0, 1.0), diffMax > 0 ? diffMax : 1.0);
+        }
+        g.cells.push_back(row);
+        g.rowLabels << QStringLiteral("#%1").arg(j + 1);
+    }
+    g.caption = QStringLiteral("t = %1 → %2 · step %3 / %4 · %5")
+                    .arg(widgets::formatSig(r.point.time, 3), widgets::formatSig(r.pointPrev.time, 3))
+                    .arg(i + 1)
+                    .arg(r.count)
+                    .arg(QString::fromStdString(samplerLabel(trajectory->process().kind())));
+    if (rows < batch) g.caption += QStringLiteral(" · first %1 of %2 samples").arg(rows).arg(batch);
+    return g;
+}
+
 void FrameBuilder::Impl::addField(PointFrame& f, long t) const
 {
     if (!fieldEnabled || info().dim != 2) return;
@@ -479,10 +579,11 @@ void FrameBuilder::Impl::addField(PointFrame& f, long t) const
     if (it == fields.end()) return;
     f.fieldOrigins = it->second.origins;
     f.fieldVectors = it->second.vectors;
-    f.fieldName = QStringLiteral("model score −ε̂/√(1−ᾱₜ)");
+    const bool flow = info().scheduler.isFlow();
+    f.fieldName = flow ? QStringLiteral("model velocity u_θ(x)") : QStringLiteral("model score −ε̂/√(1−ᾱₜ)");
     if (it->second.exactVectors.size() == f.fieldOrigins.size()) {
         f.exactFieldVectors = it->second.exactVectors;
-        f.exactFieldName = QStringLiteral("exact score ∇log qₜ");
+        f.exactFieldName = flow ? QStringLiteral("exact marginal velocity uₜ(x)") : QStringLiteral("exact score ∇log qₜ");
     }
 }
 
@@ -551,7 +652,7 @@ Frame FrameBuilder::Impl::reverseFrame(int i)
     f.isImage = info().isImage;
     f.numbers = numbersOf(r);
     if (f.isImage)
-        f.grid = reverseGrid(r, i);
+        f.grid = isPathSampler(trajectory->process().kind()) ? pathGrid(r, i) : reverseGrid(r, i);
     else
         f.points = reversePoints(r, i);
     const auto one = [](const torch::Tensor& v) { return v.defined() ? v.slice(0, 0, 1) : v; };
@@ -564,7 +665,9 @@ Frame FrameBuilder::Impl::reverseFrame(int i)
     double sd = std::isfinite(r.sigma) ? r.sigma : 0.0;
     if (r.modelLogVariance.defined()) sd = torch::exp(0.5 * one(r.modelLogVariance)).mean().item<double>();
     if (!r.addsNoise) sd = 0.0; // DDPM's last step, DDIM with eta = 0
-    addExact(f, one(r.xt), r.t + 1, r.tPrev + 1, r.alphaBar, r.alphaBarPrev, one(r.x0Pred), one(r.meanModel),
+    // The Exact q tab follows the DDPM chain's q(x_{t-1}|x_t); a flow path's x_t is scaled differently.
+    if (!info().scheduler.isFlow())
+        addExact(f, one(r.xt), r.t + 1, r.tPrev + 1, r.alphaBar, r.alphaBarPrev, one(r.x0Pred), one(r.meanModel),
              sd, post, stepPosterior.variance);
     return f;
 }

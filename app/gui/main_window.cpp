@@ -424,14 +424,15 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
     ++m_applying;
     m_controls->setTimesteps(info.T());
     m_controls->setDatasetSize(info.referenceCount);
+    m_controls->setSamplers(samplerChoices(info.scheduler));
     RunSettings s = m_controls->settings();
     s.model = name;
     s.batch = m_settings->value(info.isImage ? keys::samplerBatchImages : keys::samplerBatchPoints);
     if (info.isImage && !m_settings->isSet(keys::samplerSteps) && !info.isExact()) {
         // First start on a network for images: 1000 DDPM steps of a UNet take minutes on a CPU; 100 DDIM
         // steps show the same picture in seconds.
-        s.sampler = QStringLiteral("DDIM");
-        s.steps = 100;
+        s.sampler = info.scheduler.isFlow() ? QStringLiteral("euler") : QStringLiteral("ddim");
+        s.steps = info.scheduler.isFlow() ? 50 : 100;
     }
     if (!info.isImage &&
         (s.referenceSource == QLatin1String("file") || s.referenceSource == QLatin1String("draw")))
@@ -662,6 +663,7 @@ void MainWindow::sample(const RunSettings& settings)
     p.sampler = settings.sampler;
     p.steps = settings.steps;
     p.eta = settings.eta;
+    p.sdeNoise = settings.sdeNoise;
     p.seed = static_cast<quint64>(settings.seed);
     p.batch = settings.batch;
     p.fromReference = settings.mode == RunSettings::FromReference;

@@ -49,10 +49,13 @@ void probe(Denoiser& denoiser, const ModelPackage& p, torch::Device device)
     shape.insert(shape.end(), p.data.shape.begin(), p.data.shape.end());
     auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
     const auto x = torch::randn(shape, gen, torch::kFloat32).to(device);
-    const ReverseProcess process(p.scheduler, SamplerKind::Ddim, 1);
-    const long t = process.timesteps().front();
-    const auto out =
-        denoiser.forward(x, torch::full({2}, t, torch::TensorOptions().dtype(torch::kInt64).device(device)));
+    // The model's own sampler (flow models take float times), one step: its first time, on noise.
+    const ReverseProcess process(p.scheduler, defaultSamplerFor(p.scheduler), 1);
+    const auto t = process.floatModelTime()
+                       ? torch::full({2}, process.modelTime(0), torch::TensorOptions().dtype(torch::kFloat32).device(device))
+                       : torch::full({2}, process.timesteps().front(),
+                                     torch::TensorOptions().dtype(torch::kInt64).device(device));
+    const auto out = denoiser.forward(x, t);
     process.describe(0, x, out.to(device));
 }
 

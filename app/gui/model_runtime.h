@@ -21,7 +21,7 @@ struct ModelRuntime
     torch::Tensor references; ///< [N, ...sample shape] CPU float32: the items a reference index picks
     std::optional<MixtureSpec> mixture;
     /**
-     * The exact reverse process of the model's data (diffusion-math.md, "Why p_theta is needed"): the model
+     * The exact reverse process of the model's data (core/MATH.md, "Why p_theta is needed"): the model
      * itself when it is exact, else the dataset's closed-form mixture, else the reference items as a finite
      * training set. On the CPU; null when there is no data.
      */

@@ -120,6 +120,25 @@ void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPoi
     const long k = std::clamp<long>(f.t - 1, 0, info.T() - 1);
     const auto x =
         torch::from_blob(grid.data(), {static_cast<int64_t>(n) * n, 2}, torch::kFloat32).to(rt.device);
+    if (info.scheduler.isFlow()) {
+        // Flow models: the velocity field. The model's u_theta at t = (k + 1) / T (model time sigma T = k + 1), and
+        // the exact marginal u_t(x) = E[eps - x_0 | x_t = x] of the data beside it (core/MATH.md, "Gaussian paths").
+        const PathPoint pt = ProbabilityPath::flowPoint(static_cast<double>(k + 1) / info.T());
+        const auto tf = torch::full({x.size(0)}, static_cast<float>(k + 1),
+                                    torch::TensorOptions().dtype(torch::kFloat32).device(rt.device));
+        const auto u = SerializedDenoiser(*rt.loaded.denoiser, rt.forwardMutex)
+                           .forward(x, tf)
+                           .to(torch::kCPU, torch::kFloat32)
+                           .contiguous();
+        const auto ua = u.accessor<float, 2>();
+        for (int64_t i = 0; i < ua.size(0); ++i) vectors.push_back(QPointF(ua[i][0], ua[i][1]));
+        if (rt.exactData) {
+            const auto e = rt.exactData->velocity(x.to(torch::kCPU), pt).to(torch::kFloat32).contiguous();
+            const auto ea = e.accessor<float, 2>();
+            for (int64_t i = 0; i < ea.size(0); ++i) exactVectors.push_back(QPointF(ea[i][0], ea[i][1]));
+        }
+        return;
+    }
     const auto t = torch::full({x.size(0)}, k, torch::TensorOptions().dtype(torch::kInt64).device(rt.device));
     auto out = SerializedDenoiser(*rt.loaded.denoiser, rt.forwardMutex).forward(x, t);
     if (out.dim() == 2 && out.size(1) == 4) out = out.slice(1, 0, 2); // learned variance: the prediction part
@@ -127,7 +146,7 @@ void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPoi
     const double abar = schedule.alphaBars()[static_cast<size_t>(k)];
     const auto eps =
         diffusion::fromModelOutput(parsePrediction(info.scheduler.predictionType), x, out, abar).eps;
-    // Score of the model's marginal: grad log p_t(x) = -eps_theta / sqrt(1 - abar_t) (diffusion-math.md).
+    // Score of the model's marginal: grad log p_t(x) = -eps_theta / sqrt(1 - abar_t) (core/MATH.md).
     const auto score = (-eps / std::sqrt(1.0 - abar)).to(torch::kCPU, torch::kFloat32).contiguous();
     const auto acc = score.accessor<float, 2>();
     for (int64_t i = 0; i < acc.size(0); ++i)
@@ -142,6 +161,18 @@ void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPoi
 }
 
 } // namespace
+
+QList<QPair<QString, QString>> samplerChoices(const SchedulerConfig& scheduler)
+{
+    QList<QPair<QString, QString>> out;
+    const PathKind path = scheduler.isFlow() ? PathKind::Flow : PathKind::Vp;
+    for (const auto& name : samplerNames()) {
+        const SamplerKind k = parseSamplerKind(name);
+        if (samplerServesPath(k, path))
+            out.append({QString::fromStdString(name), QString::fromStdString(samplerLabel(k))});
+    }
+    return out;
+}
 
 SamplingController::SamplingController(QObject* parent)
     : QObject(parent), m_fields(std::make_shared<FieldQueue>())
@@ -181,16 +212,18 @@ void SamplingController::start(const SamplingParams& params)
         if (!params.model) throw Error("no model is loaded");
         const ModelInfo& info = params.model->info;
         if (params.batch < 1) throw ConfigError("the batch size must be at least 1");
-        const SamplerKind kind = params.sampler.compare(QLatin1String("DDIM"), Qt::CaseInsensitive) == 0
-                                     ? SamplerKind::Ddim
-                                     : SamplerKind::Ddpm;
+        SamplerSettings settings;
+        settings.kind = parseSamplerKind(params.sampler.toLower().toStdString());
         if (params.fromReference && !params.reference.isValid())
             throw DataError(
                 "denoising from t0 starts at the reference x0: choose one first (a dataset item, a file, "
                 "a drawing, or click a data point)");
         const long startT = params.fromReference ? std::clamp(params.t0, 1, info.T()) - 1 : -1;
-        job->process = std::make_shared<ReverseProcess>(info.scheduler, kind, std::max(0, params.steps),
-                                                        params.eta, startT);
+        settings.steps = std::max(0, params.steps);
+        settings.eta = params.eta;
+        settings.startT = startT;
+        settings.sdeNoise = params.sdeNoise;
+        job->process = std::make_shared<ReverseProcess>(info.scheduler, settings);
         job->reference = referenceTensor(info, params.reference);
         const double stored =
             2.0 * static_cast<double>(params.batch) * info.numel() * (job->process->stepCount() + 1);

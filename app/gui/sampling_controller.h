@@ -6,7 +6,9 @@
 #include "app/gui/frames.h"
 #include "app/gui/model.h"
 
+#include <QList>
 #include <QObject>
+#include <QPair>
 #include <QRectF>
 #include <QThread>
 
@@ -22,15 +24,19 @@ namespace difflens::gui {
 struct SamplingParams
 {
     ModelHandle model;
-    QString sampler = QStringLiteral("DDPM"); ///< "DDPM" | "DDIM"
-    int steps = 0;                            ///< 0: every timestep (DDPM) or 50 (DDIM)
+    QString sampler = QStringLiteral("ddpm"); ///< a --sampler name (any case): ddpm, ddim, euler, heun, sde, ...
+    int steps = 0;                            ///< 0: every timestep (DDPM) or 50
     double eta = 0.0;                         ///< DDIM
+    double sdeNoise = 1.0;                    ///< SDE: g_t = S s_t
     quint64 seed = 0;
     int batch = 16;
     bool fromReference = false; ///< noise the reference to t0, then denoise from there
     int t0 = 500;               ///< 1..T
     Reference reference;        ///< x_0 for mu~ and the KL (and the start when fromReference)
 };
+
+/** The samplers a model of this scheduler config can use, as (--sampler name, menu label) pairs. */
+QList<QPair<QString, QString>> samplerChoices(const SchedulerConfig& scheduler);
 
 class SamplingController final : public QObject
 {

@@ -35,10 +35,11 @@ widgets::RunSettings Settings::runSettings() const
     s.mode = mode == widgets::RunSettings::FromReference ? widgets::RunSettings::FromReference
              : mode == widgets::RunSettings::Forward     ? widgets::RunSettings::Forward
                                                          : widgets::RunSettings::Sample;
-    s.sampler =
-        value(keys::samplerKind) == QLatin1String("DDIM") ? QStringLiteral("DDIM") : QStringLiteral("DDPM");
+    // Older settings stored "DDPM" / "DDIM": names are the CLI's, compared in lower case.
+    s.sampler = value(keys::samplerKind).toLower();
     s.steps = value(keys::samplerSteps);
     s.eta = value(keys::samplerEta);
+    s.sdeNoise = value(keys::samplerSdeNoise);
     s.seed = value(keys::samplerSeed);
     s.batch = value(keys::samplerBatch);
     s.t0 = value(keys::samplerT0);
@@ -54,6 +55,7 @@ void Settings::setRunSettings(const widgets::RunSettings& s)
     setValue(keys::samplerKind, s.sampler);
     setValue(keys::samplerSteps, s.steps);
     setValue(keys::samplerEta, s.eta);
+    setValue(keys::samplerSdeNoise, s.sdeNoise);
     setValue(keys::samplerSeed, s.seed);
     setValue(keys::samplerBatch, s.batch);
     setValue(keys::samplerT0, s.t0);

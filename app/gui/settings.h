@@ -23,7 +23,8 @@ template <typename T> struct SettingKey
 namespace keys {
 inline const SettingKey<QString> modelLast{"model.last", QString()};
 inline const SettingKey<QStringList> modelRecent{"model.recent", QStringList()};
-inline const SettingKey<QString> samplerKind{"sampler.kind", QStringLiteral("DDPM")};
+inline const SettingKey<QString> samplerKind{"sampler.kind", QStringLiteral("ddpm")};
+inline const SettingKey<double> samplerSdeNoise{"sampler.sde_noise", 1.0};
 inline const SettingKey<int> samplerSteps{"sampler.steps", 1000};
 inline const SettingKey<double> samplerEta{"sampler.eta", 0.0};
 inline const SettingKey<qint64> samplerSeed{"sampler.seed", 0};
