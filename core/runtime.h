@@ -8,7 +8,8 @@ namespace difflens {
 
 /**
  * Sets torch's intra-op thread count (0: the machine's cores) and keeps glibc from re-mapping every large
- * tensor (mallopt M_MMAP_THRESHOLD 256 MiB; 15-20% on sampling loops). Call once, first thing in main().
+ * tensor (mallopt M_MMAP_THRESHOLD 256 MiB; 15-20% on sampling loops) or trimming the heap after each one
+ * (M_TRIM_THRESHOLD 256 MiB). Call once, first thing in main().
  */
 void initRuntime(int threads = 0);
 

@@ -134,6 +134,12 @@ UnetConfig UnetConfig::fromJson(const nlohmann::json& j)
 
 namespace {
 
+/** SiLU in place on a fresh activation: sampling only (autograd keeps SiLU's input for the backward pass). */
+torch::Tensor siluInPlace(torch::Tensor t)
+{
+    return torch::silu_(t);
+}
+
 struct ResBlockImpl : torch::nn::Module
 {
     ResBlockImpl(int64_t in, int64_t out, int64_t tembDim, int64_t groups)
@@ -147,6 +153,14 @@ struct ResBlockImpl : torch::nn::Module
     }
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& emb)
     {
+        if (!torch::GradMode::is_enabled()) {
+            // Sampling: the same operations, in place on the fresh tensors (autograd would need the inputs), so a
+            // block allocates three activations instead of seven (same bits; bench_sampler's UNet rows).
+            auto h = conv1->forward(siluInPlace(norm1->forward(x)));
+            h.add_(temb->forward(F::silu(emb)).unsqueeze(-1).unsqueeze(-1));
+            h = conv2->forward(siluInPlace(norm2->forward(h)));
+            return skip ? h.add_(skip->forward(x)) : h.add_(x);
+        }
         auto h = conv1->forward(F::silu(norm1->forward(x)));
         h = h + temb->forward(F::silu(emb)).unsqueeze(-1).unsqueeze(-1);
         h = conv2->forward(F::silu(norm2->forward(h)));
@@ -292,7 +306,8 @@ torch::Tensor UnetNet::forwardConditional(torch::Tensor x, torch::Tensor t, torc
             h = m.upsample[upIndex++]->forward(h);
         }
     }
-    return m.out->forward(F::silu(m.outNorm->forward(h)));
+    const auto normed = m.outNorm->forward(h);
+    return m.out->forward(torch::GradMode::is_enabled() ? F::silu(normed) : siluInPlace(normed));
 }
 
 double MlpConfig::parameterCount() const

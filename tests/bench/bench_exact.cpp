@@ -1,14 +1,27 @@
-// Exact-denoiser cost against the training-set size (points: 1k, 10k, 60k; images: 1k, 10k), on the CPU,
-// with resident memory before and after, to show the cost grows linearly and no step copies the set.
+// Exact-denoiser step time against the training-set size, as a fraction of what the machine allows, measured in
+// the same run (tests/bench/machine_bounds.h), so the figures hold on a loaded machine.
+//
+// usage: bench_exact [--quick]   (--quick: only the two full-size cases, fewer repetitions)
+//
+// One step is forward(x_t, t) at t = 500 (E[x_0|x_t] plus a few [B, D] operations). Its bound:
+// - images (Fashion-MNIST, D = 784, batch 16): two products of [B, D] by [D, K] (4 B K D flops) at the matmul
+//   rate of this run, or one read of the K x D float32 set at this run's memory bandwidth, whichever is longer;
+// - 2-D points (moons, batch 256): the set (480 kB) stays in cache, nothing of size [B, K] reaches memory, so
+//   the bound is B K exponentials at this run's exp rate (the memory bandwidth bound of writing and reading
+//   the [B, K] float32 logits once, what an unfused step needs at least, is printed beside it).
+// "unfused" is the previous implementation kept as the reference: float64 softmax over all K via weights(),
+// then one [B, K] x [K, D] product; max |diff| is the largest difference of E[x_0|x_t] between the two.
+// Resident memory is read before and after the timed steps to show that no step keeps a copy of the set.
 #include "core/datasets.h"
 #include "core/exact.h"
 #include "core/runtime.h"
+#include "machine_bounds.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -24,7 +37,13 @@ long rssKb()
     return 0;
 }
 
-void bench(const char* label, const torch::Tensor& set, int64_t batch, int reps)
+struct Machine
+{
+    double gflops = 0, gbs = 0, gexp = 0;
+};
+
+void runCase(const char* label, const torch::Tensor& set, int64_t batch, int reps, const Machine& m, bool images,
+           bool unfused)
 {
     SchedulerConfig c;
     const auto sched = NoiseSchedule::fromConfig(c);
@@ -32,31 +51,65 @@ void bench(const char* label, const torch::Tensor& set, int64_t batch, int reps)
     auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
     auto shape = set.sizes().vec();
     shape[0] = batch;
-    const auto x = torch::randn(shape, gen, torch::kFloat32);
-    const auto t = torch::full({batch}, 500, torch::kInt64);
-    exact.forward(x, t); // warm-up
+    const int tIndex = 500;
+    const double ab = sched.alphaBars()[tIndex];
+    // x_t from the data, so that the weights are as peaked as in a real run.
+    const auto x = std::sqrt(ab) * set.narrow(0, 0, batch) + std::sqrt(1.0 - ab) * torch::randn(shape, gen);
+    const auto t = torch::full({batch}, tIndex, torch::kInt64);
     const long before = rssKb();
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < reps; ++i) exact.forward(x, t);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / reps;
+    const double s = bench::bestSeconds(reps, [&] { exact.forward(x, t); });
     const long after = rssKb();
-    const double setMb = set.numel() * 4.0 / 1e6;
-    std::printf("%-28s N=%6lld batch=%3lld  %8.3f ms/step  %7.4f us per (sample x item)  set %6.1f MB  RSS %+ld kB over %d steps\n",
-                label, static_cast<long long>(set.size(0)), static_cast<long long>(batch), ms,
-                1000.0 * ms / (static_cast<double>(batch) * set.size(0)), setMb, after - before, reps);
+    const double K = static_cast<double>(set.size(0)), B = static_cast<double>(batch);
+    const double D = static_cast<double>(set.numel()) / K;
+    double bound = 0;
+    char why[160];
+    if (images) {
+        const double flopBound = 4.0 * B * K * D / (m.gflops * 1e9), memBound = 4.0 * K * D / (m.gbs * 1e9);
+        bound = std::max(flopBound, memBound);
+        std::snprintf(why, sizeof why, "bound %.2f ms = max(matmul %.2f, one read of the set %.2f)", 1e3 * bound,
+                      1e3 * flopBound, 1e3 * memBound);
+    } else {
+        const double expBound = B * K / (m.gexp * 1e9), memBound = 2.0 * 4.0 * B * K / (m.gbs * 1e9);
+        bound = expBound;
+        std::snprintf(why, sizeof why, "bound %.2f ms = B K exp (unfused: [B,K] logits through memory %.2f ms)",
+                      1e3 * expBound, 1e3 * memBound);
+    }
+    std::printf("%-20s N=%6lld B=%3lld %9.3f ms/step %7.1f steps/s  %5.1f%% of the bound (%s)  RSS %+ld kB\n", label,
+                static_cast<long long>(set.size(0)), static_cast<long long>(batch), 1e3 * s, 1.0 / s,
+                100.0 * bound / s, why, after - before);
+    if (unfused) {
+        const auto reference = [&] {
+            return torch::matmul(exact.weights(x, ab).to(torch::kFloat32), exact.means());
+        };
+        const double sRef = bench::bestSeconds(std::max(1, reps / 4), reference);
+        const double diff = (exact.expectedX0(x, ab).reshape({batch, -1}) - reference()).abs().max().item<double>();
+        std::printf("%-20s   unfused float64 reference %9.3f ms/step: fused is %.1fx faster, max |diff| of E[x0|xt] "
+                    "%.2e\n",
+                    "", 1e3 * sRef, sRef / s, diff);
+    }
+    std::fflush(stdout);
 }
 } // namespace
 
-int main()
+int main(int argc, char** argv)
 {
+    const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
     initRuntime();
-    std::printf("threads: %d\n", torch::get_num_threads());
     c10::InferenceMode guard;
+    Machine m;
+    m.gflops = bench::matmulGflops();
+    m.gbs = bench::readBandwidthGBs();
+    m.gexp = bench::expGelems();
+    std::printf("threads: %d; this run: matmul %.1f GFLOP/s (1024^3 float32), memory read %.1f GB/s (sum of 256 MiB), "
+                "exp %.2f Gelem/s (float32, in cache)\n",
+                torch::get_num_threads(), m.gflops, m.gbs, m.gexp);
     auto moons = openDataset("moons");
-    for (int64_t n : {1000, 10000, 60000}) bench("exact points (moons)", moons->first(n), 256, 20);
+    for (int64_t n : quick ? std::vector<int64_t>{60000} : std::vector<int64_t>{1000, 10000, 60000})
+        runCase("points (moons)", moons->first(n), 256, quick ? 5 : 10, m, false, true);
     try {
         auto fm = openDataset("fashion-mnist");
-        for (int64_t n : {1000, 10000}) bench("exact images (fashion-mnist)", fm->first(n), 16, 10);
+        for (int64_t n : quick ? std::vector<int64_t>{60000} : std::vector<int64_t>{1000, 10000, 60000})
+            runCase("images (f-mnist)", fm->first(n), 16, quick ? 10 : 20, m, true, true);
     } catch (const std::exception& e) {
         std::printf("images skipped: %s\n", e.what());
     }

@@ -10,6 +10,8 @@
 //   --no-init-runtime: only torch::set_num_threads, without initRuntime's mallopt (to measure what that
 //   changes).
 // Cases: 2-D MLP at 16 and 10,000 points, small UNet (1x28x28) at batch 1 and 16; DDPM, seed 0.
+// Then the built-in UNet of models/pretrained/fashion-mnist (models/nets.cpp), batch 16: one forward as a
+// fraction of this run's matmul rate (its flops counted from its layers), and a DDIM-50 run of 16 images.
 // Per case: a warm-up run of 5 steps (TorchScript's profiling executor), then R timed runs; ms/step is the
 // median. Python and C++ alternate per case so that both sides see the same load; the sample checksums must
 // agree bitwise.
@@ -17,6 +19,9 @@
 #include "core/model_package.h"
 #include "core/runtime.h"
 #include "core/sampler.h"
+#include "machine_bounds.h"
+#include "models/nets.h"
+#include "models/registry.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
@@ -25,6 +30,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -87,20 +93,89 @@ double median(std::vector<double> v)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/** The Python side's measurement (scripts/bench_sampler.py): a fresh output per call, best of 20. */
 double matmulGflops()
 {
     c10::InferenceMode guard;
     auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
     const auto a = torch::randn({1024, 1024}, gen), b = torch::randn({1024, 1024}, gen);
-    for (int i = 0; i < 3; ++i)
-        torch::matmul(a, b);
-    double best = 1e30;
-    for (int i = 0; i < 20; ++i) {
-        const auto t0 = clock_type::now();
-        torch::matmul(a, b);
-        best = std::min(best, std::chrono::duration<double>(clock_type::now() - t0).count());
+    const double s = difflens::bench::bestSeconds(20, [&] { torch::matmul(a, b); });
+    return 2.0 * 1024.0 * 1024.0 * 1024.0 / s / 1e9;
+}
+
+/**
+ * Flops (2 x multiply-adds) of one UNet forward per image, from its layers: each convolution's weight
+ * [out, in, kh, kw] times the pixels of its output, whose size follows from the layer's name (models/nets.cpp:
+ * level l runs at size / 2^l, downsample l writes level l + 1, upsample l writes level l - 1, mid at the lowest),
+ * linear layers, and the attention's two [HW, HW, C] products.
+ */
+double unetFlopsPerImage(difflens::DenoiserNet& net, const difflens::UnetConfig& c)
+{
+    const int lowest = static_cast<int>(c.mults.size()) - 1;
+    auto pixels = [&](int level) { return std::pow(static_cast<double>(c.size >> level), 2.0); };
+    auto levelOf = [&](const std::string& name) {
+        auto digitAfter = [&](const std::string& prefix) { return std::stoi(name.substr(prefix.size(), 1)); };
+        if (name.rfind("downsample", 0) == 0) return digitAfter("downsample") + 1;
+        if (name.rfind("upsample", 0) == 0) return digitAfter("upsample") - 1;
+        if (name.rfind("down", 0) == 0) return digitAfter("down");
+        if (name.rfind("up", 0) == 0) return digitAfter("up");
+        if (name.rfind("mid", 0) == 0) return lowest;
+        return 0; // input, out
+    };
+    double flops = 0;
+    for (const auto& item : net.named_parameters()) {
+        const auto& name = item.key();
+        const auto& w = item.value();
+        if (name.size() < 7 || name.compare(name.size() - 7, 7, ".weight") != 0) continue;
+        if (w.dim() == 4) flops += 2.0 * static_cast<double>(w.numel()) * pixels(levelOf(name));
+        if (w.dim() == 2) flops += 2.0 * static_cast<double>(w.numel());
     }
-    return 2.0 * 1024.0 * 1024.0 * 1024.0 / best / 1e9;
+    if (c.attention) {
+        const double n = pixels(lowest), ch = static_cast<double>(c.base) * c.mults.back();
+        flops += 2.0 * 2.0 * n * n * ch;
+    }
+    return flops;
+}
+
+/** The built-in UNet at batch 16: forward against this run's matmul rate, and a DDIM-50 run. */
+void benchBuiltinUnet(const std::string& source)
+{
+    const std::string dir = source + "/models/pretrained/fashion-mnist";
+    if (!std::filesystem::exists(dir + "/model.pt")) {
+        std::printf("\nbuilt-in UNet: %s missing, skipped\n", dir.c_str());
+        return;
+    }
+    const auto model = difflens::openModel(dir, torch::kCPU);
+    auto* netDenoiser = dynamic_cast<difflens::NetDenoiser*>(model.denoiser.get());
+    const auto config = difflens::UnetConfig::fromJson(model.package.architecture);
+    const double flops = netDenoiser ? unetFlopsPerImage(*netDenoiser->net(), config) : 0.0;
+    c10::InferenceMode guard;
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
+    const int64_t batch = 16;
+    const auto x = torch::randn({batch, config.channels, config.size, config.size}, gen);
+    const auto t = torch::full({batch}, 500, torch::kInt64);
+    double gemm = 0, forward = 1e30;
+    // Alternate the two measurements so that both see the same load; best of each.
+    for (int i = 0; i < 5; ++i) {
+        gemm = std::max(gemm, difflens::bench::matmulGflops());
+        forward = std::min(forward, difflens::bench::bestSeconds(3, [&] { model.denoiser->forward(x, t); }));
+    }
+    const double rate = batch * flops / forward / 1e9;
+    std::printf("\nbuilt-in UNet (%s), batch %lld, %dx%d: %.3f GFLOP per image\n", dir.c_str(),
+                static_cast<long long>(batch), config.size, config.size, flops / 1e9);
+    std::printf("  forward %.2f ms = %.1f GFLOP/s = %.0f%% of this run's matmul (%.1f GFLOP/s, 1024^3 into a "
+                "kept output)\n",
+                1e3 * forward, rate, 100.0 * rate / gemm, gemm);
+    difflens::SamplerOptions o;
+    o.seed = 0;
+    o.batch = batch;
+    o.sampleShape = model.package.data.shape;
+    const difflens::ReverseProcess ddim(model.package.scheduler, difflens::SamplerKind::Ddim, 50);
+    double run = 1e30;
+    for (int i = 0; i < 2; ++i) run = std::min(run, difflens::runSampler(*model.denoiser, ddim, o).seconds);
+    std::printf("  DDIM 50 steps, 16 images: %.3f s (%.1f ms/step; %.2fx the forward alone)\n", run,
+                1e3 * run / 50, run / (50 * forward));
+    std::fflush(stdout);
 }
 
 struct CppResult
@@ -248,5 +323,6 @@ int main(int argc, char** argv)
                                             : "NO");
         std::fflush(stdout);
     }
+    benchBuiltinUnet(source);
     return 0;
 }
