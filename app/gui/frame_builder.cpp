@@ -1009,7 +1009,8 @@ FrameBuilder::DensityMap FrameBuilder::densityMap() const
             // The first step's x_t (pure noise when sampling from x_T) also stands for the t above it.
             const long hi = i == 0 ? d.T : s[i].t;
             const long lo = i + 1 < s.size() ? s[i + 1].t : (i + 1 < m->trajectory->stepCount() ? hi - 1 : 0);
-            for (long t = std::max<long>(lo + 1, 1); t <= hi; ++t)
+            // Never past the last column (a summary's t beyond this model's T would write outside d.values).
+            for (long t = std::max<long>(lo + 1, 1); t <= std::min<long>(hi, d.T); ++t)
                 std::copy(s[i].histogram.begin(), s[i].histogram.end(), d.values.begin() + (t - 1) * d.bins);
         }
         const int paths = std::min<int>(kDensityPaths, s[0].tracked.size());
