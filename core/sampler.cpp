@@ -2,6 +2,7 @@
 
 #include "core/denoiser.h"
 #include "core/errors.h"
+#include "core/fused_step.h"
 #include "core/solvers.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -99,65 +100,6 @@ bool isDiffusersSolver(SamplerKind k, PathKind path)
            (path == PathKind::Vp && (k == SamplerKind::Euler || k == SamplerKind::Heun));
 }
 
-namespace {
-
-/**
- * The tensor arithmetic of one DDPM/DDIM step (x0^ and eps from the model output, diffusion-math.md "The model
- * p_theta"; clip; mean = cX0 x0^ + cOther (x_t for DDPM, eps for DDIM)) in one pass over the elements, for
- * contiguous float32 CPU tensors. Every element goes through the same float32 operations, with the same operands
- * rounded to float32, in the same order as the tensor expressions of the general path (ATen's CPU kernels
- * compute a * s, a - b, a / s, clamp as one IEEE operation each, with the double scalar cast to float; this file
- * is compiled with -ffp-contract=off so that no multiply-add is fused), so the bits are those of the general
- * path and of the Python reference loop. The finiteness check of the output rides along instead of costing
- * three more operations and a host round trip. Returns false when the output holds NaN or infinity.
- */
-struct FusedVpStep
-{
-    Prediction prediction = Prediction::Epsilon;
-    float sa = 1, sb = 0;     // sqrt(abar), sqrt(1 - abar)
-    bool clip = false;
-    float lo = -1, hi = 1;    // clip range
-    bool ddim = false;        // mean = cX0 x0^ + cOther eps (DDIM) or + cOther x_t (DDPM)
-    float cX0 = 0, cOther = 0;
-};
-
-bool fusedVpStep(const FusedVpStep& k, const float* xt, const float* out, float* eps, float* x0, float* mean,
-                 int64_t n)
-{
-    bool finite = true;
-    for (int64_t i = 0; i < n; ++i) {
-        const float x = xt[i], o = out[i];
-        finite &= std::isfinite(o);
-        float e, z;
-        switch (k.prediction) {
-        case Prediction::Sample:
-            z = o;
-            e = (x - k.sa * o) / k.sb;
-            break;
-        case Prediction::V:
-            e = k.sa * o + k.sb * x;
-            z = k.sa * x - k.sb * o;
-            break;
-        default: // epsilon
-            e = o;
-            z = (x - k.sb * o) / k.sa;
-            break;
-        }
-        if (k.clip) z = std::min(std::max(z, k.lo), k.hi);
-        if (eps) eps[i] = e;
-        if (x0) x0[i] = z;
-        mean[i] = k.cX0 * z + k.cOther * (k.ddim ? e : x);
-    }
-    return finite;
-}
-
-bool fusable(const torch::Tensor& a, const torch::Tensor& b)
-{
-    return a.is_cpu() && b.is_cpu() && a.scalar_type() == torch::kFloat32 && b.scalar_type() == torch::kFloat32 &&
-           a.is_contiguous() && b.is_contiguous() && a.sizes() == b.sizes();
-}
-
-} // namespace
 
 std::vector<long> ReverseProcess::planTimesteps(const SchedulerConfig& c, SamplerKind kind, int steps)
 {
@@ -358,8 +300,8 @@ StepRecord ReverseProcess::describe(int i, const torch::Tensor& xt, const torch:
     }
 
     const bool ddim = m_kind == SamplerKind::Ddim;
-    if (output.sizes() == xt.sizes() && fusable(xt, output) && m_prediction != Prediction::Flow) {
-        FusedVpStep k;
+    if (output.sizes() == xt.sizes() && fused::fusable(xt, output) && m_prediction != Prediction::Flow) {
+        fused::VpStep k;
         k.prediction = m_prediction;
         k.sa = static_cast<float>(std::sqrt(ab));
         k.sb = static_cast<float>(std::sqrt(1.0 - ab));
@@ -375,7 +317,7 @@ StepRecord ReverseProcess::describe(int i, const torch::Tensor& xt, const torch:
         r.eps = epsIsOutput ? output : torch::empty_like(xt);
         r.x0Pred = x0IsOutput ? output : torch::empty_like(xt);
         r.meanModel = torch::empty_like(xt);
-        const bool finite = fusedVpStep(k, xt.data_ptr<float>(), output.data_ptr<float>(),
+        const bool finite = fused::vpStep(k, xt.data_ptr<float>(), output.data_ptr<float>(),
                                         epsIsOutput ? nullptr : r.eps.data_ptr<float>(),
                                         x0IsOutput ? nullptr : r.x0Pred.data_ptr<float>(),
                                         r.meanModel.data_ptr<float>(), xt.numel());
@@ -429,15 +371,7 @@ torch::Tensor ReverseProcess::next(const StepRecord& r, const torch::Tensor& noi
     if (!r.addsNoise || !noise.defined()) return r.meanModel;
     if (r.modelLogVariance.defined() && m_kind == SamplerKind::Ddpm)
         return r.meanModel + torch::exp(0.5 * r.modelLogVariance) * noise;
-    if (fusable(r.meanModel, noise)) {
-        // mean + sigma z in one pass: float32 sigma * z rounded, then the sum rounded (the same bits as below).
-        auto x = torch::empty_like(noise);
-        const float sigma = static_cast<float>(r.sigma);
-        const float *m = r.meanModel.data_ptr<float>(), *z = noise.data_ptr<float>();
-        float* out = x.data_ptr<float>();
-        for (int64_t i = 0, n = x.numel(); i < n; ++i) out[i] = m[i] + sigma * z[i];
-        return x;
-    }
+    if (fused::fusable(r.meanModel, noise)) return fused::meanPlusNoise(r.meanModel, r.sigma, noise);
     return r.meanModel + r.sigma * noise;
 }
 

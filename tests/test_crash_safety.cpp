@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <functional>
 #include <sys/types.h>
 
 namespace {
@@ -121,6 +122,43 @@ class TestCrashSafety : public QObject
         return k;
     }
 
+    /**
+     * Writes an old file (seed 1) and a new one (seed 2, timed), then 10 times puts the old file at the target,
+     * starts the seed-2 command aimed at it and SIGKILLs it within 80% of the time that command takes on this
+     * machine (every second kill waits for a temporary file matching `pattern`): the target must be the old
+     * file or the complete new one, never a torn one.
+     */
+    void killWhileReplacing(const char* what, const std::function<QStringList(const QString&, int)>& args,
+                            const QString& name, const QString& pattern, qint64 minBytes)
+    {
+        const QString oldFile = m_tmp.filePath("old-" + name), newFile = m_tmp.filePath("new-" + name);
+        QCOMPARE(run(args(oldFile, 1)), 0);
+        QElapsedTimer clock;
+        clock.start();
+        QCOMPARE(run(args(newFile, 2)), 0);
+        const int span = std::max(50, static_cast<int>(clock.elapsed() * 8 / 10)); // a fixed range outlives it on a fast machine
+        const QByteArray oldBytes = readAll(oldFile), newBytes = readAll(newFile);
+        QVERIFY(oldBytes.size() > minBytes && newBytes.size() > minBytes && oldBytes != newBytes);
+        const QString target = m_tmp.filePath(QString::fromLatin1(what).split(' ').first() + "/" + name);
+        QVERIFY(QDir().mkpath(QFileInfo(target).absolutePath()));
+        int killed = 0, duringWrite = 0;
+        for (int i = 0; i < 10; ++i) {
+            QFile::remove(target);
+            QVERIFY(QFile::copy(oldFile, target));
+            const Kill k = startAndKill(args(target, 2), QString(), m_rng.bounded(span), i % 2 == 1,
+                                        QFileInfo(target).absolutePath(), {pattern});
+            killed += k.killed;
+            duringWrite += k.duringWrite;
+            const QByteArray now = readAll(target);
+            QVERIFY2(now == oldBytes || now == newBytes,
+                     qPrintable(
+                         QString("kill %1 left a file of %2 bytes that is neither").arg(i).arg(now.size())));
+        }
+        qInfo("%s: %d kills (%d while the file was being written)", what, killed, duringWrite);
+        QVERIFY(killed >= 8);
+        QVERIFY(duringWrite >= 3);
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -214,72 +252,25 @@ private Q_SLOTS:
 
     void exportLeavesTheOldFileOrTheNewOne()
     {
-        const auto exportArgs = [](const QString& out, int seed) {
-            return QStringList{
-                "export",  "--model", "exact:moons", "--format", "gif",    "--num-samples",       "64",
-                "--steps", "40",      "--frames",    "all",      "--seed", QString::number(seed), "--out",
-                out};
-        };
-        const QString oldFile = m_tmp.filePath(QStringLiteral("old.gif")),
-                      newFile = m_tmp.filePath(QStringLiteral("new.gif"));
-        QCOMPARE(run(exportArgs(oldFile, 1)), 0);
-        QElapsedTimer clock;
-        clock.start();
-        QCOMPARE(run(exportArgs(newFile, 2)), 0);
-        // Kill moments within the time an export takes on this machine (a fixed range outlives it on a fast one).
-        const int span = std::max(50, static_cast<int>(clock.elapsed() * 8 / 10));
-        const QByteArray oldBytes = readAll(oldFile), newBytes = readAll(newFile);
-        QVERIFY(oldBytes.size() > 1000 && newBytes.size() > 1000 && oldBytes != newBytes);
-        const QString target = m_tmp.filePath(QStringLiteral("export/run.gif"));
-        QVERIFY(QDir().mkpath(QFileInfo(target).absolutePath()));
-        int killed = 0, duringWrite = 0;
-        for (int i = 0; i < 10; ++i) {
-            QFile::remove(target);
-            QVERIFY(QFile::copy(oldFile, target));
-            const Kill k = startAndKill(exportArgs(target, 2), QString(), m_rng.bounded(span), i % 2 == 1,
-                                        QFileInfo(target).absolutePath(), {QStringLiteral(".*partial*")});
-            killed += k.killed;
-            duringWrite += k.duringWrite;
-            const QByteArray now = readAll(target);
-            QVERIFY2(now == oldBytes || now == newBytes,
-                     qPrintable(
-                         QString("kill %1 left a file of %2 bytes that is neither").arg(i).arg(now.size())));
-        }
-        qInfo("export: %d kills (%d while the file was being written)", killed, duringWrite);
-        QVERIFY(killed >= 8);
-        QVERIFY(duringWrite >= 3);
+        killWhileReplacing(
+            "export",
+            [](const QString& out, int seed) {
+                return QStringList{"export",  "--model", "exact:moons", "--format", "gif",
+                                   "--num-samples", "64", "--steps", "40", "--frames", "all",
+                                   "--seed", QString::number(seed), "--out", out};
+            },
+            QStringLiteral("run.gif"), QStringLiteral(".*partial*"), 1000);
     }
 
     void tensorWriterLeavesTheOldFileOrTheNewOne()
     {
-        const auto datasetArgs = [](const QString& out, int seed) {
-            return QStringList{"dataset", "moons", "--num", "2000000", "--seed", QString::number(seed),
-                               "--out",   out};
-        };
-        const QString oldFile = m_tmp.filePath(QStringLiteral("old.pt")),
-                      newFile = m_tmp.filePath(QStringLiteral("new.pt"));
-        QCOMPARE(run(datasetArgs(oldFile, 1)), 0);
-        QCOMPARE(run(datasetArgs(newFile, 2)), 0);
-        const QByteArray oldBytes = readAll(oldFile), newBytes = readAll(newFile);
-        QVERIFY(oldBytes.size() > 1000000 && oldBytes != newBytes);
-        const QString target = m_tmp.filePath(QStringLiteral("tensors/x.pt"));
-        QVERIFY(QDir().mkpath(QFileInfo(target).absolutePath()));
-        int killed = 0, duringWrite = 0;
-        for (int i = 0; i < 10; ++i) {
-            QFile::remove(target);
-            QVERIFY(QFile::copy(oldFile, target));
-            const Kill k = startAndKill(datasetArgs(target, 2), QString(), m_rng.bounded(800), i % 2 == 1,
-                                        QFileInfo(target).absolutePath(), {QStringLiteral("*.tmp")});
-            killed += k.killed;
-            duringWrite += k.duringWrite;
-            const QByteArray now = readAll(target);
-            QVERIFY2(now == oldBytes || now == newBytes,
-                     qPrintable(
-                         QString("kill %1 left a file of %2 bytes that is neither").arg(i).arg(now.size())));
-        }
-        qInfo("tensor writer: %d kills (%d while the file was being written)", killed, duringWrite);
-        QVERIFY(killed >= 8);
-        QVERIFY(duringWrite >= 3);
+        killWhileReplacing(
+            "tensor writer",
+            [](const QString& out, int seed) {
+                return QStringList{"dataset", "moons", "--num", "2000000", "--seed", QString::number(seed),
+                                   "--out", out};
+            },
+            QStringLiteral("x.pt"), QStringLiteral("*.tmp"), 1000000);
     }
 };
 
