@@ -27,6 +27,9 @@ add_library(difflens_gui_lib STATIC
   gui/main_window_runs.cpp                              # File > Save run / Open run, drag and drop
   gui/run_files.h gui/run_files.cpp                     # [torch] a run <-> a run file
   gui/exporter.h gui/exporter.cpp
+  gui/compare.h gui/compare.cpp                         # [torch] two runs: timeline, difference, export
+  gui/compare_window.h gui/compare_window.cpp           # Compare > Compare with…
+  gui/sampling_params.cpp
   gui/export_dialog.h gui/export_dialog.cpp
   ${PROJECT_SOURCE_DIR}/resources/difflens.qrc
 )

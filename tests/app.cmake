@@ -19,3 +19,5 @@ endif()
 difflens_add_test(test_app_first_screen SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_first_screen.cpp LIBS difflens_gui_lib TIMEOUT 240)
 # Run files in the window: same pixels as the live run, without the model, within 1 s, bad files, drops.
 difflens_add_test(test_app_runs SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_runs.cpp LIBS difflens_gui_lib TIMEOUT 240)
+# Compare: two runs from one x_T on one timeline, the difference row, export of both, presentation mode.
+difflens_add_test(test_app_compare SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_compare.cpp LIBS difflens_gui_lib TIMEOUT 240)

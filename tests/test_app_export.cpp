@@ -268,6 +268,53 @@ private Q_SLOTS:
         QCOMPARE(err.count(QLatin1Char('\n')), 1);
         QVERIFY(err.contains(QStringLiteral("does not exist")));
     }
+
+    void cliExportsSavedRunsSideBySide()
+    {
+        // difflens-cli sample --save-run twice (DDPM and DDIM from one seed), then export --run A --compare B: one
+        // GIF whose frames hold both runs and their difference, wider than one run's export.
+        QTemporaryDir dir;
+        const QString cli = qEnvironmentVariable("DIFFLENS_BINARY_DIR") + QStringLiteral("/app/difflens-cli");
+        auto runCli = [&](const QStringList& args) {
+            QProcess p;
+            p.start(cli, args);
+            p.waitForFinished(120000);
+            return std::make_pair(p.exitCode(), QString::fromUtf8(p.readAllStandardError()));
+        };
+        const QString a = dir.filePath(QStringLiteral("a.dlrun")), b = dir.filePath(QStringLiteral("b.dlrun"));
+        for (const auto& [sampler, steps, path] : {std::tuple{"ddpm", "1000", a}, std::tuple{"ddim", "40", b}})
+            QCOMPARE(runCli({QStringLiteral("sample"), QStringLiteral("--model"), QStringLiteral("exact:moons?n=100"),
+                             QStringLiteral("--sampler"), QString::fromLatin1(sampler), QStringLiteral("--steps"),
+                             QString::fromLatin1(steps), QStringLiteral("--num-samples"), QStringLiteral("32"),
+                             QStringLiteral("--seed"), QStringLiteral("9"), QStringLiteral("--save-run"), path,
+                             QStringLiteral("--out"), path + QStringLiteral(".pt")})
+                         .first,
+                     0);
+        const QString one = dir.filePath(QStringLiteral("a.gif")), both = dir.filePath(QStringLiteral("ab.gif"));
+        QCOMPARE(runCli({QStringLiteral("export"), QStringLiteral("--run"), a, QStringLiteral("--frames"),
+                         QStringLiteral("log:10"), QStringLiteral("--no-schedule"), QStringLiteral("--out"), one})
+                     .first,
+                 0);
+        QCOMPARE(runCli({QStringLiteral("export"), QStringLiteral("--run"), a, QStringLiteral("--compare"), b,
+                         QStringLiteral("--frames"), QStringLiteral("log:10"), QStringLiteral("--out"), both})
+                     .first,
+                 0);
+        const Gif single = readGif(one), pair = readGif(both);
+        QCOMPARE(static_cast<int>(single.frames.size()), 10);
+        QCOMPARE(static_cast<int>(pair.frames.size()), 10); // one frame per timeline position (A's 1000 steps)
+        QVERIFY2(pair.width > 2 * single.width, qPrintable(QStringLiteral("%1 vs %2").arg(pair.width).arg(single.width)));
+        // Bad uses: one line each.
+        for (const QStringList& args :
+             {QStringList{QStringLiteral("export"), QStringLiteral("--compare"), b, QStringLiteral("--out"), both},
+              QStringList{QStringLiteral("export"), QStringLiteral("--run"), a, QStringLiteral("--compare"), b,
+                          QStringLiteral("--align"), QStringLiteral("sideways"), QStringLiteral("--out"), both},
+              QStringList{QStringLiteral("export"), QStringLiteral("--run"), dir.filePath(QStringLiteral("none.dlrun")),
+                          QStringLiteral("--out"), both}}) {
+            const auto [code, err] = runCli(args);
+            QVERIFY(code != 0);
+            QCOMPARE(err.count(QLatin1Char('\n')), 1);
+        }
+    }
 };
 
 QTEST_MAIN(TestAppExport)

@@ -10,6 +10,7 @@
 #include "widgets/image_panel_grid.h"
 #include "widgets/point_view.h"
 
+#include "tests/support/disc_images.h"
 #include <QDir>
 #include <QPainter>
 #include <QSettings>
@@ -84,18 +85,7 @@ private Q_SLOTS:
     void firstStartOfAnImageModel()
     {
         // An image model that needs no download: the exact denoiser of a few discs.
-        const QString images = m_dir.filePath(QStringLiteral("discs"));
-        QDir().mkpath(images);
-        for (int i = 0; i < 6; ++i) {
-            QImage img(28, 28, QImage::Format_Grayscale8);
-            img.fill(Qt::black);
-            QPainter p(&img);
-            p.setBrush(Qt::white);
-            p.setPen(Qt::NoPen);
-            p.drawEllipse(QPointF(14, 14), 3 + 2 * i, 3 + 2 * i);
-            p.end();
-            img.save(QDir(images).filePath(QStringLiteral("disc%1.png").arg(i)));
-        }
+        const QString images = difflens::test::writeDiscImages(m_dir.filePath(QStringLiteral("discs")), 6, 14, 0, 3, 2);
         auto w = makeWindow(QStringLiteral("exact:%1?n=6").arg(images), freshSettings());
         QSignalSpy done(w.get(), &MainWindow::runFinished);
         QVERIFY(done.wait(120000));

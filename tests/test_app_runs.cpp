@@ -11,6 +11,7 @@
 #include "widgets/point_view.h"
 #include "widgets/timeline_bar.h"
 
+#include "tests/support/disc_images.h"
 #include <QDir>
 #include <QDropEvent>
 #include <QElapsedTimer>
@@ -74,18 +75,7 @@ private Q_SLOTS:
     {
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_dir.isValid());
-        m_images = m_dir.filePath(QStringLiteral("discs"));
-        QDir().mkpath(m_images);
-        for (int i = 0; i < 6; ++i) {
-            QImage img(28, 28, QImage::Format_Grayscale8);
-            img.fill(Qt::black);
-            QPainter p(&img);
-            p.setBrush(Qt::white);
-            p.setPen(Qt::NoPen);
-            p.drawEllipse(QPointF(10 + i, 14), 3 + i, 3 + i);
-            p.end();
-            img.save(QDir(m_images).filePath(QStringLiteral("disc%1.png").arg(i)));
-        }
+        m_images = difflens::test::writeDiscImages(m_dir.filePath(QStringLiteral("discs")), 6, 10, 1, 3, 1);
     }
 
     void openedRunDrawsTheSamePixels_data()

@@ -231,6 +231,54 @@ private Q_SLOTS:
         QVERIFY(countNear(img, view.mapFromData(QPointF(-2.0, 0.3)), 6, palette::exact(), 40) > 0);
     }
 
+    void pairedRunIsDrawnBesideItsTwins()
+    {
+        // Compare's difference: B's x_t in its own colour, each joined to its twin in A; only when given.
+        PointView view;
+        view.setOptions(noLegend());
+        view.resize(500, 500);
+        PointFrame f = twoDFrame(false);
+        f.meanModel.clear();
+        f.x0Pred.clear();
+        view.setFrame(f);
+        const QPointF twin = view.mapFromData(f.xt[10] + QPointF(0.0, 2.0));
+        QCOMPARE(countNear(view.renderToImage(view.size()), twin, 3, palette::pairedRun(), 30), 0);
+        for (const QPointF& x : f.xt)
+            f.paired.push_back(x + QPointF(0.0, 2.0));
+        f.pairedName = QStringLiteral("xₜ of B");
+        view.setFrame(f);
+        const QImage img = view.renderToImage(view.size());
+        QVERIFY(countNear(img, twin, 3, palette::pairedRun(), 30) > 5);
+        // The twin line (the difference colour, half transparent: red and blue over green) between them.
+        const QPointF middle = view.mapFromData(f.xt[10] + QPointF(0.0, 1.0));
+        int pink = 0;
+        for (int dy = -3; dy <= 3; ++dy)
+            for (int dx = -3; dx <= 3; ++dx) {
+                const QRgb c = img.pixel(int(middle.x()) + dx, int(middle.y()) + dy);
+                pink += qRed(c) > qGreen(c) + 40 && qBlue(c) > qGreen(c) + 20;
+            }
+        QVERIFY2(pink > 0, "no twin line");
+
+        // 1-D: B's histogram is an outline over the same bins, where B's points are.
+        PointFrame one;
+        one.dim = 1;
+        for (int i = 0; i < 300; ++i) {
+            one.xt.push_back(QPointF(-2.0 + 0.1 * std::sin(i), 0));
+            one.paired.push_back(QPointF(2.0 + 0.1 * std::sin(i), 0));
+        }
+        one.pairedName = QStringLiteral("xₜ of B");
+        view.resize(600, 400);
+        view.setFrame(one);
+        const QImage hist = view.renderToImage(view.size());
+        int atB = 0, atA = 0;
+        for (int y = 0; y < hist.height(); ++y) {
+            atB += colorDistance(hist.pixel(int(view.mapFromData(QPointF(2.0, 0)).x()), y), palette::pairedRun().rgb()) < 40;
+            atA += colorDistance(hist.pixel(int(view.mapFromData(QPointF(-2.0, 0)).x()), y), palette::pairedRun().rgb()) < 40;
+        }
+        QVERIFY2(atB > 0, qPrintable(QString::number(atB)));
+        QCOMPARE(atA, 0);
+    }
+
     void exactFieldOnlyWhenGiven()
     {
         PointView view;

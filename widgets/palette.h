@@ -42,6 +42,11 @@ inline QColor kl()
 {
     return QColor(0x5E, 0x3C, 0x99);
 }
+/** The second run of a comparison (Compare: run B), beside run A drawn in the x_t colour. */
+inline QColor pairedRun()
+{
+    return QColor(0xE6, 0x9F, 0x00);
+}
 /** Training data drawn behind everything. */
 inline QColor data()
 {

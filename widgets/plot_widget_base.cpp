@@ -243,6 +243,38 @@ void PlotWidgetBase::styleLegend(QCPLegend* legend)
     legend->setMargins(QMargins(6, 2, 6, 6));
 }
 
+PlotWidgetBase::TitledRect PlotWidgetBase::buildTitledRect(const QString& title)
+{
+    TitledRect r;
+    m_plot->plotLayout()->clear();
+    r.title = new QCPTextElement(m_plot, title);
+    r.title->setTextColor(palette::text());
+    r.legend = new QCPLegend;
+    r.rect = new QCPAxisRect(m_plot);
+    m_plot->plotLayout()->addElement(0, 0, r.title);
+    m_plot->plotLayout()->addElement(1, 0, r.legend);
+    m_plot->plotLayout()->addElement(2, 0, r.rect);
+    m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
+    m_plot->plotLayout()->setRowStretchFactor(1, 0.001);
+    m_plot->legend = r.legend;
+    r.legend->setLayer(QStringLiteral("legend"));
+    styleLegend(r.legend);
+    styleAxisRect(r.rect);
+    return r;
+}
+
+QCPItemText* PlotWidgetBase::addPlaceholder(QCPAxisRect* rect, const QString& text)
+{
+    auto* item = new QCPItemText(m_plot);
+    item->setClipAxisRect(rect);
+    item->position->setAxisRect(rect);
+    item->position->setType(QCPItemPosition::ptAxisRectRatio);
+    item->position->setCoords(0.5, 0.5);
+    item->setText(text);
+    item->setColor(palette::mutedText());
+    return item;
+}
+
 QCPItemStraightLine* PlotWidgetBase::addTMarker(QCPAxisRect* rect)
 {
     auto* line = new QCPItemStraightLine(m_plot);

@@ -17,6 +17,7 @@ class QCPItemText;
 class QCPItemTracer;
 class QCPLayer;
 class QCPLegend;
+class QCPTextElement;
 class QTimer;
 
 namespace difflens::widgets {
@@ -49,6 +50,17 @@ public:
 
 protected:
     explicit PlotWidgetBase(QWidget* parent = nullptr);
+
+    /** The layout most plots use: a title row, a legend row (styled, the plot's legend) and one styled axis rect. */
+    struct TitledRect
+    {
+        QCPTextElement* title = nullptr;
+        QCPLegend* legend = nullptr;
+        QCPAxisRect* rect = nullptr;
+    };
+    TitledRect buildTitledRect(const QString& title);
+    /** A muted message centred in `rect` (shown while there is no data). */
+    QCPItemText* addPlaceholder(QCPAxisRect* rect, const QString& text);
 
     /** Palette colours, grid and fonts for an axis rect and its four axes. */
     void styleAxisRect(QCPAxisRect* rect);

@@ -31,6 +31,7 @@ struct Scene
     paint::PlotTransform transform;
     double pointRadius = 3;
     Histogram histogram; // 1-D
+    Histogram paired;    // 1-D: a compared run's x_t over the same bins
     enum class LegendPlace
     {
         None,
@@ -102,7 +103,10 @@ QVector<LegendEntry> legendEntries(const PointFrame& f, const PointView::Options
             e.push_back({f.densityName.isEmpty() ? QStringLiteral("data density") : f.densityName,
                          palette::data(), LegendEntry::Bar});
         if (n > 0)
-            e.push_back({QStringLiteral("histogram of xₜ (%1)").arg(n), palette::xt(), LegendEntry::Bar});
+            e.push_back({QStringLiteral("histogram of %1 (%2)").arg(f.xtName.isEmpty() ? QStringLiteral("xₜ") : f.xtName).arg(n),
+                         palette::xt(), LegendEntry::Bar});
+        if (!f.paired.isEmpty())
+            e.push_back({QStringLiteral("histogram of %1").arg(f.pairedName), palette::pairedRun(), LegendEntry::Line});
         if (!f.data.isEmpty())
             e.push_back({QStringLiteral("data points"), palette::data().darker(140), LegendEntry::Line});
         int colorIndex = 0;
@@ -132,7 +136,11 @@ QVector<LegendEntry> legendEntries(const PointFrame& f, const PointView::Options
         e.push_back({QStringLiteral("model's guess of x₀"), palette::model(), LegendEntry::Ring});
     if (o.showArrows && n > 0 && f.meanModel.size() == n)
         e.push_back({QStringLiteral("xₜ → μ_θ (model step)"), palette::model(), LegendEntry::Arrow});
-    if (n > 0) e.push_back({QStringLiteral("xₜ"), palette::xt(), LegendEntry::Dot});
+    if (n > 0) e.push_back({f.xtName.isEmpty() ? QStringLiteral("xₜ") : f.xtName, palette::xt(), LegendEntry::Dot});
+    if (f.paired.size() == n && n > 0) {
+        e.push_back({f.pairedName, palette::pairedRun(), LegendEntry::Dot});
+        e.push_back({QStringLiteral("twins (one x_T)"), palette::difference(), LegendEntry::Line});
+    }
     if (f.hasReference) {
         e.push_back({QStringLiteral("x₀ (reference)"), palette::reference(), LegendEntry::Star});
         e.push_back({f.referenceIsSource ? QStringLiteral("μ̃ (true step)") : QStringLiteral("μ̃ (toward x₀)"),
@@ -177,9 +185,11 @@ Scene computeScene(const PointFrame& f, const QRectF& view, const PointView::Opt
 
     if (f.dim == 1) {
         s.histogram = histogramOf(f.xt, view.left(), view.right(), o.histogramBins);
+        if (!f.paired.isEmpty()) s.paired = histogramOf(f.paired, view.left(), view.right(), o.histogramBins);
         double yMax = o.densityMax;
         if (!(yMax > 0)) {
-            const double base = std::max(maxOf(s.histogram.density), maxOf(f.densityY));
+            const double base =
+                std::max({maxOf(s.histogram.density), maxOf(s.paired.density), maxOf(f.densityY)});
             double curves = 0;
             for (const Curve& c : f.curves)
                 for (const QPointF& p : c.points)
@@ -404,11 +414,22 @@ void paint2d(QPainter& p, const PointFrame& f, const PointView::Options& o, cons
             paint::drawArrow(p, T.map(f.xt[i]), T.map(f.meanModel[i]), std::max(5.0, r * 2.0));
     }
 
-    // x_t on top of the arrows' tails.
+    // x_t on top of the arrows' tails; a compared run's twins joined to them.
+    if (f.paired.size() == n && n > 0) {
+        p.setPen(QPen(palette::withAlpha(palette::difference(), 0.55), 1.0));
+        for (int i = 0; i < n; i += stride)
+            p.drawLine(T.map(f.xt[i]), T.map(f.paired[i]));
+    }
     if (n > 0) {
         p.setPen(QPen(palette::background(), 0.6));
         p.setBrush(palette::xt());
         for (const QPointF& x : f.xt)
+            p.drawEllipse(T.map(x), r, r);
+    }
+    if (f.paired.size() == n && n > 0) {
+        p.setPen(QPen(palette::background(), 0.6));
+        p.setBrush(palette::pairedRun());
+        for (const QPointF& x : f.paired)
             p.drawEllipse(T.map(x), r, r);
     }
 
@@ -490,6 +511,31 @@ void paint1d(QPainter& p, const PointFrame& f, const PointView::Options& o, cons
             const QPointF bottomRight(T.mapX(x0 + s.histogram.binWidth), plot.bottom());
             p.drawRect(QRectF(topLeft, bottomRight));
         }
+    }
+
+    // A compared run's x_t as an outlined histogram over the same bins.
+    if (!s.paired.density.isEmpty()) {
+        const Histogram& h = s.paired;
+        // Each run of non-empty bins as one outline (nothing drawn along the axis where B has no samples).
+        QPainterPath outline;
+        bool open = false;
+        for (int b = 0; b <= h.density.size(); ++b) {
+            const bool filled = b < h.density.size() && h.density[b] > 0;
+            const double x = T.mapX(h.left + b * h.binWidth);
+            if (filled) {
+                const double y = T.mapY(h.density[b]);
+                if (!open) outline.moveTo(x, plot.bottom());
+                outline.lineTo(x, y);
+                outline.lineTo(T.mapX(h.left + (b + 1) * h.binWidth), y);
+                open = true;
+            } else if (open) {
+                outline.lineTo(x, plot.bottom());
+                open = false;
+            }
+        }
+        p.setPen(QPen(palette::pairedRun(), 2.0));
+        p.setBrush(Qt::NoBrush);
+        p.drawPath(outline);
     }
 
     // Data as a rug along the bottom.

@@ -22,20 +22,10 @@ struct StepMetricsPlot::Private
 StepMetricsPlot::StepMetricsPlot(QWidget* parent) : PlotWidgetBase(parent), m_d(std::make_unique<Private>())
 {
     QCustomPlot* plot = customPlot();
-    plot->plotLayout()->clear();
-    m_d->title = new QCPTextElement(plot, QStringLiteral("Model vs. true posterior, per step"));
-    m_d->title->setTextColor(palette::text());
-    m_d->legend = new QCPLegend;
-    m_d->rect = new QCPAxisRect(plot);
-    plot->plotLayout()->addElement(0, 0, m_d->title);
-    plot->plotLayout()->addElement(1, 0, m_d->legend);
-    plot->plotLayout()->addElement(2, 0, m_d->rect);
-    plot->plotLayout()->setRowStretchFactor(0, 0.001);
-    plot->plotLayout()->setRowStretchFactor(1, 0.001);
-    plot->legend = m_d->legend;
-    m_d->legend->setLayer(QStringLiteral("legend"));
-    styleLegend(m_d->legend);
-    styleAxisRect(m_d->rect);
+    const TitledRect layout = buildTitledRect(QStringLiteral("Model vs. true posterior, per step"));
+    m_d->title = layout.title;
+    m_d->legend = layout.legend;
+    m_d->rect = layout.rect;
 
     QCPAxis* t = m_d->rect->axis(QCPAxis::atBottom);
     QCPAxis* klAxis = m_d->rect->axis(QCPAxis::atLeft);
@@ -62,14 +52,7 @@ StepMetricsPlot::StepMetricsPlot(QWidget* parent) : PlotWidgetBase(parent), m_d(
     m_d->meanGap->setName(QStringLiteral("rms |μ_θ − μ̃| (right axis)"));
     m_d->meanGap->setPen(QPen(palette::difference(), 2.0, Qt::DashLine));
 
-    m_d->placeholder = new QCPItemText(plot);
-    m_d->placeholder->setClipAxisRect(m_d->rect);
-    m_d->placeholder->position->setAxisRect(m_d->rect);
-    m_d->placeholder->position->setType(QCPItemPosition::ptAxisRectRatio);
-    m_d->placeholder->position->setCoords(0.5, 0.5);
-    m_d->placeholder->setText(
-        QStringLiteral("Choose a reference x₀: each step then compares p_θ with q(xₜ₋₁ | xₜ, x₀)"));
-    m_d->placeholder->setColor(palette::mutedText());
+    m_d->placeholder = addPlaceholder(m_d->rect, QStringLiteral("Choose a reference x₀: each step then compares p_θ with q(xₜ₋₁ | xₜ, x₀)"));
 
     m_d->label = addMarkerLabel(addTMarker(m_d->rect));
     addTracer(m_d->kl);

@@ -119,6 +119,11 @@ struct PointFrame
     QVector<double> weights; ///< optional, one per data point in [0, 1]: colours data, e.g. w_i(x_t) = q(x_0
                              ///< = x^(i) | x_t)
     QVector<QPointF> xt;     ///< the batch at the current step, x_t
+    QString xtName;          ///< legend text for xt ("" : "xₜ")
+    /** A second run's x_t, one per xt (Compare's difference row): drawn in its own colour, each joined to its
+     *  twin in xt (2-D) or as a second histogram (1-D). Empty: none. */
+    QVector<QPointF> paired;
+    QString pairedName; ///< legend text for paired
     QVector<QPointF> meanModel;             ///< mu_theta(x_t, t), one per x_t (2-D: arrows x_t -> mu_theta)
     QVector<QPointF> x0Pred;                ///< the model's x0^, one per x_t
     QVector<QVector<QPointF>> trajectories; ///< selected samples' paths x_T .. x_t so far (2-D only)

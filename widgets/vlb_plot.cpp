@@ -34,23 +34,12 @@ struct VlbPlot::Private
 
 VlbPlot::VlbPlot(QWidget* parent) : PlotWidgetBase(parent), m_d(std::make_unique<Private>())
 {
-    QCustomPlot* plot = customPlot();
-    plot->plotLayout()->clear();
-    m_d->title = new QCPTextElement(plot, kTitle);
-    m_d->title->setTextColor(palette::text());
-    m_d->legend = new QCPLegend;
-    m_d->rect = new QCPAxisRect(plot);
-    plot->plotLayout()->addElement(0, 0, m_d->title);
-    plot->plotLayout()->addElement(1, 0, m_d->legend);
-    plot->plotLayout()->addElement(2, 0, m_d->rect);
-    plot->plotLayout()->setRowStretchFactor(0, 0.001);
-    plot->plotLayout()->setRowStretchFactor(1, 0.001);
-    plot->legend = m_d->legend;
-    m_d->legend->setLayer(QStringLiteral("legend"));
-    styleLegend(m_d->legend);
+    const TitledRect layout = buildTitledRect(kTitle);
+    m_d->title = layout.title;
+    m_d->legend = layout.legend;
+    m_d->rect = layout.rect;
     // One bound per legend row: the entries are long ("name: 3.66 bits/dim (L_T ...)").
     m_d->legend->setWrap(1);
-    styleAxisRect(m_d->rect);
 
     QCPAxis* t = m_d->rect->axis(QCPAxis::atBottom);
     QCPAxis* bits = m_d->rect->axis(QCPAxis::atLeft);
@@ -61,13 +50,7 @@ VlbPlot::VlbPlot(QWidget* parent) : PlotWidgetBase(parent), m_d(std::make_unique
     bits->setNumberFormat(QStringLiteral("eb"));
     bits->setNumberPrecision(0);
 
-    m_d->placeholder = new QCPItemText(plot);
-    m_d->placeholder->setClipAxisRect(m_d->rect);
-    m_d->placeholder->position->setAxisRect(m_d->rect);
-    m_d->placeholder->position->setType(QCPItemPosition::ptAxisRectRatio);
-    m_d->placeholder->position->setCoords(0.5, 0.5);
-    m_d->placeholder->setText(QStringLiteral("Compute the bound to see L₀ … L_T"));
-    m_d->placeholder->setColor(palette::mutedText());
+    m_d->placeholder = addPlaceholder(m_d->rect, QStringLiteral("Compute the bound to see L₀ … L_T"));
 
     m_d->label = addMarkerLabel(addTMarker(m_d->rect));
     applyFonts();

@@ -3,8 +3,10 @@
 // Built only with Qt (DIFFLENS_WITH_QT): frames are painted with the widgets' renderers.
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "app/gui/compare.h"
 #include "app/gui/exporter.h"
 #include "app/gui/model.h"
+#include "app/gui/run_files.h"
 #include "app/gui/sampling_controller.h"
 #include "core/errors.h"
 #include "core/tensor_io.h"
@@ -24,6 +26,7 @@ namespace difflens::cli {
 namespace {
 const char* kExportHelp =
     "usage: difflens-cli export --model PATH --format gif|mp4|frames|filmstrip|csv --out PATH\n"
+    "       difflens-cli export --run RUN.dlrun [--compare RUN_B.dlrun [--align step|time]] --out PATH [...]\n"
     "         [--panels xt,x0hat,mu,mutilde,x0,diff] [--frames all|every:K|log:N] [--fps F] [--scale S]\n"
     "         [--reference X0.pt|IMAGE|dataset:INDEX] [--seed S] [--sampler NAME] [--steps N] [--eta E] [--sde-noise S]\n"
     "         [--num-samples B] [--sample I] [--rows R] [--t0 T] [--loop N] [--hold SECONDS] [--global-palette]\n"
@@ -32,20 +35,67 @@ const char* kExportHelp =
     "Samples a run and exports it. --frames log:N spaces N frames densely near t = 0 (default log:60), so a\n"
     "1000-step run makes a watchable GIF. --panels picks image panels (mutilde, x0 and diff need --reference).\n"
     "--t0 starts from the reference noised to t0. --forward exports the forward process of the reference\n"
-    "(t = 0..t0, default T) instead of a reverse run. The target is written only when complete.\n";
+    "(t = 0..t0, default T) instead of a reverse run. --run exports a saved run without sampling (its model\n"
+    "need not be there); with --compare the two runs go side by side with their difference, one frame per\n"
+    "timeline position (--align step: the same step index; time: the nearest t, the default when the step\n"
+    "counts differ). The target is written only when complete.\n";
+
+void startPainting()
+{
+    // Painting text needs a QGuiApplication; without a display use the offscreen platform.
+    if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY") && !std::getenv("QT_QPA_PLATFORM"))
+        setenv("QT_QPA_PLATFORM", "offscreen", 1);
+    // Qt's own warnings (fonts, runtime dirs) are not the user's problem: errors reach them as one line.
+    qInstallMessageHandler([](QtMsgType type, const QMessageLogContext&, const QString& msg) {
+        if (type == QtFatalMsg) std::fprintf(stderr, "difflens-cli export: error: %s\n", msg.toLocal8Bit().constData());
+    });
+    static int qtArgc = 1;
+    static char name[] = "difflens-cli";
+    static char* qtArgv[] = {name, nullptr};
+    static QGuiApplication app(qtArgc, qtArgv);
+}
+
+/** export --run A [--compare B]: saved runs, painted without sampling. */
+int exportRuns(const Args& args, const gui::ExportOptions& o)
+{
+    startPainting();
+    const gui::OpenedRun a = gui::openRunFile(QString::fromStdString(args.str("run")));
+    ProgressBar bar("export", 100);
+    const auto progress = [&](int done, int total) { bar.update(100 * done / std::max(1, total)); };
+    gui::ExportResult result;
+    if (args.has("compare")) {
+        const gui::OpenedRun b = gui::openRunFile(QString::fromStdString(args.str("compare")));
+        const QString problem = gui::sameDataShape(a.model->info, b.model->info);
+        if (!problem.isEmpty()) throw DataError(problem.toStdString());
+        const gui::CompareSide sa = gui::compareSide(a, QStringLiteral("A")), sb = gui::compareSide(b, QStringLiteral("B"));
+        const std::string align = args.str("align", sa.steps() == sb.steps() ? "step" : "time");
+        if (align != "step" && align != "time") throw UsageError("--align must be step or time, not '" + align + "'");
+        result = gui::runCompareExport(sa, sb, align == "step" ? gui::CompareAlign::Step : gui::CompareAlign::Time, o,
+                                       progress);
+    } else {
+        if (args.has("align")) throw UsageError("--align goes with --compare");
+        result = gui::runExport(a.model, a.trajectory, a.summaries, o, progress);
+    }
+    bar.finish();
+    std::printf("%s: %d frames, %lld bytes -> %s\n", o.format.toStdString().c_str(), result.frames,
+                static_cast<long long>(result.bytes), result.path.toStdString().c_str());
+    return 0;
+}
 } // namespace
 
 int cmdExport(const Argv& argv)
 {
     const Args args(argv,
-                    {"model", "format", "out", "panels", "frames", "fps", "scale", "reference", "seed", "sampler",
+                    {"model", "run", "compare", "align", "format", "out", "panels", "frames", "fps", "scale", "reference", "seed", "sampler",
                      "steps", "eta", "sde-noise", "num-samples", "sample", "rows", "t0", "loop", "hold", "columns", "device"},
                     {"help", "global-palette", "no-schedule", "reverse", "forward"});
     if (args.flag("help")) {
         std::fputs(kExportHelp, stdout);
         return 0;
     }
-    if (!args.has("model")) throw UsageError("--model is required");
+    if (args.has("compare") && !args.has("run")) throw UsageError("--compare RUN_B needs --run RUN_A");
+    if (!args.has("model") && !args.has("run")) throw UsageError("--model (sample and export) or --run (a saved run) is required");
+    if (args.has("model") && args.has("run")) throw UsageError("--model and --run exclude each other");
     if (!args.has("out")) throw UsageError("--out is required");
     gui::ExportOptions o;
     o.format = QString::fromStdString(args.str("format", "gif"));
@@ -65,17 +115,8 @@ int cmdExport(const Argv& argv)
     const QString problem = gui::validateExportOptions(o);
     if (!problem.isEmpty()) throw UsageError(problem.toStdString());
 
-    // Painting text needs a QGuiApplication; without a display use the offscreen platform.
-    if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY") && !std::getenv("QT_QPA_PLATFORM"))
-        setenv("QT_QPA_PLATFORM", "offscreen", 1);
-    // Qt's own warnings (fonts, runtime dirs) are not the user's problem: errors reach them as one line.
-    qInstallMessageHandler([](QtMsgType type, const QMessageLogContext&, const QString& msg) {
-        if (type == QtFatalMsg) std::fprintf(stderr, "difflens-cli export: error: %s\n", msg.toLocal8Bit().constData());
-    });
-    static int qtArgc = 1;
-    static char name[] = "difflens-cli";
-    static char* qtArgv[] = {name, nullptr};
-    QGuiApplication app(qtArgc, qtArgv);
+    if (args.has("run")) return exportRuns(args, o);
+    startPainting();
 
     gui::SamplingParams p;
     p.model = gui::loadModel(QString::fromStdString(args.str("model")), QString::fromStdString(args.str("device", "auto")));
@@ -129,9 +170,9 @@ int cmdExport(const Argv& argv)
     gui::SamplingController controller;
     QString failure;
     QEventLoop loop;
-    ProgressBar bar("sampling", 1);
+    ProgressBar bar("sampling", 100);
     QObject::connect(&controller, &gui::SamplingController::progress, [&](int done, int total) {
-        bar.update(total > 0 ? done * 1 / total : 0);
+        bar.update(total > 0 ? 100 * done / total : 0);
     });
     QObject::connect(&controller, &gui::SamplingController::finished, &loop, &QEventLoop::quit);
     QObject::connect(&controller, &gui::SamplingController::failed, [&](const QString& m) {

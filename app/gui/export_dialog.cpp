@@ -38,21 +38,54 @@ const QStringList kPanelNames = {QStringLiteral("xₜ"), QStringLiteral("x̂₀ 
                                  QStringLiteral("μ̃ (posterior mean)"), QStringLiteral("x₀ (ref.)"), QStringLiteral("|μ_θ − μ̃|")};
 } // namespace
 
+ExportSource runExportSource(ModelHandle model, std::shared_ptr<const Trajectory> trajectory,
+                             QVector<StepSummary> summaries, int currentStep)
+{
+    ExportSource s;
+    s.title = QObject::tr("Export the run");
+    s.isImage = model && model->info.isImage;
+    s.hasReference = !summaries.isEmpty() && std::isfinite(summaries.front().meanGap);
+    s.preview = [model, trajectory, summaries, currentStep](const ExportOptions& o, int* frames) {
+        *frames = 0;
+        if (!model || !trajectory) return QImage();
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(trajectory);
+        builder.appendSummaries(summaries);
+        builder.setMaxRows(o.sample >= 0 ? o.sample + 1 : o.maxRows);
+        const int available = builder.availableFrames();
+        if (available < 1) return QImage();
+        try {
+            *frames = static_cast<int>(selectFrames(available, o.frames.toStdString()).size());
+        } catch (const std::exception&) {
+        }
+        return renderExportFrame(builder.frame(std::clamp(currentStep, 0, available - 1)), o, model->info);
+    };
+    s.run = [model, trajectory, summaries](const ExportOptions& o, const std::function<void(int, int)>& progress,
+                                          const std::atomic_bool* cancel) {
+        return runExport(model, trajectory, summaries, o, progress, cancel);
+    };
+    return s;
+}
+
 ExportDialog::ExportDialog(ModelHandle model, std::shared_ptr<const Trajectory> trajectory,
                            QVector<StepSummary> summaries, int currentStep, QWidget* parent)
-    : QDialog(parent), m_model(std::move(model)), m_trajectory(std::move(trajectory)),
-      m_summaries(std::move(summaries)), m_currentStep(currentStep)
+    : ExportDialog(runExportSource(std::move(model), std::move(trajectory), std::move(summaries), currentStep), parent)
 {
-    setWindowTitle(tr("Export the run"));
+}
+
+ExportDialog::ExportDialog(ExportSource source, QWidget* parent) : QDialog(parent), m_source(std::move(source))
+{
+    setWindowTitle(m_source.title);
     auto* form = new QFormLayout;
     m_format = new QComboBox;
-    m_format->addItems(kFormatNames);
+    m_format->addItems(m_source.comparison ? kFormatNames.mid(0, 4) : kFormatNames);
     form->addRow(tr("Format"), m_format);
 
     auto* panelBox = new QWidget;
     auto* panelLayout = new QGridLayout(panelBox);
     panelLayout->setContentsMargins(0, 0, 0, 0);
-    const bool hasReference = !m_summaries.isEmpty() && std::isfinite(m_summaries.front().meanGap);
+    const bool hasReference = m_source.hasReference;
     for (int i = 0; i < kPanelNames.size(); ++i) {
         auto* box = new QCheckBox(kPanelNames[i]);
         box->setChecked(i < 3 || hasReference);
@@ -165,7 +198,7 @@ ExportDialog::ExportDialog(ModelHandle model, std::shared_ptr<const Trajectory> 
     connect(m_scale, &QSpinBox::valueChanged, this, refresh);
     connect(m_schedule, &QCheckBox::toggled, this, refresh);
     connect(m_fps, &QDoubleSpinBox::valueChanged, this, refresh);
-    if (m_model && m_model->info.isImage == false)
+    if (!m_source.isImage)
         for (auto* box : m_panels) box->setEnabled(false);
     refresh();
 }
@@ -223,27 +256,17 @@ void ExportDialog::updateEnabled()
 
 void ExportDialog::updatePreview()
 {
-    if (!m_model || !m_trajectory) return;
+    if (!m_source.preview) return;
     const ExportOptions o = options();
-    FrameBuilder builder;
-    builder.setModel(m_model);
-    builder.setReverse(m_trajectory);
-    builder.appendSummaries(m_summaries);
-    builder.setMaxRows(o.sample >= 0 ? o.sample + 1 : o.maxRows);
-    const int available = builder.availableFrames();
-    if (available < 1) {
+    int frames = 0;
+    const QImage image = m_source.preview(o, &frames);
+    if (image.isNull()) {
         m_preview->setText(tr("Sample first: there is no recorded run yet."));
         m_exportButton->setEnabled(false);
         return;
     }
-    const Frame frame = builder.frame(std::clamp(m_currentStep, 0, available - 1));
-    const QImage image = renderExportFrame(frame, o, m_model->info);
+    m_exportButton->setEnabled(true);
     m_preview->setPixmap(QPixmap::fromImage(image).scaled(m_preview->size(), Qt::KeepAspectRatio, Qt::FastTransformation));
-    int frames = 0;
-    try {
-        frames = static_cast<int>(selectFrames(available, o.frames.toStdString()).size());
-    } catch (const std::exception&) {
-    }
     m_summary->setText(tr("%1 frames of %2 × %3 pixels%4")
                            .arg(frames)
                            .arg(image.width())
@@ -281,14 +304,12 @@ void ExportDialog::startExport()
     m_cancel = std::make_shared<std::atomic_bool>(false);
     QPointer<ExportDialog> self(this);
     auto cancel = m_cancel;
-    auto model = m_model;
-    auto trajectory = m_trajectory;
-    auto summaries = m_summaries;
-    m_worker = QThread::create([self, cancel, model, trajectory, summaries, o] {
+    auto run = m_source.run;
+    m_worker = QThread::create([self, cancel, run, o] {
         QString error;
         ExportResult result;
         try {
-            result = runExport(model, trajectory, summaries, o,
+            result = run(o,
                                [self](int done, int total) {
                                    QMetaObject::invokeMethod(
                                        self, [self, done, total] {

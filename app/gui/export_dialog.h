@@ -6,6 +6,7 @@
 #include <QDialog>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 class QCheckBox;
@@ -20,6 +21,23 @@ class QThread;
 
 namespace difflens::gui {
 
+/** What an export dialog exports: the current step's preview (GUI thread) and the export job (any thread). */
+struct ExportSource
+{
+    QString title;
+    bool isImage = true;
+    bool hasReference = false; ///< the reference panels (mu~, x_0, the gap) can be chosen
+    bool comparison = false;   ///< two runs side by side: no CSV
+    /** The preview image of the current step; *frames: how many frames the options select (0: nothing yet). */
+    std::function<QImage(const ExportOptions&, int* frames)> preview;
+    std::function<ExportResult(const ExportOptions&, const std::function<void(int, int)>&, const std::atomic_bool*)>
+        run;
+};
+
+/** The source of one recorded run (runExport), previewed at `currentStep`. */
+ExportSource runExportSource(ModelHandle model, std::shared_ptr<const Trajectory> trajectory,
+                             QVector<StepSummary> summaries, int currentStep);
+
 class ExportDialog final : public QDialog
 {
     Q_OBJECT
@@ -28,6 +46,7 @@ class ExportDialog final : public QDialog
 public:
     ExportDialog(ModelHandle model, std::shared_ptr<const Trajectory> trajectory, QVector<StepSummary> summaries,
                  int currentStep, QWidget* parent = nullptr);
+    explicit ExportDialog(ExportSource source, QWidget* parent = nullptr);
     ~ExportDialog() override;
     ExportOptions options() const;
     void setOptions(const ExportOptions& options);
@@ -48,10 +67,7 @@ private:
     void browse();
     void finishExport(const QString& error, int frames, qint64 bytes);
 
-    ModelHandle m_model;
-    std::shared_ptr<const Trajectory> m_trajectory;
-    QVector<StepSummary> m_summaries;
-    int m_currentStep = 0;
+    ExportSource m_source;
     QComboBox* m_format = nullptr;
     QVector<QCheckBox*> m_panels;
     QSpinBox* m_sample = nullptr;

@@ -181,6 +181,43 @@ RgbFrame toRgbFrame(const QImage& image)
     return f;
 }
 
+void writeFrames(const ExportOptions& o, int total, const std::function<QImage(int)>& render, int filmstripColumns,
+                 const std::function<void(int, int)>& progress, const std::atomic_bool* cancel)
+{
+    const std::string path = o.path.toStdString();
+    if (o.format == QLatin1String("filmstrip")) {
+        std::vector<RgbFrame> tiles;
+        for (int k = 0; k < total; ++k) {
+            tiles.push_back(toRgbFrame(render(k)));
+            if (progress) progress(k + 1, total);
+        }
+        writePng(path, composeGrid(tiles, filmstripColumns));
+        return;
+    }
+    AnimationOptions ao;
+    ao.fps = o.fps;
+    ao.loopCount = o.loopCount;
+    ao.holdLastSeconds = o.holdLastSeconds;
+    ao.globalPalette = o.globalPalette;
+    auto writer = makeAnimationWriter(o.format.toStdString(), path, ao);
+    QSize first;
+    for (int k = 0; k < total; ++k) {
+        QImage img = render(k);
+        // Every frame of an animation has the first frame's size (captions can change the layout).
+        if (first.isEmpty()) first = img.size();
+        if (img.size() != first) {
+            QImage fixed(first, QImage::Format_RGB32);
+            fixed.fill(Qt::white);
+            QPainter(&fixed).drawImage(0, 0, img);
+            img = fixed;
+        }
+        writer->addFrame(toRgbFrame(img));
+        if (progress) progress(k + 1, total);
+    }
+    if (cancel && cancel->load()) throw Cancelled();
+    writer->finish();
+}
+
 ExportResult runExport(const ModelHandle& model, std::shared_ptr<const Trajectory> trajectory,
                        const QVector<StepSummary>& summaries, const ExportOptions& o,
                        const std::function<void(int, int)>& progress, const std::atomic_bool* cancel)
@@ -254,36 +291,9 @@ ExportResult runExport(const ModelHandle& model, std::shared_ptr<const Trajector
             if (progress) progress(k + 1, total);
         }
         json_util::writeTextFileAtomic(path, text);
-    } else if (o.format == QLatin1String("filmstrip")) {
-        std::vector<RgbFrame> tiles;
-        for (int k = 0; k < total; ++k) {
-            tiles.push_back(toRgbFrame(render(steps[static_cast<size_t>(k)])));
-            if (progress) progress(k + 1, total);
-        }
-        writePng(path, composeGrid(tiles, o.filmstripColumns));
     } else {
-        AnimationOptions ao;
-        ao.fps = o.fps;
-        ao.loopCount = o.loopCount;
-        ao.holdLastSeconds = o.holdLastSeconds;
-        ao.globalPalette = o.globalPalette;
-        auto writer = makeAnimationWriter(o.format.toStdString(), path, ao);
-        QSize first;
-        for (int k = 0; k < total; ++k) {
-            QImage img = render(steps[static_cast<size_t>(k)]);
-            // Every frame of an animation has the first frame's size (captions can change the layout).
-            if (first.isEmpty()) first = img.size();
-            if (img.size() != first) {
-                QImage fixed(first, QImage::Format_RGB32);
-                fixed.fill(Qt::white);
-                QPainter(&fixed).drawImage(0, 0, img);
-                img = fixed;
-            }
-            writer->addFrame(toRgbFrame(img));
-            if (progress) progress(k + 1, total);
-        }
-        if (cancel && cancel->load()) throw Cancelled();
-        writer->finish();
+        writeFrames(o, total, [&](int k) { return render(steps[static_cast<size_t>(k)]); }, o.filmstripColumns, progress,
+                    cancel);
     }
     result.frames = total;
     const QFileInfo info(o.path);

@@ -59,6 +59,15 @@ QImage renderExportFrame(const Frame& frame, const ExportOptions& options, const
 /** QImage -> core's RGB frame. */
 RgbFrame toRgbFrame(const QImage& image);
 
+/**
+ * Writes `total` frames made by render(k) as options.format (gif, mp4, frames: one animation writer; filmstrip:
+ * one PNG grid of `filmstripColumns`) to options.path; animation frames take the first frame's size. cancel is
+ * checked before the file is finished (render checks it between frames).
+ */
+void writeFrames(const ExportOptions& options, int total, const std::function<QImage(int)>& render,
+                 int filmstripColumns, const std::function<void(int, int)>& progress = {},
+                 const std::atomic_bool* cancel = nullptr);
+
 struct ExportResult
 {
     int frames = 0;

@@ -313,6 +313,8 @@ void MainWindow::buildMenus()
     view->addAction(m_controlsDock->toggleViewAction());
     view->addAction(m_sideDock->toggleViewAction());
 
+    buildCompareMenu();
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     QAction* what =
         help->addAction(tr("&What am I looking at?"), this, [this] { showWhatAmILookingAt(this); });
@@ -697,19 +699,7 @@ void MainWindow::sample(const RunSettings& settings)
                       : tr("Click a data point, or pick a dataset item under Reference x₀."));
         return;
     }
-    SamplingParams p;
-    p.model = m_model;
-    p.sampler = settings.sampler;
-    p.steps = settings.steps;
-    p.eta = settings.eta;
-    p.sdeNoise = settings.sdeNoise;
-    p.seed = static_cast<quint64>(settings.seed);
-    p.batch = settings.batch;
-    p.fromReference = settings.mode == RunSettings::FromReference;
-    p.t0 = settings.t0;
-    p.reference = m_reference;
-    p.classIndex = m_model->info.numClasses > 0 ? settings.classIndex : -1;
-    p.guidance = settings.guidance;
+    const SamplingParams p = samplingParams(settings, m_model, m_reference);
     m_runClock.start();
     m_firstFrameMs = -1;
     m_sampler->start(p);

@@ -32,6 +32,7 @@ class TimelineBar;
 namespace difflens::gui {
 
 class CentralView;
+class CompareWindow;
 class ExactPanel;
 class LossPanel;
 class MetricsPanel;
@@ -83,6 +84,12 @@ public:
     bool saveRun(const QString& path);
     /** The run shown came from a file and its model is not loaded (sampling, field and bound are off). */
     bool modelMissing() const;
+    /**
+     * Compare > Compare with…: opens (or brings up) the comparison window with the run shown as run A
+     * (main_window_runs.cpp). Null (and one message) when there is no finished reverse run.
+     */
+    CompareWindow* openCompare();
+    CompareWindow* compareWindow() const;
     /** Help > Tour: five short steps over the panels (skippable). */
     void startTour();
     Tour* tour() const;
@@ -140,6 +147,7 @@ private:
     void updateHint();
     // Run files (main_window_runs.cpp).
     void buildRunMenu(QMenu* file, QAction* before);
+    void buildCompareMenu();
     void saveRunDialog();
     void openRunDialog();
     void addRecentRun(const QString& path);
@@ -221,6 +229,7 @@ private:
     QString m_attachSpec;          ///< the run's model, being opened behind it
     bool m_trueStep = false;       ///< the run shown started from the noised reference
     QMenu* m_recentRuns = nullptr;
+    QPointer<CompareWindow> m_compare;
 };
 
 } // namespace difflens::gui

@@ -3,6 +3,7 @@
 // behind it and takes over when it loads (sampling, the score field and the bound come back). Without it,
 // those say why they are off.
 #include "app/gui/central_view.h"
+#include "app/gui/compare_window.h"
 #include "app/gui/exact_panel.h"
 #include "app/gui/main_window.h"
 #include "app/gui/run_files.h"
@@ -19,6 +20,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
+#include <QMenuBar>
 #include <QMimeData>
 #include <QStatusBar>
 #include <QTimer>
@@ -58,6 +60,65 @@ void MainWindow::buildRunMenu(QMenu* file, QAction* before)
     m_recentRuns = new QMenu(tr("Open recent r&un"), file);
     file->insertMenu(before, m_recentRuns);
     rebuildRecentRuns();
+}
+
+void MainWindow::buildCompareMenu()
+{
+    QMenu* compare = menuBar()->addMenu(tr("&Compare"));
+    QAction* with = compare->addAction(tr("&Compare with… (same x_T, one setting changed)"), this,
+                                       [this] { openCompare(); });
+    with->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    compare->addAction(tr("Compare with a &saved run…"), this, [this] {
+        CompareWindow* w = openCompare();
+        if (!w || !m_options.interactive) return;
+        const QString path = QFileDialog::getOpenFileName(w, tr("Open a run as B"), QFileInfo(m_runPath).absolutePath(),
+                                                          runFileFilter());
+        if (!path.isEmpty()) w->openRunB(path);
+    });
+}
+
+CompareWindow* MainWindow::compareWindow() const
+{
+    return m_compare;
+}
+
+CompareWindow* MainWindow::openCompare()
+{
+    const auto trajectory = m_frames.mode() == FrameBuilder::Mode::Reverse ? m_frames.trajectory() : nullptr;
+    if (!m_model || !trajectory || m_frames.availableFrames() < 1) {
+        showError(tr("No run to compare"), tr("Compare starts from a reverse run: sample first (the forward process has "
+                                              "no sampler to compare)."));
+        return nullptr;
+    }
+    if (m_sampler->isRunning()) {
+        showError(tr("The run is still sampling"), tr("Compare takes the finished run as run A: wait until it ends."));
+        return nullptr;
+    }
+    CompareSide a;
+    a.model = m_model;
+    a.modelSpec = m_model->info.spec;
+    a.trajectory = trajectory;
+    a.summaries = m_frames.summaries();
+    a.settings = m_lastRun;
+    a.reference = m_reference;
+    a.trueStep = m_trueStep;
+    if (!m_compare) {
+        CompareWindow::Options o;
+        for (const CatalogEntry& e : m_catalog.entries())
+            if (e.spec != a.modelSpec) o.models << e.spec;
+        o.device = m_options.device;
+        o.interactive = m_options.interactive;
+        m_compare = new CompareWindow(std::move(a), std::move(o), nullptr);
+        m_compare->setAttribute(Qt::WA_DeleteOnClose);
+        connect(this, &QObject::destroyed, m_compare, &QObject::deleteLater);
+    } else {
+        m_compare->setRunA(std::move(a));
+    }
+    if (m_presentation) m_compare->setPresentationMode(true); // a lecture keeps going full screen
+    else m_compare->show();
+    m_compare->raise();
+    m_compare->activateWindow();
+    return m_compare;
 }
 
 bool MainWindow::modelMissing() const

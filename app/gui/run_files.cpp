@@ -159,6 +159,16 @@ OpenedRun openRunFile(const QString& path)
     out.trajectory = run.trajectory;
     out.settings = settingsFrom(run.settings);
     out.trueStep = run.noiseReference;
+    if (!run.settings.contains("sampler")) {
+        // A run saved by difflens-cli: what ran is in the run record itself.
+        out.settings.sampler = qs(samplerName(run.sampler.kind));
+        out.settings.steps = run.trajectory ? run.trajectory->stepCount() : run.sampler.steps;
+        out.settings.eta = run.sampler.eta;
+        out.settings.sdeNoise = run.sampler.sdeNoise;
+        out.settings.seed = static_cast<qint64>(run.seed);
+        if (run.trajectory) out.settings.batch = static_cast<int>(run.trajectory->batch());
+        out.settings.mode = run.noiseReference ? widgets::RunSettings::FromReference : widgets::RunSettings::Sample;
+    }
 
     auto model = std::make_shared<Model>();
     auto runtime = std::make_shared<ModelRuntime>();

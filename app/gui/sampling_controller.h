@@ -37,6 +37,10 @@ struct SamplingParams
     double guidance = 1.0;      ///< classifier-free guidance scale w (with a class)
 };
 
+/** A reverse run of the panel's `settings` on `model`, with `reference` as x_0 (sampling_params.cpp). */
+SamplingParams samplingParams(const widgets::RunSettings& settings, const ModelHandle& model,
+                              const Reference& reference);
+
 /** The samplers a model of this scheduler config can use, as (--sampler name, menu label) pairs. */
 QList<QPair<QString, QString>> samplerChoices(const SchedulerConfig& scheduler);
 

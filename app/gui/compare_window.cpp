@@ -1,0 +1,546 @@
+#include "app/gui/compare_window.h"
+
+#include "app/gui/central_view.h"
+#include "app/gui/export_dialog.h"
+#include "app/gui/model_loader.h"
+#include "app/gui/run_files.h"
+#include "app/gui/sampling_controller.h"
+#include "app/gui/schedule_series.h"
+#include "core/errors.h"
+#include "core/export.h"
+#include "widgets/compare_plot.h"
+#include "widgets/density_time_view.h"
+#include "widgets/palette.h"
+#include "widgets/timeline_bar.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace difflens::gui {
+
+namespace {
+
+QLabel* header(const QColor& color, QWidget* parent)
+{
+    auto* label = new QLabel(parent);
+    label->setStyleSheet(QStringLiteral("QLabel { color: %1; font-weight: bold; padding: 2px 6px; }").arg(color.name()));
+    label->setWordWrap(true);
+    return label;
+}
+
+QWidget* column(QLabel* title, CentralView* view, QWidget* parent)
+{
+    auto* w = new QWidget(parent);
+    auto* layout = new QVBoxLayout(w);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addWidget(title);
+    layout->addWidget(view, 1);
+    return w;
+}
+
+} // namespace
+
+CompareWindow::CompareWindow(CompareSide a, Options options, QWidget* parent)
+    : QMainWindow(parent), m_options(std::move(options)), m_a(std::move(a))
+{
+    setAttribute(Qt::WA_DeleteOnClose, false);
+    setWindowTitle(tr("Compare runs — Diffusion Lens"));
+    m_a.name = QStringLiteral("A");
+    m_sampler = new SamplingController(this);
+    m_loader = new ModelLoader(this);
+    buildUi();
+    setRunA(m_a);
+
+    connect(m_sampler, &SamplingController::stepsAvailable, this, &CompareWindow::onStepsAvailable);
+    connect(m_sampler, &SamplingController::progress, this, [this](int done, int total) {
+        m_progress->setRange(0, total);
+        m_progress->setValue(done);
+    });
+    connect(m_sampler, &SamplingController::finished, this, [this](double seconds) {
+        m_progress->setVisible(false);
+        m_runButton->setEnabled(true);
+        statusBar()->showMessage(tr("Run B: %1 steps in %2 s").arg(m_b.steps()).arg(seconds, 0, 'f', 2), 8000);
+        updateCurve();
+        Q_EMIT runBFinished(true, QString());
+    });
+    connect(m_sampler, &SamplingController::cancelled, this, [this](int) {
+        m_progress->setVisible(false);
+        m_runButton->setEnabled(true);
+    });
+    connect(m_sampler, &SamplingController::failed, this, [this](const QString& message) {
+        m_progress->setVisible(false);
+        m_runButton->setEnabled(true);
+        showError(tr("Run B failed: %1").arg(message));
+        Q_EMIT runBFinished(false, message);
+    });
+    connect(m_loader, &ModelLoader::loaded, this,
+            [this](int request, const QString&, const ModelHandle& model) { onModelLoaded(request, model); });
+    connect(m_loader, &ModelLoader::failed, this, [this](int request, const QString& spec, const QString& message) {
+        if (request != m_loadRequest) return;
+        m_loadRequest = -1;
+        m_progress->setVisible(false);
+        m_runButton->setEnabled(true);
+        showError(tr("Could not open %1 for run B: %2").arg(spec, message));
+        Q_EMIT runBFinished(false, message);
+    });
+}
+
+CompareWindow::~CompareWindow() = default;
+
+void CompareWindow::buildUi()
+{
+    m_toolbar = addToolBar(tr("Compare"));
+    m_toolbar->setMovable(false);
+    m_toolbar->addWidget(new QLabel(tr(" Run B: A's x_T with another "), this));
+    m_change = new QComboBox(this);
+    m_change->addItem(tr("sampler"), static_cast<int>(CompareChange::Sampler));
+    m_change->addItem(tr("step count"), static_cast<int>(CompareChange::Steps));
+    m_change->addItem(tr("schedule"), static_cast<int>(CompareChange::Schedule));
+    m_change->addItem(tr("model"), static_cast<int>(CompareChange::Model));
+    m_change->addItem(tr("guidance"), static_cast<int>(CompareChange::Guidance));
+    m_toolbar->addWidget(m_change);
+    m_valueStack = new QStackedWidget(this);
+    m_samplerBox = new QComboBox(this);
+    m_stepsBox = new QSpinBox(this);
+    m_stepsBox->setRange(1, 1000);
+    m_stepsBox->setValue(20);
+    m_scheduleBox = new QComboBox(this);
+    for (const auto& [label, name] : comparisonSchedules())
+        m_scheduleBox->addItem(label, name);
+    m_modelBox = new QComboBox(this);
+    m_modelBox->setMinimumContentsLength(24);
+    for (const QString& spec : m_options.models)
+        m_modelBox->addItem(QFileInfo(spec).fileName().isEmpty() || spec.startsWith(QLatin1String("exact:"))
+                                ? spec
+                                : QFileInfo(spec).fileName(),
+                            spec);
+    m_guidanceBox = new QDoubleSpinBox(this);
+    m_guidanceBox->setRange(0, 50);
+    m_guidanceBox->setValue(3.0);
+    m_guidanceBox->setPrefix(QStringLiteral("w = "));
+    for (QWidget* w : {static_cast<QWidget*>(m_samplerBox), static_cast<QWidget*>(m_stepsBox),
+                       static_cast<QWidget*>(m_scheduleBox), static_cast<QWidget*>(m_modelBox),
+                       static_cast<QWidget*>(m_guidanceBox)})
+        m_valueStack->addWidget(w);
+    m_toolbar->addWidget(m_valueStack);
+    m_runButton = new QPushButton(tr("Run B"), this);
+    m_runButton->setToolTip(tr("Sample run B from the same x_T as run A with this one setting changed"));
+    m_toolbar->addWidget(m_runButton);
+    m_toolbar->addAction(tr("Open run as B…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a run as B"), QString(), runFileFilter());
+        if (!path.isEmpty()) openRunB(path);
+    });
+    m_toolbar->addSeparator();
+    m_toolbar->addWidget(new QLabel(tr(" Align by "), this));
+    m_alignBox = new QComboBox(this);
+    m_alignBox->addItem(tr("step index"), static_cast<int>(CompareAlign::Step));
+    m_alignBox->addItem(tr("same t (nearest)"), static_cast<int>(CompareAlign::Time));
+    m_alignBox->setToolTip(tr("When the runs have different step plans, 'same t' shows each run at the step nearest "
+                              "in time t/T (0 = data, 1 = noise)"));
+    m_toolbar->addWidget(m_alignBox);
+    m_toolbar->addSeparator();
+    m_toolbar->addAction(tr("Export…"), this, &CompareWindow::showExport);
+    m_toolbar->addAction(tr("Presentation (F5)"), this, [this] { setPresentationMode(!m_presentation); });
+    m_progress = new QProgressBar(this);
+    m_progress->setMaximumWidth(160);
+    m_progress->setVisible(false);
+    m_toolbar->addWidget(m_progress);
+
+    connect(m_change, qOverload<int>(&QComboBox::currentIndexChanged), this, &CompareWindow::updateChangeEditor);
+    connect(m_runButton, &QPushButton::clicked, this, [this] {
+        CompareRequest r;
+        r.change = static_cast<CompareChange>(m_change->currentData().toInt());
+        r.text = r.change == CompareChange::Sampler    ? m_samplerBox->currentData().toString()
+                 : r.change == CompareChange::Schedule ? m_scheduleBox->currentData().toString()
+                                                       : m_modelBox->currentData().toString();
+        r.steps = m_stepsBox->value();
+        r.guidance = m_guidanceBox->value();
+        compareWith(r);
+    });
+    connect(m_alignBox, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this] { setAlign(static_cast<CompareAlign>(m_alignBox->currentData().toInt())); });
+
+    m_headerA = header(widgets::palette::xt(), this);
+    m_headerB = header(widgets::palette::pairedRun(), this);
+    m_headerDiff = header(widgets::palette::difference(), this);
+    m_viewA = new CentralView(this);
+    m_viewB = new CentralView(this);
+    m_viewDiff = new CentralView(this);
+    m_columns = new QSplitter(Qt::Horizontal, this);
+    m_columns->addWidget(column(m_headerA, m_viewA, this));
+    m_columns->addWidget(column(m_headerB, m_viewB, this));
+    m_columns->addWidget(column(m_headerDiff, m_viewDiff, this));
+    m_plot = new widgets::ComparePlot(this);
+    m_rows = new QSplitter(Qt::Vertical, this);
+    m_rows->addWidget(m_columns);
+    m_rows->addWidget(m_plot);
+    m_rows->setStretchFactor(0, 3);
+    m_rows->setStretchFactor(1, 1);
+    m_rows->setSizes({620, 240});
+    m_timeline = new widgets::TimelineBar(this);
+    auto* centre = new QWidget(this);
+    auto* layout = new QVBoxLayout(centre);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_rows, 1);
+    layout->addWidget(m_timeline);
+    setCentralWidget(centre);
+    connect(m_timeline, &widgets::TimelineBar::currentStepChanged, this, [this](int) { scheduleShow(); });
+    m_valueStack->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    m_valueStack->setMaximumWidth(260);
+    resize(1500, 900);
+}
+
+void CompareWindow::updateChangeEditor()
+{
+    const auto change = static_cast<CompareChange>(m_change->currentData().toInt());
+    m_valueStack->setCurrentIndex(m_change->currentIndex());
+    QString why;
+    if (m_a.model) {
+        const ModelInfo& info = m_a.model->info;
+        if (change == CompareChange::Schedule && (!info.isExact() || info.scheduler.isFlow()))
+            why = tr("Only exact denoisers change schedule: a network knows the schedule it was trained with");
+        if (change == CompareChange::Guidance && info.numClasses < 1) why = tr("This model is not class-conditional");
+    }
+    m_runButton->setEnabled(why.isEmpty() && !m_progress->isVisible());
+    m_runButton->setToolTip(why.isEmpty() ? tr("Sample run B from the same x_T as run A with this one setting changed") : why);
+}
+
+void CompareWindow::setRunA(CompareSide a)
+{
+    m_sampler->cancel();
+    m_a = std::move(a);
+    m_a.name = QStringLiteral("A");
+    m_b = CompareSide();
+    m_b.name = QStringLiteral("B");
+    m_framesA.setModel(m_a.model);
+    m_framesA.setExactEnabled(false);
+    if (m_a.trajectory) {
+        m_framesA.setReverse(m_a.trajectory, m_a.trueStep);
+        m_framesA.appendSummaries(m_a.summaries);
+    }
+    m_viewB->setDensity(FrameBuilder::DensityMap());
+    m_framesB.clear();
+    if (m_a.model) {
+        m_viewA->setModel(m_a.model->info);
+        m_viewDiff->setModel(m_a.model->info);
+        m_viewDiff->densityView()->setVisible(false); // 1-D: the (t, x) density belongs to each run
+        m_viewA->setDensity(m_framesA.densityMap());
+        // Image grids: the difference has 2 columns beside the sides' 6; point plots are squares alike.
+        const int side = m_a.model->info.isImage ? 3 : 1;
+        m_columns->setSizes({side * 100, side * 100, 100});
+        m_plot->setTimesteps(0); // the t of the runs (a run from the noised reference starts at t0)
+        m_samplerBox->clear();
+        for (const auto& [name, label] : samplerChoices(m_a.model->info.scheduler))
+            if (name.compare(m_a.settings.sampler, Qt::CaseInsensitive) != 0) m_samplerBox->addItem(label, name);
+        m_stepsBox->setMaximum(m_a.model->info.T());
+    }
+    m_viewB->showMessage(tr("<h3>Run B</h3><p>Choose what to change above and press <b>Run B</b>: it starts from "
+                            "the same x_T as run A. Or open a saved run as B.</p>"));
+    m_viewDiff->showMessage(tr("The difference of the two runs shows here."));
+    m_plot->clear();
+    m_plot->setPlaceholder(tr("Start run B: this curve shows where the two runs part"));
+    updateChangeEditor();
+    resetTimeline();
+}
+
+void CompareWindow::showError(const QString& message)
+{
+    m_lastError = message;
+    statusBar()->showMessage(message, 10000);
+    Q_EMIT errorShown(message);
+    if (m_options.interactive) QMessageBox::warning(this, tr("Compare"), message);
+}
+
+bool CompareWindow::compareWith(const CompareRequest& request)
+{
+    QString error;
+    const ComparePlan plan = planComparison(m_a, request, &error);
+    if (!error.isEmpty()) {
+        showError(error);
+        return false;
+    }
+    if (plan.modelSpec == m_a.modelSpec && m_a.model && hasDenoiser(*m_a.model)) {
+        startB(plan, m_a.model);
+        return true;
+    }
+    m_pending = plan;
+    m_loadRequest = m_loader->load(plan.modelSpec, m_options.device);
+    m_runButton->setEnabled(false);
+    m_progress->setRange(0, 0);
+    m_progress->setVisible(true);
+    m_viewB->showMessage(tr("<h3>Opening %1…</h3>").arg(plan.modelSpec.toHtmlEscaped()));
+    return true;
+}
+
+void CompareWindow::onModelLoaded(int request, const ModelHandle& model)
+{
+    if (request != m_loadRequest) return;
+    m_loadRequest = -1;
+    const QString problem = sameDataShape(m_a.model->info, model->info);
+    if (!problem.isEmpty()) {
+        m_progress->setVisible(false);
+        m_runButton->setEnabled(true);
+        showError(problem);
+        Q_EMIT runBFinished(false, problem);
+        return;
+    }
+    startB(m_pending, model);
+}
+
+void CompareWindow::startB(const ComparePlan& plan, const ModelHandle& model)
+{
+    m_b = CompareSide();
+    m_b.name = QStringLiteral("B");
+    m_b.model = model;
+    m_b.modelSpec = plan.modelSpec;
+    m_b.settings = plan.settings;
+    m_b.reference = m_a.reference;
+    m_b.trueStep = m_a.trueStep;
+    m_sampler->start(samplingParams(plan.settings, model, m_a.reference));
+    m_b.trajectory = m_sampler->trajectory();
+    if (!m_b.trajectory) return; // failed() said why
+    m_framesB.setModel(model);
+    m_framesB.setExactEnabled(false);
+    m_framesB.setReverse(m_b.trajectory, m_b.trueStep);
+    m_viewB->setModel(model->info);
+    m_runButton->setEnabled(false);
+    m_progress->setRange(0, m_b.steps());
+    m_progress->setValue(0);
+    m_progress->setVisible(true);
+    m_plot->clear();
+    m_plot->setPlaceholder(tr("Run B is sampling: the curve follows when it ends"));
+    statusBar()->showMessage(tr("Run B (%1): sampling %2 steps…").arg(plan.change).arg(m_b.steps()));
+    if (m_b.steps() != m_a.steps() && m_align == CompareAlign::Step)
+        setAlign(CompareAlign::Time); // different step plans: the same t is what a viewer expects
+    else
+        resetTimeline();
+}
+
+bool CompareWindow::openRunB(const QString& path)
+{
+    OpenedRun run;
+    try {
+        run = openRunFile(path);
+    } catch (const std::exception& e) {
+        showError(tr("Could not open the run %1: %2").arg(QFileInfo(path).fileName(), QString::fromStdString(e.what())));
+        return false;
+    }
+    if (m_a.model) {
+        const QString problem = sameDataShape(m_a.model->info, run.model->info);
+        if (!problem.isEmpty()) {
+            showError(problem);
+            return false;
+        }
+    }
+    m_sampler->cancel();
+    m_b = compareSide(run, QStringLiteral("B"));
+    m_framesB.setModel(run.model);
+    m_framesB.setExactEnabled(false);
+    m_framesB.setReverse(run.trajectory, run.trueStep);
+    m_framesB.appendSummaries(run.summaries);
+    m_viewB->setModel(run.model->info);
+    m_viewB->setDensity(m_framesB.densityMap());
+    m_progress->setVisible(false);
+    m_runButton->setEnabled(true);
+    resetTimeline();
+    updateCurve();
+    return true;
+}
+
+void CompareWindow::onStepsAvailable(int recorded)
+{
+    const QVector<StepSummary> fresh = m_sampler->summaries(m_b.summaries.size());
+    m_b.summaries += fresh;
+    m_framesB.appendSummaries(fresh);
+    if (m_b.model && !m_b.model->info.isImage && m_b.model->info.dim == 1) m_viewB->setDensity(m_framesB.densityMap());
+    Q_UNUSED(recorded);
+    m_timeline->setAvailableSteps(availablePositions(m_plan, m_a, m_b));
+    scheduleShow();
+}
+
+void CompareWindow::setAlign(CompareAlign align)
+{
+    m_align = align;
+    const int i = m_alignBox->findData(static_cast<int>(align));
+    if (i != m_alignBox->currentIndex()) {
+        QSignalBlocker block(m_alignBox);
+        m_alignBox->setCurrentIndex(i);
+    }
+    resetTimeline();
+    if (m_b.isValid() && !m_progress->isVisible()) updateCurve();
+}
+
+void CompareWindow::resetTimeline()
+{
+    const int previous = m_timeline->currentStep();
+    m_plan = alignRuns(m_a, m_b, m_align);
+    m_alignBox->setEnabled(m_b.isValid());
+    m_timeline->setStepCount(m_plan.size());
+    m_timeline->setTimestepLabels(m_plan.labels);
+    const int available = availablePositions(m_plan, m_a, m_b);
+    m_timeline->setAvailableSteps(available);
+    m_timeline->setCurrentStep(std::clamp(previous, 0, std::max(0, m_plan.size() - 1)));
+    updateHeaders();
+    scheduleShow();
+}
+
+void CompareWindow::setPosition(int position)
+{
+    m_timeline->setCurrentStep(position);
+    scheduleShow();
+}
+
+int CompareWindow::position() const
+{
+    return m_timeline->currentStep();
+}
+
+void CompareWindow::scheduleShow()
+{
+    if (m_showPending) return;
+    m_showPending = true;
+    QTimer::singleShot(0, this, [this] {
+        m_showPending = false;
+        showPosition();
+    });
+}
+
+void CompareWindow::showPosition()
+{
+    const int pos = m_timeline->currentStep();
+    if (pos < 0 || pos >= m_plan.size() || !m_a.isValid()) return;
+    const Frame fa = m_framesA.frame(m_plan.stepA[pos]);
+    if (fa.isValid()) {
+        m_viewA->showFrame(fa);
+        m_viewA->setCurrentT(fa.t);
+    }
+    if (m_b.isValid() && m_b.recorded() > 0) {
+        const Frame fb = m_framesB.frame(m_plan.stepB[pos]);
+        if (fb.isValid()) {
+            m_viewB->showFrame(fb);
+            m_viewB->setCurrentT(fb.t);
+        }
+        try {
+            const Frame diff = differenceFrame(m_a, m_plan.stepA[pos], m_b, m_plan.stepB[pos], 16, fa);
+            m_numbers = compareNumbers(*m_a.trajectory, m_plan.stepA[pos], *m_b.trajectory, m_plan.stepB[pos]);
+            if (diff.isValid()) m_viewDiff->showFrame(diff);
+        } catch (const std::exception& e) {
+            m_viewDiff->showMessage(tr("The difference cannot be shown: %1").arg(QString::fromStdString(e.what())));
+        }
+    }
+    m_plot->setCurrentT(m_plan.labels.value(pos, -1));
+    updateHeaders();
+    Q_EMIT positionShown(pos);
+}
+
+void CompareWindow::updateCurve()
+{
+    try {
+        const CompareCurve c = compareCurve(m_a, m_b, m_plan);
+        m_plot->setCurves(c.t, c.xt, c.x0);
+    } catch (const std::exception& e) {
+        m_plot->setPlaceholder(tr("The curve cannot be computed: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+void CompareWindow::updateHeaders()
+{
+    m_headerA->setText(m_a.isValid() ? tr("A · %1").arg(describeSide(m_a, true)) : tr("A · no run"));
+    m_headerB->setText(m_b.isValid() ? tr("B · %1").arg(describeSide(m_b, true)) : tr("B · not started"));
+    m_headerDiff->setText(m_b.isValid() ? tr("A − B (one x_T: each sample of B is its twin in A)") : tr("Difference"));
+}
+
+void CompareWindow::setPresentationMode(bool on)
+{
+    if (on == m_presentation) return;
+    m_presentation = on;
+    m_toolbar->setVisible(!on);
+    statusBar()->setVisible(!on);
+    QFont f = font();
+    f.setPointSizeF(on ? f.pointSizeF() * 1.4 : QFont().pointSizeF());
+    for (QLabel* l : {m_headerA, m_headerB, m_headerDiff})
+        l->setFont(f);
+    if (on)
+        showFullScreen();
+    else
+        showNormal();
+}
+
+void CompareWindow::keyPressEvent(QKeyEvent* event)
+{
+    if (event->key() == Qt::Key_F5 || (event->key() == Qt::Key_Escape && m_presentation)) {
+        setPresentationMode(event->key() == Qt::Key_F5 ? !m_presentation : false);
+        return;
+    }
+    // The timeline's keys work wherever the focus is (presentation mode has no buttons to click).
+    switch (event->key()) {
+    case Qt::Key_Space: m_timeline->togglePlay(); return;
+    case Qt::Key_Left: m_timeline->stepBack(); return;
+    case Qt::Key_Right: m_timeline->stepForward(); return;
+    case Qt::Key_Home: m_timeline->jumpToStart(); return;
+    case Qt::Key_End: m_timeline->jumpToEnd(); return;
+    default: break;
+    }
+    QMainWindow::keyPressEvent(event);
+}
+
+void CompareWindow::showExport()
+{
+    if (!m_a.isValid() || !m_b.isValid()) {
+        showError(tr("Start or open run B first: the export shows both runs side by side"));
+        return;
+    }
+    ExportSource source;
+    source.title = tr("Export the comparison");
+    source.isImage = m_a.model->info.isImage;
+    source.hasReference = !m_a.summaries.isEmpty() && std::isfinite(m_a.summaries.front().meanGap);
+    source.comparison = true;
+    const CompareSide a = m_a, b = m_b;
+    const CompareAlign align = m_align;
+    const int pos = position();
+    source.preview = [a, b, align, pos](const ExportOptions& o, int* frames) {
+        *frames = 0;
+        FrameBuilder fa, fb;
+        for (auto [builder, side] : {std::pair{&fa, &a}, std::pair{&fb, &b}}) {
+            builder->setModel(side->model);
+            builder->setExactEnabled(false);
+            builder->setReverse(side->trajectory, side->trueStep);
+            builder->setMaxRows(o.sample >= 0 ? o.sample + 1 : o.maxRows);
+        }
+        const CompareTimeline plan = alignRuns(a, b, align);
+        if (plan.size() < 1) return QImage();
+        try {
+            *frames = static_cast<int>(selectFrames(plan.size(), o.frames.toStdString()).size());
+        } catch (const std::exception&) {
+        }
+        const int p = std::clamp(pos, 0, plan.size() - 1);
+        const Frame frameA = fa.frame(plan.stepA[p]);
+        const Frame frameB = fb.frame(plan.stepB[p]);
+        if (!frameA.isValid() || !frameB.isValid()) return QImage();
+        const Frame diff = differenceFrame(a, plan.stepA[p], b, plan.stepB[p], o.sample >= 0 ? o.sample + 1 : o.maxRows, frameA);
+        return renderCompareFrame(frameA, frameB, diff, a, b, o);
+    };
+    source.run = [a, b, align](const ExportOptions& o, const std::function<void(int, int)>& progress,
+                               const std::atomic_bool* cancel) { return runCompareExport(a, b, align, o, progress, cancel); };
+    auto* dialog = new ExportDialog(source, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+}
+
+} // namespace difflens::gui
