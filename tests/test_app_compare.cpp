@@ -3,7 +3,7 @@
 // difference row is zero where the runs agree (their common x_T) and not after they part; a saved run opens
 // as B; the comparison exports as one animation whose frames hold both runs; presentation mode keeps both.
 #include "app/gui/central_view.h"
-#include "app/gui/compare.h"
+#include "app/logic/compare.h"
 #include "app/gui/compare_window.h"
 #include "app/gui/main_window.h"
 #include "core/errors.h"

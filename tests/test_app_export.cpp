@@ -1,10 +1,10 @@
 // Export of a recorded run (issue: export): the GIF's frame k is the app's rendering of step k, frame count,
 // size, delays and loop are right, MP4 and filmstrip have the expected frames and size, a cancelled export
 // leaves nothing, and difflens-cli export writes a GIF from a script.
-#include "app/gui/exporter.h"
-#include "app/gui/frame_builder.h"
-#include "app/gui/model.h"
-#include "app/gui/sampling_controller.h"
+#include "app/logic/exporter.h"
+#include "app/logic/frame_builder.h"
+#include "app/logic/model.h"
+#include "app/logic/sampling_controller.h"
 #include "core/errors.h"
 #include "core/export.h"
 

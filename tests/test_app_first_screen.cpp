@@ -4,7 +4,7 @@
 // once (help.tourShown). With DIFFLENS_SHOTS_DIR set, the screens are written there as PNGs for review.
 #include "app/gui/central_view.h"
 #include "app/gui/main_window.h"
-#include "app/gui/settings.h"
+#include "app/logic/settings.h"
 #include "app/gui/tour.h"
 #include "widgets/control_panel.h"
 #include "widgets/image_panel_grid.h"

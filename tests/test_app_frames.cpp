@@ -2,8 +2,8 @@
 // one row per sample up to 16; point frames carry the reference iff one is set; the explanation's numbers are
 // the step's; forward-mode frames follow x_t = sqrt(abar) x_0 + sqrt(1 - abar) eps; 1-D runs fill the (t, x)
 // density. Models: exact denoisers of built-in datasets and of a folder of images written here.
-#include "app/gui/frame_builder.h"
-#include "app/gui/sampling_controller.h"
+#include "app/logic/frame_builder.h"
+#include "app/logic/sampling_controller.h"
 #include "widgets/explanation_panel.h"
 
 #include <QImage>

@@ -2,17 +2,17 @@
 // right view, the right number of panels); a reference changes the grid from 3 to 6 columns; clicking a data
 // point picks the reference; the forward mode; a bad model keeps the previous one; presentation mode and its
 // keys. With DIFFLENS_SHOTS_DIR set, every screen is also written there as a PNG for review.
-#include "app/gui/app_paths.h"
+#include "app/logic/app_paths.h"
 #include "app/gui/central_view.h"
 #include "app/gui/draw_dialog.h"
 #include "app/gui/exact_panel.h"
 #include "app/gui/main_window.h"
-#include "app/gui/sampling_controller.h"
-#include "app/gui/settings.h"
+#include "app/logic/sampling_controller.h"
+#include "app/logic/settings.h"
 #include "app/gui/side_panels.h"
-#include "app/gui/training_controller.h"
+#include "app/logic/training_controller.h"
 #include "app/gui/training_dialog.h"
-#include "app/gui/vlb_controller.h"
+#include "app/logic/vlb_controller.h"
 #include "widgets/control_panel.h"
 #include "widgets/density_time_view.h"
 #include "widgets/image_gallery.h"

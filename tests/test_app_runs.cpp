@@ -3,7 +3,7 @@
 // a 1,000-step run of 64 images shows its first frame within 1 s; bad files get one message.
 #include "app/gui/central_view.h"
 #include "app/gui/main_window.h"
-#include "app/gui/model.h"
+#include "app/logic/model.h"
 #include "core/run_file.h"
 #include "core/trajectory.h"
 #include "widgets/control_panel.h"

@@ -1,8 +1,8 @@
 // SamplingController: steps arrive in order while the worker records them, cancel stops within one step,
 // misbehaving models and invalid settings report failed() with one readable line, a new run supersedes the
 // old one, the score field is computed on the worker, large runs are stored in float16.
-#include "app/gui/model_runtime.h"
-#include "app/gui/sampling_controller.h"
+#include "app/logic/model_runtime.h"
+#include "app/logic/sampling_controller.h"
 #include "core/denoiser.h"
 #include "core/errors.h"
 #include "core/tensor_io.h"

@@ -1,8 +1,8 @@
 // The app's plumbing without a model: typed settings with defaults and dotted keys, the model catalogue
 // (pretrained folders, exact models, opened files, the first-start default), and the training-log reader.
-#include "app/gui/app_paths.h"
-#include "app/gui/model_catalog.h"
-#include "app/gui/settings.h"
+#include "app/logic/app_paths.h"
+#include "app/logic/model_catalog.h"
+#include "app/logic/settings.h"
 #include "app/gui/side_panels.h"
 
 #include <QFile>

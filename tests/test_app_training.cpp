@@ -1,7 +1,7 @@
 // TrainingController: trains a point MLP on the worker with the loss streaming, writes a package that opens
 // as a model with its training log, and stops when cancelled.
-#include "app/gui/model.h"
-#include "app/gui/training_controller.h"
+#include "app/logic/model.h"
+#include "app/logic/training_controller.h"
 
 #include <QDir>
 #include <QSignalSpy>

@@ -3,8 +3,8 @@
 // themselves, every entry point that allocates refusing an impossible request before allocating (a built-in
 // net from difflens.json, an exact denoiser, `difflens-cli sample/train/dataset` with and without
 // --max-memory), and the GUI's sampling controller recording only what its budget allows and saying so.
-#include "app/gui/model_runtime.h"
-#include "app/gui/sampling_controller.h"
+#include "app/logic/model_runtime.h"
+#include "app/logic/sampling_controller.h"
 #include "core/resources.h"
 #include "core/trajectory.h"
 #include "models/nets.h"

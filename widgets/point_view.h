@@ -1,6 +1,9 @@
 #pragma once
 // The 1-D / 2-D point-model view: data, the batch x_t, the model's step x_t -> mu_theta, trajectories, the
 // reference x_0 and the posterior mean mu~, a score field; in 1-D a histogram of x_t under named densities.
+// The painting itself is point_paint.h (QtGui only, shared with the export jobs); this adds the widget:
+// repaint on change, data <-> widget coordinates, clicks on data points.
+#include "widgets/point_paint.h"
 #include "widgets/types.h"
 
 #include <QImage>
@@ -15,18 +18,7 @@ class PointView final : public QWidget
     Q_DISABLE_COPY_MOVE(PointView)
 
 public:
-    /** What to draw besides the points; all on by default. */
-    struct Options
-    {
-        bool showField = true;
-        bool showArrows = true;       ///< x_t -> mu_theta (2-D)
-        bool showPredictions = true;  ///< x0^ (2-D)
-        bool showTrajectories = true; ///< 2-D
-        bool showLegend = true;
-        int maxArrows = 300;     ///< above this, every k-th arrow only
-        int histogramBins = 60;  ///< 1-D histogram of x_t over the x range
-        double densityMax = 0.0; ///< 1-D y range; 0: automatic
-    };
+    using Options = PointPaintOptions;
 
     explicit PointView(QWidget* parent = nullptr);
     ~PointView() override;

@@ -3,11 +3,11 @@
 // Built only with Qt (DIFFLENS_WITH_QT): frames are painted with the widgets' renderers.
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
-#include "app/gui/compare.h"
-#include "app/gui/exporter.h"
-#include "app/gui/model.h"
-#include "app/gui/run_files.h"
-#include "app/gui/sampling_controller.h"
+#include "app/logic/compare.h"
+#include "app/logic/exporter.h"
+#include "app/logic/model.h"
+#include "app/logic/run_files.h"
+#include "app/logic/sampling_controller.h"
 #include "core/errors.h"
 #include "core/tensor_io.h"
 

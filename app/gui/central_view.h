@@ -1,8 +1,8 @@
 #pragma once
 // The centre of the window: the image grid for image models, the point view (with the (t, x) density under
 // it for 1-D models) for point models, or a message while there is nothing to show.
-#include "app/gui/frame_builder.h"
-#include "app/gui/frames.h"
+#include "app/logic/frame_builder.h"
+#include "app/logic/frames.h"
 
 #include <QWidget>
 

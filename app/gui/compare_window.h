@@ -6,8 +6,8 @@
 // a run file. The timeline follows the same step index, or the same path time when the step plans differ.
 // Presentation mode shows both runs and the difference full screen; Export writes the comparison as one
 // GIF / MP4 / filmstrip (the export dialog, with a preview).
-#include "app/gui/compare.h"
-#include "app/gui/frame_builder.h"
+#include "app/logic/compare.h"
+#include "app/logic/frame_builder.h"
 
 #include <QMainWindow>
 

@@ -5,8 +5,8 @@
 // sample for points, the training images with the largest posterior weights w_i for images. Below, the
 // variational bound term by term (computed on demand on a worker thread), and a warning when abar_T is far
 // from 0.
-#include "app/gui/frames.h"
-#include "app/gui/model.h"
+#include "app/logic/frames.h"
+#include "app/logic/model.h"
 
 #include <QWidget>
 

@@ -1,6 +1,6 @@
 #include "app/gui/export_dialog.h"
 
-#include "app/gui/frame_builder.h"
+#include "app/logic/frame_builder.h"
 #include "core/errors.h"
 #include "core/export.h"
 
@@ -37,36 +37,6 @@ const QStringList kExtensions = {QStringLiteral(".gif"), QStringLiteral(".mp4"),
 const QStringList kPanelNames = {QStringLiteral("xₜ"), QStringLiteral("x̂₀ (model)"), QStringLiteral("μ_θ"),
                                  QStringLiteral("μ̃ (posterior mean)"), QStringLiteral("x₀ (ref.)"), QStringLiteral("|μ_θ − μ̃|")};
 } // namespace
-
-ExportSource runExportSource(ModelHandle model, std::shared_ptr<const Trajectory> trajectory,
-                             QVector<StepSummary> summaries, int currentStep)
-{
-    ExportSource s;
-    s.title = QObject::tr("Export the run");
-    s.isImage = model && model->info.isImage;
-    s.hasReference = !summaries.isEmpty() && std::isfinite(summaries.front().meanGap);
-    s.preview = [model, trajectory, summaries, currentStep](const ExportOptions& o, int* frames) {
-        *frames = 0;
-        if (!model || !trajectory) return QImage();
-        FrameBuilder builder;
-        builder.setModel(model);
-        builder.setReverse(trajectory);
-        builder.appendSummaries(summaries);
-        builder.setMaxRows(o.sample >= 0 ? o.sample + 1 : o.maxRows);
-        const int available = builder.availableFrames();
-        if (available < 1) return QImage();
-        try {
-            *frames = static_cast<int>(selectFrames(available, o.frames.toStdString()).size());
-        } catch (const std::exception&) {
-        }
-        return renderExportFrame(builder.frame(std::clamp(currentStep, 0, available - 1)), o, model->info);
-    };
-    s.run = [model, trajectory, summaries](const ExportOptions& o, const std::function<void(int, int)>& progress,
-                                          const std::atomic_bool* cancel) {
-        return runExport(model, trajectory, summaries, o, progress, cancel);
-    };
-    return s;
-}
 
 ExportDialog::ExportDialog(ModelHandle model, std::shared_ptr<const Trajectory> trajectory,
                            QVector<StepSummary> summaries, int currentStep, QWidget* parent)

@@ -1,7 +1,7 @@
 #pragma once
 // File > Export…: format, panels, frames, size, fps, a live preview of the current step, and the export
 // itself on a worker thread with progress and cancel. Uses the already recorded run: never samples again.
-#include "app/gui/exporter.h"
+#include "app/logic/exporter.h"
 
 #include <QDialog>
 
@@ -20,23 +20,6 @@ class QSpinBox;
 class QThread;
 
 namespace difflens::gui {
-
-/** What an export dialog exports: the current step's preview (GUI thread) and the export job (any thread). */
-struct ExportSource
-{
-    QString title;
-    bool isImage = true;
-    bool hasReference = false; ///< the reference panels (mu~, x_0, the gap) can be chosen
-    bool comparison = false;   ///< two runs side by side: no CSV
-    /** The preview image of the current step; *frames: how many frames the options select (0: nothing yet). */
-    std::function<QImage(const ExportOptions&, int* frames)> preview;
-    std::function<ExportResult(const ExportOptions&, const std::function<void(int, int)>&, const std::atomic_bool*)>
-        run;
-};
-
-/** The source of one recorded run (runExport), previewed at `currentStep`. */
-ExportSource runExportSource(ModelHandle model, std::shared_ptr<const Trajectory> trajectory,
-                             QVector<StepSummary> summaries, int currentStep);
 
 class ExportDialog final : public QDialog
 {

@@ -1,6 +1,6 @@
 #include "app/gui/help.h"
 
-#include "app/gui/app_paths.h"
+#include "app/logic/app_paths.h"
 #include "widgets/format.h"
 #include "widgets/palette.h"
 
@@ -15,7 +15,20 @@
 
 #include <cmath>
 
+static void initDifflensResources()
+{
+    // Outside any namespace: Q_INIT_RESOURCE declares a global function.
+    Q_INIT_RESOURCE(difflens);
+}
+
 namespace difflens::gui {
+
+void initResources()
+{
+    static bool done = false;
+    if (!done) initDifflensResources();
+    done = true;
+}
 
 void showAbout(QWidget* parent, const QString& modelDescription)
 {

@@ -6,6 +6,8 @@ class QWidget;
 
 namespace difflens::gui {
 
+/** Calls Q_INIT_RESOURCE for the icons and help pages (they live in the GUI's static library). */
+void initResources();
 void showAbout(QWidget* parent, const QString& modelDescription);
 /** "What am I looking at?": the panels and the question they answer (resources/help/what.html). */
 void showWhatAmILookingAt(QWidget* parent);

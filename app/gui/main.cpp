@@ -1,6 +1,6 @@
 // difflens: the desktop app. Parses the command line, then hands over to MainWindow.
 #include "app/gui/main_window.h"
-#include "app/gui/sampling_controller.h"
+#include "app/logic/sampling_controller.h"
 #include "core/runtime.h"
 #include "widgets/control_panel.h"
 

@@ -2,9 +2,9 @@
 // The main window: the control panel (left), the views of the current step (centre) over the timeline, and
 // the explanation, schedule, loss and step-metric tabs (right). It wires the controllers (model loading and
 // sampling on worker threads) to the views; the views only draw plain values the frame builder makes.
-#include "app/gui/frame_builder.h"
-#include "app/gui/model.h"
-#include "app/gui/model_catalog.h"
+#include "app/logic/frame_builder.h"
+#include "app/logic/model.h"
+#include "app/logic/model_catalog.h"
 #include "widgets/types.h"
 
 #include <QElapsedTimer>

@@ -1,7 +1,7 @@
 #include "app/gui/side_panels.h"
 
-#include "app/gui/frames.h"
-#include "app/gui/schedule_series.h"
+#include "app/logic/frames.h"
+#include "app/logic/schedule_series.h"
 #include "widgets/format.h"
 #include "widgets/loss_plot.h"
 #include "widgets/palette.h"

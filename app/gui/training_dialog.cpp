@@ -1,8 +1,8 @@
 #include "app/gui/training_dialog.h"
 
-#include "app/gui/app_paths.h"
-#include "app/gui/settings.h"
-#include "app/gui/training_controller.h"
+#include "app/logic/app_paths.h"
+#include "app/logic/settings.h"
+#include "app/logic/training_controller.h"
 #include "widgets/format.h"
 #include "widgets/loss_plot.h"
 

@@ -1,6 +1,6 @@
 #pragma once
 // The torch side of a loaded model. Included only by the files that run or read tensors.
-#include "app/gui/model.h"
+#include "app/logic/model.h"
 #include "core/datasets.h"
 #include "core/exact.h"
 #include "core/exact_guidance.h"

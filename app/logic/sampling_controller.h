@@ -3,8 +3,8 @@
 // A job: SamplingParams in; stepsAvailable (throttled), progress, finished / cancelled / failed out; an
 // atomic cancel flag checked between steps; every exception caught in the worker and turned into a message.
 // The same thread answers the one other model call the GUI makes: the score field at the shown t.
-#include "app/gui/frames.h"
-#include "app/gui/model.h"
+#include "app/logic/frames.h"
+#include "app/logic/model.h"
 
 #include <QList>
 #include <QObject>

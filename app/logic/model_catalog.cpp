@@ -1,6 +1,6 @@
-#include "app/gui/model_catalog.h"
+#include "app/logic/model_catalog.h"
 
-#include "app/gui/app_paths.h"
+#include "app/logic/app_paths.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -1,10 +1,10 @@
 #pragma once
 // Export of a recorded run for lectures and papers: animated GIF, MP4, PNG frames, a PNG filmstrip/grid, and
-// the per-step numbers as CSV. Frames are painted by the same code as the app's panels (ImagePanelGrid /
-// PointView static renderers), so an exported frame k is what the app shows at step k. Thread-safe: the job
+// the per-step numbers as CSV. Frames are painted by the same code as the app's panels (widgets/
+// image_grid_paint.h and point_paint.h, QtGui only), so an exported frame k is what the app shows at step k. Thread-safe: the job
 // builds its own FrameBuilder over the (thread-safe) trajectory and paints QImages, never widgets.
-#include "app/gui/frames.h"
-#include "app/gui/model.h"
+#include "app/logic/frames.h"
+#include "app/logic/model.h"
 
 #include <QImage>
 #include <QSize>
@@ -56,6 +56,8 @@ QString validateExportOptions(const ExportOptions& options);
 
 /** One exported frame as an image (thread-safe). alphaBars/betas: the model's schedule, for the strip. */
 QImage renderExportFrame(const Frame& frame, const ExportOptions& options, const ModelInfo& info);
+/** An image grid frame painted at `size` (what ImagePanelGrid shows), any thread. */
+QImage renderGridFrame(const ImageGridFrame& grid, const QSize& size);
 /** QImage -> core's RGB frame. */
 RgbFrame toRgbFrame(const QImage& image);
 
@@ -85,5 +87,22 @@ ExportResult runExport(const ModelHandle& model, std::shared_ptr<const Trajector
                        const QVector<StepSummary>& summaries, const ExportOptions& options,
                        const std::function<void(int, int)>& progress = {},
                        const std::atomic_bool* cancel = nullptr);
+
+/** What an export dialog exports: the current step's preview (GUI thread) and the export job (any thread). */
+struct ExportSource
+{
+    QString title;
+    bool isImage = true;
+    bool hasReference = false; ///< the reference panels (mu~, x_0, the gap) can be chosen
+    bool comparison = false;   ///< two runs side by side: no CSV
+    /** The preview image of the current step; *frames: how many frames the options select (0: nothing yet). */
+    std::function<QImage(const ExportOptions&, int* frames)> preview;
+    std::function<ExportResult(const ExportOptions&, const std::function<void(int, int)>&, const std::atomic_bool*)>
+        run;
+};
+
+/** The source of one recorded run (runExport), previewed at `currentStep`. */
+ExportSource runExportSource(ModelHandle model, std::shared_ptr<const Trajectory> trajectory,
+                             QVector<StepSummary> summaries, int currentStep);
 
 } // namespace difflens::gui

@@ -1,4 +1,4 @@
-#include "app/gui/settings.h"
+#include "app/logic/settings.h"
 
 #include <QSettings>
 

@@ -1,15 +1,9 @@
-#include "app/gui/app_paths.h"
+#include "app/logic/app_paths.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QStandardPaths>
-
-static void initDifflensResources()
-{
-    // Outside any namespace: Q_INIT_RESOURCE declares a global function.
-    Q_INIT_RESOURCE(difflens);
-}
 
 namespace difflens::gui {
 
@@ -44,13 +38,6 @@ bool isPackageDir(const QString& dir)
 {
     const QDir d(dir);
     return d.exists(QStringLiteral("model.pt")) || d.exists(QStringLiteral("difflens.json"));
-}
-
-void initResources()
-{
-    static bool done = false;
-    if (!done) initDifflensResources();
-    done = true;
 }
 
 } // namespace difflens::gui

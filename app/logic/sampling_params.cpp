@@ -1,4 +1,4 @@
-#include "app/gui/sampling_controller.h"
+#include "app/logic/sampling_controller.h"
 
 namespace difflens::gui {
 

@@ -4,10 +4,10 @@
 // settings (A's with one setting changed, from the same x_T), how one timeline maps to each side's steps
 // (the same step index, or the nearest path time when the step plans differ), the difference row's frame,
 // and the comparison's export (one GIF / MP4 / filmstrip painted by the app's own renderers).
-#include "app/gui/exporter.h"
-#include "app/gui/frames.h"
-#include "app/gui/model.h"
-#include "app/gui/run_files.h"
+#include "app/logic/exporter.h"
+#include "app/logic/frames.h"
+#include "app/logic/model.h"
+#include "app/logic/run_files.h"
 #include "widgets/types.h"
 
 #include <QString>
@@ -137,5 +137,8 @@ QImage renderCompareFrame(const Frame& a, const Frame& b, const Frame& differenc
 ExportResult runCompareExport(const CompareSide& a, const CompareSide& b, CompareAlign align,
                               const ExportOptions& options, const std::function<void(int, int)>& progress = {},
                               const std::atomic_bool* cancel = nullptr);
+
+/** The export dialog's source for the comparison (previewed at timeline `position`). */
+ExportSource compareExportSource(const CompareSide& a, const CompareSide& b, CompareAlign align, int position);
 
 } // namespace difflens::gui

@@ -1,6 +1,6 @@
-#include "app/gui/vlb_controller.h"
+#include "app/logic/vlb_controller.h"
 
-#include "app/gui/model_runtime.h"
+#include "app/logic/model_runtime.h"
 #include "core/errors.h"
 #include "core/exact.h"
 #include "core/metrics.h"

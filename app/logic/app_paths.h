@@ -18,7 +18,4 @@ QString userModelsDir();
 /** True when `dir` looks like a model package (model.pt or difflens.json inside). */
 bool isPackageDir(const QString& dir);
 
-/** Calls Q_INIT_RESOURCE for the icons and help pages (they live in a static library). */
-void initResources();
-
 } // namespace difflens::gui

@@ -1,7 +1,7 @@
 #pragma once
 // Opens models on a worker thread: reading a file, decoding a dataset and the probe pass take from a few ms
 // to a few seconds, and the window keeps drawing meanwhile.
-#include "app/gui/model.h"
+#include "app/logic/model.h"
 
 #include <QObject>
 #include <QThread>

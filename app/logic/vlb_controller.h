@@ -3,7 +3,7 @@
 // model on a few dataset items, on a worker thread, and beside it the bound of the exact denoiser: of the
 // other items (the items are new to it: a finite set generalises badly) and of a set that contains them
 // (it has memorised them). T model calls per series; cancellable between calls.
-#include "app/gui/model.h"
+#include "app/logic/model.h"
 #include "widgets/types.h"
 
 #include <QObject>

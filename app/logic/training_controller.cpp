@@ -1,4 +1,4 @@
-#include "app/gui/training_controller.h"
+#include "app/logic/training_controller.h"
 
 #include "core/datasets.h"
 #include "core/errors.h"

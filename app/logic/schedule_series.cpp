@@ -1,4 +1,4 @@
-#include "app/gui/schedule_series.h"
+#include "app/logic/schedule_series.h"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "app/gui/model_runtime.h"
+#include "app/logic/model_runtime.h"
 
 #include "core/datasets.h"
 #include "core/errors.h"

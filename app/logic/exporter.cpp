@@ -1,14 +1,14 @@
-#include "app/gui/exporter.h"
+#include "app/logic/exporter.h"
 
-#include "app/gui/frame_builder.h"
+#include "app/logic/frame_builder.h"
 #include "core/errors.h"
 #include "core/export.h"
 #include "core/json_util.h"
 #include "core/schedule.h"
 #include "widgets/format.h"
-#include "widgets/image_panel_grid.h"
+#include "widgets/image_grid_paint.h"
 #include "widgets/palette.h"
-#include "widgets/point_view.h"
+#include "widgets/point_paint.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -155,12 +155,11 @@ QImage renderExportFrame(const Frame& frame, const ExportOptions& o, const Model
         const int titleBand = 110, rowLabelBand = g.rowCount() > 1 ? 40 : 0;
         const QSize size(std::max(360, rowLabelBand + cols * (imgW * o.scale + 18) + 30),
                          titleBand + rows * (imgH * o.scale + 14) + 20);
-        body = widgets::ImagePanelGrid::render(g.titles, g.colors, g.subtitles, g.rowLabels, g.cells,
-                                               g.caption, size);
+        body = renderGridFrame(g, size);
     } else {
-        widgets::PointView::Options po;
+        widgets::PointPaintOptions po;
         po.maxArrows = 200;
-        body = widgets::PointView::render(frame.points, FrameBuilder::viewRange(info), po, o.pointSize);
+        body = widgets::renderPointFrame(frame.points, FrameBuilder::viewRange(info), po, o.pointSize);
     }
     if (!o.scheduleStrip) return body.convertToFormat(QImage::Format_RGB32);
     const QImage strip = scheduleStrip(info, frame.t, body.width());
@@ -170,6 +169,18 @@ QImage renderExportFrame(const Frame& frame, const ExportOptions& o, const Model
     p.drawImage(0, 0, body);
     p.drawImage(0, body.height(), strip);
     return out;
+}
+
+QImage renderGridFrame(const ImageGridFrame& g, const QSize& size)
+{
+    widgets::GridContent c;
+    c.titles = g.titles;
+    c.titleColors = g.colors;
+    c.subtitles = g.subtitles;
+    c.rowLabels = g.rowLabels;
+    c.cells = g.cells;
+    c.caption = g.caption;
+    return widgets::renderImageGrid(c, size);
 }
 
 RgbFrame toRgbFrame(const QImage& image)
@@ -299,6 +310,36 @@ ExportResult runExport(const ModelHandle& model, std::shared_ptr<const Trajector
     const QFileInfo info(o.path);
     result.bytes = info.isDir() ? 0 : info.size();
     return result;
+}
+
+ExportSource runExportSource(ModelHandle model, std::shared_ptr<const Trajectory> trajectory,
+                             QVector<StepSummary> summaries, int currentStep)
+{
+    ExportSource s;
+    s.title = QObject::tr("Export the run");
+    s.isImage = model && model->info.isImage;
+    s.hasReference = !summaries.isEmpty() && std::isfinite(summaries.front().meanGap);
+    s.preview = [model, trajectory, summaries, currentStep](const ExportOptions& o, int* frames) {
+        *frames = 0;
+        if (!model || !trajectory) return QImage();
+        FrameBuilder builder;
+        builder.setModel(model);
+        builder.setReverse(trajectory);
+        builder.appendSummaries(summaries);
+        builder.setMaxRows(o.sample >= 0 ? o.sample + 1 : o.maxRows);
+        const int available = builder.availableFrames();
+        if (available < 1) return QImage();
+        try {
+            *frames = static_cast<int>(selectFrames(available, o.frames.toStdString()).size());
+        } catch (const std::exception&) {
+        }
+        return renderExportFrame(builder.frame(std::clamp(currentStep, 0, available - 1)), o, model->info);
+    };
+    s.run = [model, trajectory, summaries](const ExportOptions& o, const std::function<void(int, int)>& progress,
+                                          const std::atomic_bool* cancel) {
+        return runExport(model, trajectory, summaries, o, progress, cancel);
+    };
+    return s;
 }
 
 } // namespace difflens::gui

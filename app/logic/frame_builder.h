@@ -3,8 +3,8 @@
 // point frame, the explanation's numbers, the (t, x) density of 1-D runs. Runs on the GUI thread and never
 // calls the model: every quantity is re-derived from the recorded trajectory (Trajectory::step), and the last
 // few frames are cached so stepping back and forth costs nothing.
-#include "app/gui/frames.h"
-#include "app/gui/model.h"
+#include "app/logic/frames.h"
+#include "app/logic/model.h"
 
 #include <QRectF>
 

@@ -1,6 +1,6 @@
-#include "app/gui/sampling_controller.h"
+#include "app/logic/sampling_controller.h"
 
-#include "app/gui/model_runtime.h"
+#include "app/logic/model_runtime.h"
 #include "core/denoiser.h"
 #include "core/guidance.h"
 #include "core/diffusion.h"

@@ -4,8 +4,8 @@
 // shows. An opened run needs no model: its ModelHandle carries the facts the frames need (data shape, range,
 // schedule, the data points drawn behind 2-D runs) and no denoiser, so what needs the model (sampling, the
 // score field, the bound) is off until the model itself is opened.
-#include "app/gui/frames.h"
-#include "app/gui/model.h"
+#include "app/logic/frames.h"
+#include "app/logic/model.h"
 #include "widgets/types.h"
 
 #include <QString>

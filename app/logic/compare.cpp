@@ -1,16 +1,15 @@
-#include "app/gui/compare.h"
+#include "app/logic/compare.h"
 
-#include "app/gui/frame_builder.h"
-#include "app/gui/sampling_controller.h"
-#include "app/gui/schedule_series.h"
+#include "app/logic/frame_builder.h"
+#include "app/logic/sampling_controller.h"
+#include "app/logic/schedule_series.h"
 #include "core/errors.h"
 #include "core/export.h"
 #include "core/trajectory.h"
 #include "widgets/format.h"
-#include "widgets/image_panel_grid.h"
 #include "widgets/image_utils.h"
 #include "widgets/palette.h"
-#include "widgets/point_view.h"
+#include "widgets/point_paint.h"
 
 #include <QFileInfo>
 
@@ -375,118 +374,6 @@ Frame differenceFrame(const CompareSide& a, int stepA, const CompareSide& b, int
         p.pairedName = QStringLiteral("xₜ of %1 (same x_T)").arg(b.name);
     }
     return f;
-}
-
-namespace {
-
-QImage titled(const QImage& body, const QString& title, const QColor& color, int pixels)
-{
-    QFont font;
-    font.setPixelSize(pixels);
-    font.setBold(true);
-    const int band = QFontMetrics(font).height() + 12;
-    QImage out(body.width(), body.height() + band, QImage::Format_RGB32);
-    out.fill(Qt::white);
-    QPainter p(&out);
-    p.setFont(font);
-    p.setPen(color);
-    p.drawText(QRect(8, 0, body.width() - 16, band), Qt::AlignVCenter | Qt::AlignLeft,
-               QFontMetrics(font).elidedText(title, Qt::ElideRight, body.width() - 16));
-    p.drawImage(0, band, body);
-    return out;
-}
-
-} // namespace
-
-QImage renderCompareFrame(const Frame& a, const Frame& b, const Frame& difference, const CompareSide& sideA,
-                          const CompareSide& sideB, const ExportOptions& options)
-{
-    ExportOptions o = options;
-    o.scheduleStrip = false;
-    const QImage bodyA = renderExportFrame(a, o, sideA.model->info);
-    const int px = std::clamp(bodyA.width() / 40, 13, 22);
-    const QImage left = titled(bodyA, QStringLiteral("%1 · %2").arg(sideA.name, describeSide(sideA, true)),
-                               widgets::palette::xt(), px);
-    const QImage right = titled(renderExportFrame(b, o, sideB.model->info),
-                                QStringLiteral("%1 · %2").arg(sideB.name, describeSide(sideB, true)),
-                                widgets::palette::pairedRun(), px);
-    QImage diff;
-    if (difference.isValid()) {
-        if (difference.isImage) {
-            // The difference grid's rows line up with the sides' rows (the same samples).
-            const ImageGridFrame& g = difference.grid;
-            int imgW = 28;
-            for (const auto& row : g.cells)
-                for (const auto& cell : row)
-                    if (!cell.isNull()) imgW = cell.width();
-            const QSize size(std::max(300, 40 + 2 * (imgW * o.scale + 18) + 30), bodyA.height());
-            diff = widgets::ImagePanelGrid::render(g.titles, g.colors, g.subtitles, g.rowLabels, g.cells, g.caption, size);
-        } else {
-            widgets::PointView::Options po;
-            po.maxArrows = 200;
-            diff = widgets::PointView::render(difference.points, FrameBuilder::viewRange(sideA.model->info), po, o.pointSize);
-        }
-        diff = titled(diff, QStringLiteral("difference %1 − %2").arg(sideA.name, sideB.name), widgets::palette::difference(), px);
-    }
-    const int width = left.width() + right.width() + (diff.isNull() ? 0 : diff.width());
-    const int height = std::max({left.height(), right.height(), diff.isNull() ? 0 : diff.height()});
-    QImage out(width, height, QImage::Format_RGB32);
-    out.fill(Qt::white);
-    QPainter p(&out);
-    p.drawImage(0, 0, left);
-    p.drawImage(left.width(), 0, right);
-    if (!diff.isNull()) p.drawImage(left.width() + right.width(), 0, diff);
-    p.setPen(QPen(QColor(200, 200, 200), 2));
-    p.drawLine(left.width(), 0, left.width(), height);
-    if (!diff.isNull()) p.drawLine(left.width() + right.width(), 0, left.width() + right.width(), height);
-    return out;
-}
-
-ExportResult runCompareExport(const CompareSide& a, const CompareSide& b, CompareAlign align, const ExportOptions& o,
-                              const std::function<void(int, int)>& progress, const std::atomic_bool* cancel)
-{
-    if (o.format == QLatin1String("csv") || o.format == QLatin1String("trajectory-csv"))
-        throw ConfigError("a comparison exports as gif, mp4, frames or filmstrip (export each run for its CSV)");
-    const QString problem = validateExportOptions(o);
-    if (!problem.isEmpty()) throw ConfigError(problem.toStdString());
-    if (!a.isValid() || !b.isValid()) throw Error("a comparison needs two recorded runs");
-    if (a.trajectory->recordedSteps() < 1 || b.trajectory->recordedSteps() < 1)
-        throw Error("run B has no recorded steps yet: wait until it has sampled");
-
-    FrameBuilder builders[2];
-    const CompareSide* sides[2] = {&a, &b};
-    for (int k = 0; k < 2; ++k) {
-        builders[k].setModel(sides[k]->model);
-        builders[k].setReverse(sides[k]->trajectory, sides[k]->trueStep);
-        builders[k].appendSummaries(sides[k]->summaries);
-        builders[k].setExactEnabled(false);
-        builders[k].setMaxRows(o.sample >= 0 ? o.sample + 1 : o.maxRows);
-    }
-    const CompareTimeline timeline = alignRuns(a, b, align);
-    const int available = availablePositions(timeline, a, b); // only what both runs have recorded
-    if (available < 1) throw Error("the runs have no recorded steps in common to export");
-    std::vector<int> positions = selectFrames(available, o.frames.toStdString());
-    if (o.reverseOrder) std::reverse(positions.begin(), positions.end());
-    const int total = static_cast<int>(positions.size());
-
-    auto render = [&](int position) {
-        if (cancel && cancel->load()) throw Cancelled();
-        const int sa = timeline.stepA[position], sb = timeline.stepB[position];
-        const Frame fa = builders[0].frame(sa);
-        const Frame fb = builders[1].frame(sb);
-        if (!fa.isValid() || !fb.isValid()) throw Error("step " + std::to_string(position) + " could not be rendered");
-        const Frame diff = differenceFrame(a, sa, b, sb, o.sample >= 0 ? o.sample + 1 : o.maxRows, fa);
-        return renderCompareFrame(fa, fb, diff, a, b, o);
-    };
-
-    ExportResult result;
-    result.path = o.path;
-    writeFrames(o, total, [&](int k) { return render(positions[static_cast<size_t>(k)]); },
-                std::max(1, std::min(o.filmstripColumns, 4)), progress, cancel);
-    result.frames = total;
-    const QFileInfo info(o.path);
-    result.bytes = info.isDir() ? 0 : info.size();
-    return result;
 }
 
 } // namespace difflens::gui

@@ -1,4 +1,4 @@
-#include "app/gui/model_loader.h"
+#include "app/logic/model_loader.h"
 
 #include "core/errors.h"
 

@@ -1,9 +1,9 @@
 // [torch] The app's side of run files: RunRecord <-> what the window holds. Summaries travel as tensors
 // ("t", "kl", "mean_gap", "seconds", "tracked" [n, K, 2], "histogram" [n, bins]) and the 2-D background
 // points as "data_points", so an opened run draws the same pixels as the live one.
-#include "app/gui/run_files.h"
+#include "app/logic/run_files.h"
 
-#include "app/gui/model_runtime.h"
+#include "app/logic/model_runtime.h"
 #include "core/errors.h"
 #include "core/run_file.h"
 #include "core/trajectory.h"
