@@ -18,6 +18,7 @@ add_library(difflens_gui_lib STATIC
   gui/compare_window.h gui/compare_window.cpp           # Compare > Compare with…
   gui/compare_window_ui.cpp                             # its toolbar, columns, curve and timeline
   gui/export_dialog.h gui/export_dialog.cpp
+  gui/sweep_dialog.h gui/sweep_dialog.cpp               # View > Steps versus quality…
   ${PROJECT_SOURCE_DIR}/resources/difflens.qrc
 )
 target_link_libraries(difflens_gui_lib PUBLIC difflens_app_logic difflens_widgets Qt6::Widgets)

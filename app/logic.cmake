@@ -25,6 +25,7 @@ add_library(difflens_app_logic STATIC
   logic/exporter.h logic/exporter.cpp
   logic/compare.h logic/compare.cpp                         # [torch] two runs: plan, timeline, difference
   logic/compare_export.cpp                                  # the comparison painted and written
+  logic/sweep_job.h logic/sweep_job.cpp                     # [torch] steps versus quality on a worker
 )
 target_link_libraries(difflens_app_logic PUBLIC difflens_models difflens_paint Qt6::Gui)
 # The source tree's models/pretrained is the last place the catalogue looks (a build run from the tree).

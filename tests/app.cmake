@@ -21,3 +21,6 @@ difflens_add_test(test_app_first_screen SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_a
 difflens_add_test(test_app_runs SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_runs.cpp LIBS difflens_gui_lib TIMEOUT 240)
 # Compare: two runs from one x_T on one timeline, the difference row, export of both, presentation mode.
 difflens_add_test(test_app_compare SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_compare.cpp LIBS difflens_gui_lib TIMEOUT 240)
+# Steps versus quality: the NFE sweep (calls spent, solver ranking on the exact mixture, exact rows beside a
+# network's, bad input) and its dialog on a worker (curves, table, stop).
+difflens_add_test(test_app_sweep SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_app_sweep.cpp LIBS difflens_gui_lib TIMEOUT 300)

@@ -294,6 +294,8 @@ void MainWindow::buildMenus()
     pointOption(tr("Model guesses x̂₀ (2-D)"), &widgets::PointView::Options::showPredictions);
     pointOption(tr("Trajectories (2-D)"), &widgets::PointView::Options::showTrajectories);
     view->addSeparator();
+    view->addAction(tr("Steps versus &quality (NFE sweep)…"), this, [this] { openSweep(); });
+    view->addSeparator();
     view->addAction(m_controlsDock->toggleViewAction());
     view->addAction(m_sideDock->toggleViewAction());
 

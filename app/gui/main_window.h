@@ -33,6 +33,7 @@ namespace difflens::gui {
 
 class CentralView;
 class CompareWindow;
+class SweepDialog;
 class ExactPanel;
 class LossPanel;
 class MetricsPanel;
@@ -90,6 +91,8 @@ public:
      */
     CompareWindow* openCompare();
     CompareWindow* compareWindow() const;
+    /** View > Steps versus quality…: the NFE sweep of the current model (main_window_chrome.cpp); null without one. */
+    SweepDialog* openSweep();
     /** Help > Tour: five short steps over the panels (skippable). */
     void startTour();
     Tour* tour() const;

@@ -1,5 +1,6 @@
 // MainWindow: presentation mode, the hint line and the tour, errors, the status bar, export and plots.
 #include "app/gui/main_window.h"
+#include "app/gui/sweep_dialog.h"
 
 #include "app/logic/app_paths.h"
 #include "app/gui/central_view.h"
@@ -210,6 +211,16 @@ void MainWindow::savePlots()
                                                        .arg(failed.join(QStringLiteral(", ")), dir));
     else
         statusBar()->showMessage(tr("Saved the schedule, loss and step-metric plots to %1").arg(dir), 8000);
+}
+
+SweepDialog* MainWindow::openSweep()
+{
+    if (!m_model) return nullptr;
+    if (refuseWithoutModel(tr("The sweep"))) return nullptr;
+    auto* dialog = new SweepDialog(m_model->info.spec, samplerChoices(m_model->info.scheduler), m_model->info.isImage, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (m_options.interactive) dialog->show();
+    return dialog;
 }
 
 } // namespace difflens::gui
