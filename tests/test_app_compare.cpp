@@ -6,6 +6,7 @@
 #include "app/logic/compare.h"
 #include "app/gui/compare_window.h"
 #include "app/gui/main_window.h"
+#include "tests/support/test_window.h"
 #include "core/errors.h"
 #include "core/trajectory.h"
 #include "widgets/compare_plot.h"
@@ -37,16 +38,7 @@ class TestAppCompare : public QObject
 
     std::unique_ptr<MainWindow> makeWindow(const QString& model)
     {
-        MainWindow::Options o;
-        o.model = model;
-        o.device = QStringLiteral("cpu");
-        o.restoreState = false;
-        o.autoSample = false;
-        o.interactive = false;
-        o.firstScreen = false;
-        o.settings = std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("cmp-%1.ini").arg(++m_windows)),
-                                                 QSettings::IniFormat);
-        auto w = std::make_unique<MainWindow>(std::move(o));
+        auto w = std::make_unique<MainWindow>(difflens::test::testWindowOptions(model, m_dir.filePath(QStringLiteral("cmp-%1.ini").arg(++m_windows))));
         w->resize(1400, 900);
         w->show();
         QSignalSpy ready(w.get(), &MainWindow::modelReady);

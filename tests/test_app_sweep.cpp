@@ -2,6 +2,7 @@
 // the theory does on the exact mixture, puts the exact denoiser's rows beside a network's, refuses bad input
 // with one sentence; the app's dialog runs it on a worker, plots one curve per row and can be stopped.
 #include "app/gui/main_window.h"
+#include "tests/support/test_window.h"
 #include "app/gui/sweep_dialog.h"
 #include "core/errors.h"
 #include "models/nfe_sweep.h"
@@ -26,15 +27,7 @@ class TestAppSweep : public QObject
 
     std::unique_ptr<MainWindow> makeWindow(const QString& model)
     {
-        MainWindow::Options o;
-        o.model = model;
-        o.device = QStringLiteral("cpu");
-        o.restoreState = false;
-        o.autoSample = false;
-        o.interactive = false;
-        o.firstScreen = false;
-        o.settings = std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("sweep.ini")), QSettings::IniFormat);
-        auto w = std::make_unique<MainWindow>(std::move(o));
+        auto w = std::make_unique<MainWindow>(difflens::test::testWindowOptions(model, m_dir.filePath(QStringLiteral("sweep.ini"))));
         QSignalSpy ready(w.get(), &MainWindow::modelReady);
         if (!w->model()) ready.wait(60000);
         return w;
