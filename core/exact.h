@@ -83,6 +83,8 @@ public:
 
 private:
     torch::Tensor logits(const torch::Tensor& flatX, const PathPoint& pt) const; // [B, K] unnormalised log q(k, x)
+    /** E[x_0|x] of a finite set for flattened float32 x [B, D], blockwise with an online softmax. */
+    torch::Tensor pointSetExpectedX0(const torch::Tensor& flatX, const PathPoint& pt) const;
     std::vector<double> m_alphaBars;
     ProbabilityPath m_path;
     Prediction m_prediction = Prediction::Epsilon;
