@@ -228,6 +228,40 @@ private Q_SLOTS:
         c->setPresentationMode(false);
     }
 
+    void odeAndSdeFromOneStartSideBySide()
+    {
+        // A flow model's ODE (Euler) beside its SDE (Euler-Maruyama, S = 1) from one x_T: the same start, the
+        // ODE's paths smooth and the SDE's jagged (longer), and a filmstrip of the two.
+        auto w = makeWindow(QStringLiteral("exact:8gaussians?path=flow"));
+        QVERIFY(w->model());
+        QVERIFY(run(*w, QStringLiteral("euler"), 50, 64));
+        CompareWindow* c = w->openCompare();
+        QVERIFY(c);
+        CompareRequest r;
+        r.change = CompareChange::Sampler;
+        r.text = QStringLiteral("sde");
+        QVERIFY(runB(*c, r));
+        const CompareSide& a = c->sideA();
+        const CompareSide& b = c->sideB();
+        QCOMPARE(b.steps(), 50);
+        QVERIFY(sameTensor(a.trajectory->state(0), b.trajectory->state(0)));
+        const auto pathLength = [](const CompareSide& side) {
+            double total = 0;
+            for (int i = 0; i < side.steps(); ++i)
+                total += (side.trajectory->state(i + 1) - side.trajectory->state(i)).norm(2, {1}).mean().item<double>();
+            return total;
+        };
+        const double ode = pathLength(a), sde = pathLength(b);
+        qInfo("mean path length of 64 samples over 50 steps: ODE %.3f, SDE %.3f", ode, sde);
+        QVERIFY2(sde > 1.5 * ode, qPrintable(QStringLiteral("ODE %1, SDE %2").arg(ode).arg(sde)));
+        ExportOptions o;
+        o.format = QStringLiteral("filmstrip");
+        o.frames = QStringLiteral("log:4");
+        o.path = m_dir.filePath(QStringLiteral("ode-sde.png"));
+        QCOMPARE(runCompareExport(a, b, CompareAlign::Step, o).frames, 4);
+        QVERIFY(QImage(o.path).width() > 1000);
+    }
+
     void imageRunsDifferOnlyAfterTheirCommonStart()
     {
         auto w = makeWindow(QStringLiteral("exact:%1?n=6").arg(m_images));
