@@ -1,6 +1,7 @@
 // difflens-cli sample / info: run a reverse process with any model and report what happened.
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "app/cli/interrupt.h"
 #include "app/cli/guidance_cli.h"
 #include "core/errors.h"
 #include "core/exact.h"
@@ -25,12 +26,6 @@
 namespace difflens::cli {
 
 namespace {
-
-std::atomic_bool g_interrupted{false};
-void onSigint(int)
-{
-    g_interrupted.store(true);
-}
 
 const char* kSampleHelp =
     "usage: difflens-cli sample --model PATH [--scheduler-config FILE] [--sampler NAME] [--steps N]\n"
@@ -243,7 +238,6 @@ int cmdSample(const Argv& argv)
     const SchedulerConfig scheduler = schedulerFromArgs(args, pkg.scheduler);
     SamplerSettings settings = samplerSettingsFromArgs(args, scheduler);
     settings.startT = args.has("t0") ? args.integer("t0", -1) : -1;
-    const long t0 = settings.startT;
     const SamplerKind kind = settings.kind;
     const double eta = settings.eta;
     auto process = std::make_shared<ReverseProcess>(scheduler, settings);
@@ -294,10 +288,10 @@ int cmdSample(const Argv& argv)
         }
         bar.update(r.index + 1, "t=" + std::to_string(r.t));
     };
-    g_interrupted.store(false);
-    auto previous = std::signal(SIGINT, onSigint);
-    const SampleResult result = runSampler(*model.denoiser, *process, options, onStep, &g_interrupted);
-    std::signal(SIGINT, previous);
+    const SampleResult result = [&] {
+        const StopOnSignal stop;
+        return runSampler(*model.denoiser, *process, options, onStep, stop.flag());
+    }();
     bar.finish();
 
     if (args.has("out")) saveTensor(args.str("out"), result.sample);

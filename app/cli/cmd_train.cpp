@@ -1,6 +1,7 @@
 // difflens-cli train / dataset: train a built-in p_theta into a model package; write dataset samples.
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "app/cli/interrupt.h"
 #include "core/datasets.h"
 #include "core/errors.h"
 #include "core/json_util.h"
@@ -23,12 +24,6 @@ namespace fs = std::filesystem;
 namespace difflens::cli {
 
 namespace {
-
-std::atomic_bool g_stop{false};
-void onSignal(int)
-{
-    g_stop.store(true);
-}
 
 const char* kTrainHelp =
     "usage: difflens-cli train --dataset NAME|PATH --arch mlp|unet --out DIR [--resume] [--steps N]\n"
@@ -311,14 +306,12 @@ int cmdTrain(const Argv& argv)
                  spec.describe().c_str(), device.str().c_str(), static_cast<long long>(trainer.currentStep()),
                  static_cast<long long>(opt.steps));
 
-    g_stop.store(false);
-    auto prevInt = std::signal(SIGINT, onSignal);
-    auto prevTerm = std::signal(SIGTERM, onSignal);
+    const StopOnSignal stop(true); // Ctrl-C and SIGTERM: write the package, then stop
     ProgressBar bar("training", static_cast<int>(opt.steps));
     const int64_t chunk = opt.checkpointEvery > 0 ? opt.checkpointEvery : opt.steps;
     bool finished = trainer.currentStep() >= opt.steps;
     double lastLoss = 0;
-    while (!finished && !g_stop.load()) {
+    while (!finished && !stop.requested()) {
         trainer.setTotalSteps(std::min(opt.steps, (trainer.currentStep() / chunk + 1) * chunk));
         const bool done = trainer.run(
             [&](const TrainProgress& p) {
@@ -328,14 +321,12 @@ int cmdTrain(const Argv& argv)
                               p.stepsPerSecond);
                 bar.update(static_cast<int>(p.step), extra);
             },
-            &g_stop, checkpoint);
+            stop.flag(), checkpoint);
         trainer.setTotalSteps(opt.steps);
         writePackage(dir, pkg, trainer);
         finished = done && trainer.currentStep() >= opt.steps;
     }
     if (finished) writePackage(dir, pkg, trainer);
-    std::signal(SIGINT, prevInt);
-    std::signal(SIGTERM, prevTerm);
     bar.finish();
     std::printf("%s at step %lld of %lld, ema loss %.5f; package in %s\n", finished ? "finished" : "stopped",
                 static_cast<long long>(trainer.currentStep()), static_cast<long long>(opt.steps), lastLoss,
