@@ -1,6 +1,7 @@
 #include "core/export.h"
 
 #include "core/errors.h"
+#include "core/json_util.h"
 
 #include <gif_lib.h>
 #include <opencv2/imgcodecs.hpp>
@@ -44,12 +45,7 @@ void checkWritableTarget(const std::string& path)
 
 void commit(const std::string& tmp, const std::string& path)
 {
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        fs::remove_all(tmp, ec);
-        throw IoError("cannot move the finished file to '" + path + "'");
-    }
+    json_util::commitAtomic(tmp, path, "the export");
 }
 
 cv::Mat toMat(const RgbFrame& f)

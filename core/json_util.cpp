@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -55,9 +56,17 @@ void writeBytesAtomic(const std::string& path, const char* data, size_t size)
             throw IoError("cannot write '" + path + "': the disk may be full");
         }
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw IoError("cannot replace '" + path + "'");
+    commitAtomic(tmp, path);
+}
+
+void commitAtomic(const std::string& tmp, const std::string& path, const std::string& what)
+{
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::error_code ignored;
+        std::filesystem::remove_all(tmp, ignored);
+        throw IoError("cannot replace " + (what.empty() ? std::string() : what + " ") + "'" + path + "'");
     }
 }
 

@@ -15,6 +15,11 @@ using nlohmann::json;
 json parse(const std::string& text, const std::string& origin);
 /** Reads a whole file; throws IoError when it cannot be read. */
 std::string readTextFile(const std::string& path);
+/**
+ * The commit step of every atomic write: moves a finished temporary file (or folder) over `path` in one rename;
+ * on failure removes the temporary and throws IoError "cannot replace 'path'" (`what` names the kind of file).
+ */
+void commitAtomic(const std::string& tmp, const std::string& path, const std::string& what = "");
 /** Writes bytes atomically (temporary file, then rename): the old file survives a failure. Throws IoError. */
 void writeBytesAtomic(const std::string& path, const char* data, size_t size);
 /** writeBytesAtomic for text. */

@@ -2,6 +2,7 @@
 
 #include "core/diffusion.h"
 #include "core/errors.h"
+#include "core/json_util.h"
 #include "core/tensor_io.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -245,10 +246,7 @@ void Trainer::saveCheckpoint(const std::string& path) const
         std::remove(tmp.c_str());
         throw IoError("cannot write checkpoint '" + path + "': " + describeException(e));
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw IoError("cannot replace checkpoint '" + path + "'");
-    }
+    json_util::commitAtomic(tmp, path, "checkpoint");
 }
 
 void Trainer::resume(const std::string& path)
