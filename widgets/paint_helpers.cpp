@@ -363,4 +363,29 @@ void drawFlowLegend(QPainter& painter, const QRectF& area, const QFont& font,
     painter.restore();
 }
 
+double normalPdf(double x, double mean, double sd)
+{
+    const double z = (x - mean) / sd;
+    return std::exp(-0.5 * z * z) / (sd * std::sqrt(2.0 * M_PI));
+}
+
+// Points of N(mean, sd^2) over [left, right]: dense around the mean (so a narrow peak is smooth), plus a
+// uniform grid for the tails.
+QVector<QPointF> normalCurve(double mean, double sd, double left, double right, int uniform, int central)
+{
+    QVector<double> xs;
+    for (int i = 0; i <= uniform; ++i)
+        xs.push_back(left + (right - left) * i / uniform);
+    for (int i = 0; i < central; ++i) {
+        const double x = mean + sd * (-6.0 + 12.0 * i / (central - 1));
+        if (x > left && x < right) xs.push_back(x);
+    }
+    std::sort(xs.begin(), xs.end());
+    QVector<QPointF> points;
+    points.reserve(xs.size());
+    for (double x : xs)
+        points.push_back(QPointF(x, normalPdf(x, mean, sd)));
+    return points;
+}
+
 } // namespace difflens::widgets::paint

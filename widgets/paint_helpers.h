@@ -89,4 +89,10 @@ double flowLegendHeight(const QFont& font, const QVector<LegendEntry>& entries, 
 void drawFlowLegend(QPainter& painter, const QRectF& area, const QFont& font,
                     const QVector<LegendEntry>& entries);
 
+/** The normal density N(x; mean, sd^2) (sd > 0). */
+double normalPdf(double x, double mean, double sd);
+/** Points of N(mean, sd^2) over [left, right]: `uniform` + 1 even points for the tails plus `central` points
+ *  within 6 sd of the mean, so a narrow peak stays smooth. */
+QVector<QPointF> normalCurve(double mean, double sd, double left, double right, int uniform = 240, int central = 241);
+
 } // namespace difflens::widgets::paint

@@ -19,7 +19,6 @@ namespace {
 
 using paint::LegendEntry;
 
-const double kSqrt2Pi = std::sqrt(2.0 * M_PI);
 
 QString defaultEmptyText()
 {
@@ -53,7 +52,7 @@ QString exactLabel(const StepDensityFrame& f)
 
 double normalPeak(double sd)
 {
-    return sd > 0 ? 1.0 / (sd * kSqrt2Pi) : std::numeric_limits<double>::infinity();
+    return sd > 0 ? paint::normalPdf(0.0, 0.0, sd) : std::numeric_limits<double>::infinity();
 }
 
 QPen markPen(const QColor& color, double width, bool dashed)
@@ -282,27 +281,6 @@ void paint2d(QPainter& p, const StepDensityFrame& f, const Scene& s)
     }
 }
 
-// Points of N(mean, sd^2) over [left, right]: dense around the mean (so a narrow peak is smooth), plus a
-// uniform grid for the tails.
-QVector<QPointF> normalCurve(double mean, double sd, double left, double right)
-{
-    QVector<double> xs;
-    constexpr int kUniform = 240, kCentral = 241;
-    for (int i = 0; i <= kUniform; ++i)
-        xs.push_back(left + (right - left) * i / kUniform);
-    for (int i = 0; i < kCentral; ++i) {
-        const double x = mean + sd * (-6.0 + 12.0 * i / (kCentral - 1));
-        if (x > left && x < right) xs.push_back(x);
-    }
-    std::sort(xs.begin(), xs.end());
-    QVector<QPointF> points;
-    points.reserve(xs.size());
-    for (double x : xs) {
-        const double z = (x - mean) / sd;
-        points.push_back(QPointF(x, std::exp(-0.5 * z * z) / (sd * kSqrt2Pi)));
-    }
-    return points;
-}
 
 void paint1d(QPainter& p, const StepDensityFrame& f, const Scene& s)
 {
@@ -364,7 +342,7 @@ void paint1d(QPainter& p, const StepDensityFrame& f, const Scene& s)
         if (!std::isfinite(mean)) continue;
         const double px = T.mapX(mean);
         if (g.sd > 0 && std::isfinite(g.sd)) {
-            const QVector<QPointF> points = normalCurve(mean, g.sd, T.view().left(), T.view().right());
+            const QVector<QPointF> points = paint::normalCurve(mean, g.sd, T.view().left(), T.view().right());
             QPainterPath path;
             path.moveTo(T.map(points.first()));
             for (int i = 1; i < points.size(); ++i)

@@ -10,6 +10,7 @@
 #include "core/trajectory.h"
 #include "widgets/format.h"
 #include "widgets/image_utils.h"
+#include "widgets/paint_helpers.h"
 #include "widgets/palette.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -89,7 +90,7 @@ inline std::pair<double, double> noisyRange(const ModelInfo& info, double alphaB
 
 inline double gaussian(double x, double mean, double variance)
 {
-    return std::exp(-0.5 * (x - mean) * (x - mean) / variance) / std::sqrt(2.0 * M_PI * variance);
+    return widgets::paint::normalPdf(x, mean, std::sqrt(variance));
 }
 
 /** A Gaussian N(mean, variance) sampled over [xmin, xmax] (denser near the mean so narrow peaks stay sharp).
@@ -102,15 +103,7 @@ inline widgets::Curve gaussianCurve(const QString& name, double mean, double var
     c.color = color;
     c.dashed = dashed;
     c.filled = !dashed;
-    const double sd = std::sqrt(variance);
-    std::vector<double> xs;
-    for (int i = 0; i <= 200; ++i)
-        xs.push_back(xmin + (xmax - xmin) * i / 200.0);
-    for (int i = -60; i <= 60; ++i)
-        xs.push_back(mean + sd * i / 10.0);
-    std::sort(xs.begin(), xs.end());
-    for (double x : xs)
-        if (x >= xmin && x <= xmax) c.points.push_back(QPointF(x, gaussian(x, mean, variance)));
+    c.points = widgets::paint::normalCurve(mean, std::sqrt(variance), xmin, xmax, 200, 121);
     return c;
 }
 
