@@ -3,6 +3,7 @@
 // 2-D, a filled curve in 1-D), the posterior q(x_{t-1} | x_t, x_0) and the model's p_theta(x_{t-1} | x_t) as
 // Gaussians (1- and 2-sigma circles in 2-D, density curves in 1-D), the mixture's heaviest components and
 // x_t.
+#include "widgets/step_density_paint.h"
 #include "widgets/types.h"
 
 #include <QImage>
@@ -25,7 +26,7 @@ public:
      * exact curve, the lowest mark peak) are clipped at the top of the plot and labelled "peak ↑ value",
      * so a near-delta posterior does not flatten the mixture it is compared with.
      */
-    static constexpr double kPeakClipFactor = 4.0;
+    static constexpr double kPeakClipFactor = kStepPeakClipFactor;
 
     explicit StepDensityView(QWidget* parent = nullptr);
     ~StepDensityView() override;

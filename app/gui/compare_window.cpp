@@ -297,8 +297,7 @@ void CompareWindow::showPosition()
             m_viewB->setCurrentT(fb.t);
         }
         try {
-            const Frame diff = differenceFrame(m_a, m_plan.stepA[pos], m_b, m_plan.stepB[pos], 16, fa);
-            m_numbers = compareNumbers(*m_a.trajectory, m_plan.stepA[pos], *m_b.trajectory, m_plan.stepB[pos]);
+            const Frame diff = differenceFrame(m_a, m_plan.stepA[pos], m_b, m_plan.stepB[pos], 16, fa, &m_numbers);
             if (diff.isValid()) m_viewDiff->showFrame(diff);
         } catch (const std::exception& e) {
             m_viewDiff->showMessage(tr("The difference cannot be shown: %1").arg(QString::fromStdString(e.what())));

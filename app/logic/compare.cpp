@@ -321,7 +321,7 @@ CompareCurve compareCurve(const CompareSide& a, const CompareSide& b, const Comp
 }
 
 Frame differenceFrame(const CompareSide& a, int stepA, const CompareSide& b, int stepB, int maxRows,
-                      const Frame& frameA)
+                      const Frame& frameA, CompareNumbers* numbers)
 {
     Frame f;
     if (!a.isValid() || !b.isValid() || a.trajectory->recordedSteps() < 1 || b.trajectory->recordedSteps() < 1) return f;
@@ -334,6 +334,7 @@ Frame differenceFrame(const CompareSide& a, int stepA, const CompareSide& b, int
     const torch::Tensor xa = rows(ta.state(stepA), shared), xb = rows(tb.state(stepB), shared);
     const torch::Tensor x0a = rows(ta.step(stepA).x0Pred, shared), x0b = rows(tb.step(stepB).x0Pred, shared);
     const double rmsXt = rms(xa - xb), rmsX0 = rms(x0a - x0b);
+    if (numbers) *numbers = CompareNumbers{rmsXt, rmsX0, static_cast<int>(shared)};
     f.step = stepA;
     f.t = ta.process().timesteps()[static_cast<size_t>(stepA)] + 1;
     f.isImage = a.model->info.isImage;

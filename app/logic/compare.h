@@ -121,10 +121,11 @@ CompareCurve compareCurve(const CompareSide& a, const CompareSide& b, const Comp
 /**
  * The difference row at (stepA, stepB): images: |x_t(A) - x_t(B)| and |x0^(A) - x0^(B)| per sample as heat
  * maps; points: A's x_t with B's beside it, a line from each sample to its twin (same x_T). `data`: the
- * points drawn behind (2-D) or the data density (1-D), taken from A's frame.
+ * points drawn behind (2-D) or the data density (1-D), taken from A's frame. `numbers` (optional) gets the rms
+ * differences it computed on the way (the same as compareNumbers).
  */
 Frame differenceFrame(const CompareSide& a, int stepA, const CompareSide& b, int stepB, int maxRows,
-                      const Frame& frameA);
+                      const Frame& frameA, CompareNumbers* numbers = nullptr);
 
 /** One exported frame of a comparison: A | B | their difference in one row, each titled. */
 QImage renderCompareFrame(const Frame& a, const Frame& b, const Frame& difference, const CompareSide& sideA,
