@@ -1,5 +1,5 @@
 # difflens_app_logic: the app without widgets (included by app/CMakeLists.txt when DIFFLENS_WITH_QT):
-# model loading, run settings, the sampling / training / bound jobs on worker threads, frames built from a
+# model loading, run settings, the jobs (job_runner: sampling, training, the bound, the sweep, export), frames built from a
 # recorded run, run files, export and comparison. QtCore/QtGui only: difflens-cli links it to export
 # without QtWidgets; the desktop app (gui.cmake) adds the windows on top.
 # Only the files marked [torch] include LibTorch headers (each costs ~16 s to compile); the rest see the core
@@ -13,6 +13,7 @@ add_library(difflens_app_logic STATIC
   logic/model_loader.h logic/model_loader.cpp
   logic/frames.h
   logic/schedule_series.h logic/schedule_series.cpp
+  logic/job_runner.h logic/job_runner.cpp                   # [torch] the one job shape: worker, cancel, finished
   logic/sampling_controller.h logic/sampling_controller.cpp # [torch] the sampling worker thread
   logic/sampling_params.cpp
   logic/frame_builder.h logic/frame_builder.cpp             # [torch] trajectory step -> plain frames; forward

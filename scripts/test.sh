@@ -18,8 +18,8 @@ JOBS="${DIFFLENS_JOBS:-$(nproc)}"
 
 SANITIZE_TESTS=(test_core_schedule test_core_diffusion test_core_sampler test_core_torchscript test_core_exact
                 test_core_export test_core_training test_cli test_app_sampling test_app_training
-                test_resources test_fuzz_regressions)
-TSAN_TESTS=(test_app_sampling test_app_training test_app_frames)
+                test_app_jobs test_resources test_fuzz_regressions)
+TSAN_TESTS=(test_app_jobs test_app_sampling test_app_training test_app_frames)
 
 run_subset() { # preset, tests...
   local preset="$1"; shift

@@ -22,7 +22,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QThread>
 #include <QVBoxLayout>
 
 namespace difflens::gui {
@@ -47,6 +46,12 @@ ExportDialog::ExportDialog(ModelHandle model, std::shared_ptr<const Trajectory> 
 ExportDialog::ExportDialog(ExportSource source, QWidget* parent) : QDialog(parent), m_source(std::move(source))
 {
     setWindowTitle(m_source.title);
+    connect(m_runner.get(), &JobRunner::progress, this, [this](int done, int total) {
+        m_progress->setRange(0, total);
+        m_progress->setValue(done);
+    });
+    connect(m_runner.get(), &JobRunner::finished, this,
+            [this](int, JobOutcome outcome, const QString& message) { finishExport(outcome, message); });
     auto* form = new QFormLayout;
     m_format = new QComboBox;
     m_format->addItems(m_source.comparison ? kFormatNames.mid(0, 4) : kFormatNames);
@@ -173,13 +178,7 @@ ExportDialog::ExportDialog(ExportSource source, QWidget* parent) : QDialog(paren
     refresh();
 }
 
-ExportDialog::~ExportDialog()
-{
-    if (m_worker) {
-        if (m_cancel) m_cancel->store(true);
-        m_worker->wait();
-    }
-}
+ExportDialog::~ExportDialog() = default; // the runner, a child, cancels and waits
 
 ExportOptions ExportDialog::options() const
 {
@@ -260,7 +259,7 @@ void ExportDialog::browse()
 
 void ExportDialog::startExport()
 {
-    if (m_worker) return;
+    if (m_runner->isRunning()) return;
     const ExportOptions o = options();
     const QString problem = validateExportOptions(o);
     if (!problem.isEmpty()) {
@@ -271,70 +270,40 @@ void ExportDialog::startExport()
     m_progress->setRange(0, 0);
     m_exportButton->setEnabled(false);
     m_cancelButton->setText(tr("Stop"));
-    m_cancel = std::make_shared<std::atomic_bool>(false);
-    QPointer<ExportDialog> self(this);
-    auto cancel = m_cancel;
     auto run = m_source.run;
-    m_worker = QThread::create([self, cancel, run, o] {
-        QString error;
-        ExportResult result;
-        try {
-            result = run(o,
-                               [self](int done, int total) {
-                                   QMetaObject::invokeMethod(
-                                       self, [self, done, total] {
-                                           if (!self) return;
-                                           self->m_progress->setRange(0, total);
-                                           self->m_progress->setValue(done);
-                                       },
-                                       Qt::QueuedConnection);
-                               },
-                               cancel.get());
-        } catch (const Cancelled&) {
-            error = QStringLiteral("cancelled");
-        } catch (const std::exception& e) {
-            error = QString::fromStdString(describeException(e));
-        }
-        QMetaObject::invokeMethod(
-            self, [self, error, result] {
-                if (self) self->finishExport(error, result.frames, result.bytes);
-            },
-            Qt::QueuedConnection);
+    m_runner->start([this, run, o](JobContext& ctx) -> JobRunner::Completion {
+        const ExportResult result =
+            run(o, [&ctx](int done, int total) { ctx.progress(done, total); }, ctx.cancelFlag());
+        return [this, result] { m_written = result; };
     });
-    m_worker->start();
 }
 
-void ExportDialog::finishExport(const QString& error, int frames, qint64 bytes)
+void ExportDialog::finishExport(JobOutcome outcome, const QString& error)
 {
-    if (m_worker) {
-        m_worker->wait();
-        delete m_worker;
-        m_worker = nullptr;
-    }
     m_progress->setVisible(false);
     m_exportButton->setEnabled(true);
     m_cancelButton->setText(tr("Close"));
-    if (error == QLatin1String("cancelled")) {
+    if (outcome == JobOutcome::Cancelled) {
         m_summary->setText(tr("Export cancelled: nothing was written."));
         return;
     }
-    if (!error.isEmpty()) {
+    if (outcome == JobOutcome::Failed) {
         QMessageBox::warning(this, tr("Export failed"), error + tr("\n\nNothing was written; an existing file is unchanged."));
         return;
     }
     const QString path = options().path;
-    m_summary->setText(tr("Wrote %1 frames (%2 kB) to %3").arg(frames).arg(bytes / 1024).arg(path));
-    Q_EMIT exported(path, frames, bytes);
+    m_summary->setText(tr("Wrote %1 frames (%2 kB) to %3").arg(m_written.frames).arg(m_written.bytes / 1024).arg(path));
+    Q_EMIT exported(path, m_written.frames, m_written.bytes);
 }
 
 void ExportDialog::cancelExport()
 {
-    if (m_cancel) m_cancel->store(true);
+    m_runner->cancel();
 }
 
 void ExportDialog::reject()
 {
-    if (m_worker) {
+    if (m_runner->isRunning()) {
         cancelExport();
         return; // finishExport closes the loop; the dialog stays for the message
     }

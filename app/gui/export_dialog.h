@@ -2,10 +2,10 @@
 // File > Export…: format, panels, frames, size, fps, a live preview of the current step, and the export
 // itself on a worker thread with progress and cancel. Uses the already recorded run: never samples again.
 #include "app/logic/exporter.h"
+#include "app/logic/job_runner.h"
 
 #include <QDialog>
 
-#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -17,7 +17,6 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
-class QThread;
 
 namespace difflens::gui {
 
@@ -48,7 +47,7 @@ private:
     void updatePreview();
     void updateEnabled();
     void browse();
-    void finishExport(const QString& error, int frames, qint64 bytes);
+    void finishExport(JobOutcome outcome, const QString& error);
 
     ExportSource m_source;
     QComboBox* m_format = nullptr;
@@ -70,8 +69,9 @@ private:
     QProgressBar* m_progress = nullptr;
     QPushButton* m_exportButton = nullptr;
     QPushButton* m_cancelButton = nullptr;
-    QThread* m_worker = nullptr;
-    std::shared_ptr<std::atomic_bool> m_cancel;
+    ExportResult m_written; ///< what the last export wrote
+    /** Last: destroyed (cancelled and waited for) before the widgets its job reports to. */
+    std::unique_ptr<JobRunner> m_runner = std::make_unique<JobRunner>(QStringLiteral("difflens export"));
 };
 
 } // namespace difflens::gui

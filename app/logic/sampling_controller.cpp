@@ -40,13 +40,6 @@ StepRecord firstSamples(const StepRecord& r, int64_t n)
     return out;
 }
 
-enum Outcome
-{
-    kFinished,
-    kCancelled,
-    kFailed
-};
-
 } // namespace
 
 struct SamplingController::Job
@@ -56,7 +49,6 @@ struct SamplingController::Job
     std::shared_ptr<const ReverseProcess> process;
     std::shared_ptr<Trajectory> trajectory;
     torch::Tensor reference;
-    std::atomic_bool cancel{false};
     Clock::time_point begin = Clock::now();
     std::atomic<double> seconds{0.0};
     std::atomic_bool running{true};
@@ -75,20 +67,6 @@ struct FieldRequest
     int n = 21;
     int classIndex = -1; // >= 0: the guided field toward this class
     double guidance = 1.0;
-};
-
-struct SamplingController::FieldQueue
-{
-    std::mutex mutex;
-    std::optional<FieldRequest> pending;
-
-    std::optional<FieldRequest> take()
-    {
-        std::lock_guard<std::mutex> lock(mutex);
-        std::optional<FieldRequest> r;
-        r.swap(pending);
-        return r;
-    }
 };
 
 namespace {
@@ -116,9 +94,9 @@ StepSummary summarise(const StepRecord& r, const ModelInfo& info, double seconds
     return s;
 }
 
-/** The model's score on a grid; runs on the worker. */
-void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPointF>& vectors,
-                  QVector<QPointF>& exactVectors)
+/** The model's score on a grid; runs on the field worker, calling the model through `model` (the shared lock). */
+void computeField(const FieldRequest& f, const std::shared_ptr<Denoiser>& model, QVector<QPointF>& origins,
+                  QVector<QPointF>& vectors, QVector<QPointF>& exactVectors)
 {
     c10::InferenceMode guard;
     const ModelInfo& info = f.model->info;
@@ -143,8 +121,7 @@ void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPoi
         const PathPoint pt = ProbabilityPath::flowPoint(static_cast<double>(k + 1) / info.T());
         const auto tf = torch::full({x.size(0)}, static_cast<float>(k + 1),
                                     torch::TensorOptions().dtype(torch::kFloat32).device(rt.device));
-        const auto u = SerializedDenoiser(*rt.loaded.denoiser, rt.forwardMutex)
-                           .forward(x, tf)
+        const auto u = model->forward(x, tf)
                            .to(torch::kCPU, torch::kFloat32)
                            .contiguous();
         const auto ua = u.accessor<float, 2>();
@@ -157,9 +134,8 @@ void computeField(const FieldRequest& f, QVector<QPointF>& origins, QVector<QPoi
         return;
     }
     const auto t = torch::full({x.size(0)}, k, torch::TensorOptions().dtype(torch::kInt64).device(rt.device));
-    auto serialized = std::make_shared<SerializedDenoiser>(*rt.loaded.denoiser, rt.forwardMutex);
-    const bool guided = f.classIndex >= 0 && rt.loaded.denoiser->numClasses() > f.classIndex;
-    auto out = guided ? GuidedDenoiser(serialized, f.classIndex, f.guidance).forward(x, t) : serialized->forward(x, t);
+    const bool guided = f.classIndex >= 0 && model->numClasses() > f.classIndex;
+    auto out = guided ? GuidedDenoiser(model, f.classIndex, f.guidance).forward(x, t) : model->forward(x, t);
     if (out.dim() == 2 && out.size(1) == 4) out = out.slice(1, 0, 2); // learned variance: the prediction part
     const NoiseSchedule schedule = NoiseSchedule::fromConfig(info.scheduler);
     const double abar = schedule.alphaBars()[static_cast<size_t>(k)];
@@ -207,34 +183,19 @@ QList<QPair<QString, QString>> samplerChoices(const SchedulerConfig& scheduler)
     return out;
 }
 
-SamplingController::SamplingController(QObject* parent)
-    : QObject(parent), m_fields(std::make_shared<FieldQueue>())
+SamplingController::SamplingController(QObject* parent) : QObject(parent)
 {
-    m_thread.setObjectName(QStringLiteral("difflens sampler"));
-    m_worker = new QObject;
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread.start();
+    connect(&m_runner, &JobRunner::finished, this, &SamplingController::onEnded);
+    connect(&m_fieldRunner, &JobRunner::finished, this, [](int, JobOutcome, const QString&) {
+        // The field is decoration: a model that fails here fails the run too, with its message.
+    });
 }
 
-SamplingController::~SamplingController()
-{
-    if (m_job) m_job->cancel.store(true);
-    m_thread.requestInterruption();
-    m_thread.quit();
-    m_thread.wait();
-}
-
-void SamplingController::post(std::function<void()> f)
-{
-    QMetaObject::invokeMethod(this, std::move(f), Qt::QueuedConnection);
-}
+SamplingController::~SamplingController() = default;
 
 void SamplingController::start(const SamplingParams& params)
 {
-    if (m_job) m_job->cancel.store(true); // its later reports carry an old id and are ignored
     auto job = std::make_shared<Job>();
-    job->id = ++m_nextJob;
     job->params = params;
     m_params = params;
     m_job = job;
@@ -292,88 +253,70 @@ void SamplingController::start(const SamplingParams& params)
     if (!error.isEmpty()) {
         job->running = false;
         job->trajectory.reset();
-        const int id = job->id;
-        post([this, id, error] { onEnded(id, kFailed, 0, error); });
+        job->id = m_runner.start([error](JobContext&) -> JobRunner::Completion { throw Error(error.toStdString()); });
         return;
     }
 
     Q_EMIT started(job->process->stepCount());
     if (!job->note.isEmpty()) Q_EMIT notice(job->note);
     const int throttleMs = m_throttleMs;
-    auto fields = m_fields;
-    QMetaObject::invokeMethod(
-        m_worker,
-        [this, job, throttleMs, fields] {
+    job->id = m_runner.start(
+        [this, job, throttleMs](JobContext& ctx) -> JobRunner::Completion {
             // Runs on the worker thread.
             const ModelInfo& info = job->params.model->info;
             auto& rt = *job->params.model->runtime;
-            auto serveField = [this, fields] { serveFields(*fields); };
-            int outcome = kFinished;
-            QString message;
             job->begin = Clock::now();
             auto lastReport = Clock::time_point::min();
             auto lastStep = job->begin;
-            try {
-                if (job->cancel.load()) throw Cancelled();
-                SamplerOptions o;
-                o.seed = job->params.seed;
-                o.batch = job->params.batch;
-                o.sampleShape = info.shape;
-                o.reference = job->reference;
-                o.noiseReference = job->params.fromReference;
-                o.discreteData = info.isImage;
-                o.device = rt.device;
-                const int count = job->process->stepCount();
-                auto serialized = std::make_shared<SerializedDenoiser>(*rt.loaded.denoiser, rt.forwardMutex);
-                // A class: classifier-free guidance around the model (guidance.h), in its own output space.
-                std::shared_ptr<Denoiser> model = serialized;
-                if (job->params.classIndex >= 0)
-                    model = std::make_shared<GuidedDenoiser>(serialized, job->params.classIndex, job->params.guidance);
-                Denoiser& denoiser = *model;
-                const auto result = runSampler(
-                    denoiser, *job->process, o,
-                    [&](const StepRecord& r) {
-                        if (job->recordBatch < job->params.batch)
-                            job->trajectory->record(firstSamples(r, job->recordBatch));
-                        else
-                            job->trajectory->record(r);
-                        const auto now = Clock::now();
-                        StepSummary s =
-                            summarise(r, info, std::chrono::duration<double>(now - lastStep).count());
-                        lastStep = now;
-                        {
-                            std::lock_guard<std::mutex> lock(job->mutex);
-                            job->summaries.push_back(std::move(s));
-                        }
-                        job->seconds.store(std::chrono::duration<double>(now - job->begin).count());
-                        const int recorded = r.index + 1;
-                        if (recorded == 1 || recorded == count ||
-                            now - lastReport >= std::chrono::milliseconds(throttleMs)) {
-                            lastReport = now;
-                            const int id = job->id;
-                            post([this, id, recorded] { onRecorded(id, recorded); });
-                        }
-                        serveField();
-                    },
-                    &job->cancel);
-                if (result.cancelled) outcome = kCancelled;
-            } catch (const Cancelled&) {
-                outcome = kCancelled;
-            } catch (const std::exception& e) {
-                outcome = kFailed;
-                message = QString::fromStdString(describeException(e));
-            } catch (...) {
-                outcome = kFailed;
-                message = QStringLiteral("an unknown error stopped the sampler");
-            }
-            job->seconds.store(std::chrono::duration<double>(Clock::now() - job->begin).count());
-            job->running = false;
-            const int id = job->id;
-            const int recorded = job->trajectory->recordedSteps();
-            post([this, id, outcome, recorded, message] { onEnded(id, outcome, recorded, message); });
-            serveField();
+            // Whatever ends the run, the seconds and the running flag are set before the runner reports it.
+            struct Ended
+            {
+                Job& job;
+                ~Ended()
+                {
+                    job.seconds.store(std::chrono::duration<double>(Clock::now() - job.begin).count());
+                    job.running = false;
+                }
+            } ended{*job};
+            SamplerOptions o;
+            o.seed = job->params.seed;
+            o.batch = job->params.batch;
+            o.sampleShape = info.shape;
+            o.reference = job->reference;
+            o.noiseReference = job->params.fromReference;
+            o.discreteData = info.isImage;
+            o.device = rt.device;
+            const int count = job->process->stepCount();
+            // A class: classifier-free guidance around the model (guidance.h), in its own output space.
+            std::shared_ptr<Denoiser> model = ctx.model();
+            if (job->params.classIndex >= 0)
+                model = std::make_shared<GuidedDenoiser>(model, job->params.classIndex, job->params.guidance);
+            runSampler(
+                *model, *job->process, o,
+                [&](const StepRecord& r) {
+                    if (job->recordBatch < job->params.batch)
+                        job->trajectory->record(firstSamples(r, job->recordBatch));
+                    else
+                        job->trajectory->record(r);
+                    const auto now = Clock::now();
+                    StepSummary s = summarise(r, info, std::chrono::duration<double>(now - lastStep).count());
+                    lastStep = now;
+                    {
+                        std::lock_guard<std::mutex> lock(job->mutex);
+                        job->summaries.push_back(std::move(s));
+                    }
+                    job->seconds.store(std::chrono::duration<double>(now - job->begin).count());
+                    const int recorded = r.index + 1;
+                    if (recorded == 1 || recorded == count ||
+                        now - lastReport >= std::chrono::milliseconds(throttleMs)) {
+                        lastReport = now;
+                        ctx.post([this, recorded] { onRecorded(recorded); });
+                    }
+                },
+                ctx.cancelFlag());
+            return nullptr; // the recording is the result; a cancelled run keeps what it recorded
         },
-        Qt::QueuedConnection);
+        job->params.model);
 }
 
 double SamplingController::recordingBudget() const
@@ -387,39 +330,25 @@ int SamplingController::recordedBatch() const
     return m_job ? static_cast<int>(m_job->recordBatch) : 0;
 }
 
-void SamplingController::serveFields(FieldQueue& queue)
+void SamplingController::onRecorded(int recorded)
 {
-    // Worker thread. The field is decoration: a model that fails here fails the run too, with its message.
-    auto f = queue.take();
-    if (!f) return;
-    QVector<QPointF> origins, vectors, exactVectors;
-    try {
-        computeField(*f, origins, vectors, exactVectors);
-    } catch (const std::exception&) {
-        return;
-    }
-    const long t = f->t;
-    post([this, t, origins, vectors, exactVectors] { Q_EMIT fieldReady(t, origins, vectors, exactVectors); });
-}
-
-void SamplingController::onRecorded(int job, int recorded)
-{
-    if (!m_job || job != m_job->id) return;
+    if (!m_job) return;
     Q_EMIT stepsAvailable(recorded);
     Q_EMIT progress(recorded, totalSteps());
 }
 
-void SamplingController::onEnded(int job, int outcome, int recorded, const QString& message)
+void SamplingController::onEnded(int job, JobOutcome outcome, const QString& message)
 {
-    if (!m_job || job != m_job->id) return;
+    if (!m_job || job != m_job->id) return; // a superseded run: its successor reports
     m_running = false;
-    if (outcome != kFailed && recorded > 0) {
+    const int recorded = recordedSteps();
+    if (outcome != JobOutcome::Failed && recorded > 0) {
         Q_EMIT stepsAvailable(recorded);
         Q_EMIT progress(recorded, totalSteps());
     }
-    if (outcome == kFinished)
+    if (outcome == JobOutcome::Ok)
         Q_EMIT finished(m_job->seconds.load());
-    else if (outcome == kCancelled)
+    else if (outcome == JobOutcome::Cancelled)
         Q_EMIT cancelled(recorded);
     else
         Q_EMIT failed(message);
@@ -427,7 +356,7 @@ void SamplingController::onEnded(int job, int outcome, int recorded, const QStri
 
 void SamplingController::cancel()
 {
-    if (m_job) m_job->cancel.store(true);
+    m_runner.cancel();
 }
 
 std::shared_ptr<const Trajectory> SamplingController::trajectory() const
@@ -487,14 +416,16 @@ void SamplingController::requestGuidedField(const ModelHandle& model, long t, co
                                             double guidance, int n)
 {
     if (!model || model->info.isImage || model->info.dim != 2) return;
-    {
-        std::lock_guard<std::mutex> lock(m_fields->mutex);
-        m_fields->pending = FieldRequest{model, t, range, n, classIndex, guidance};
-    }
-    // Served now when the worker is idle, or between two steps of the run under way.
-    auto fields = m_fields;
-    QMetaObject::invokeMethod(
-        m_worker, [this, fields] { serveFields(*fields); }, Qt::QueuedConnection);
+    // Only the latest request matters: a new one supersedes the one queued or under way.
+    const FieldRequest f{model, t, range, n, classIndex, guidance};
+    m_fieldRunner.start(
+        [this, f](JobContext& ctx) -> JobRunner::Completion {
+            QVector<QPointF> origins, vectors, exactVectors;
+            computeField(f, ctx.model(), origins, vectors, exactVectors);
+            const long t = f.t;
+            return [this, t, origins, vectors, exactVectors] { Q_EMIT fieldReady(t, origins, vectors, exactVectors); };
+        },
+        model);
 }
 
 } // namespace difflens::gui

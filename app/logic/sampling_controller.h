@@ -1,16 +1,17 @@
 #pragma once
 // Runs the reverse process on a worker thread and records it into a Trajectory the GUI reads while it grows.
-// A job: SamplingParams in; stepsAvailable (throttled), progress, finished / cancelled / failed out; an
-// atomic cancel flag checked between steps; every exception caught in the worker and turned into a message.
-// The same thread answers the one other model call the GUI makes: the score field at the shown t.
+// A job of the app's one job shape (job_runner.h): SamplingParams in; stepsAvailable (throttled), progress,
+// finished / cancelled / failed out; the atomic cancel checked between steps; every exception turned into a
+// message. A second runner answers the one other model call the GUI makes: the score field at the shown t
+// (both call the model through the runner's shared lock).
 #include "app/logic/frames.h"
+#include "app/logic/job_runner.h"
 #include "app/logic/model.h"
 
 #include <QList>
 #include <QObject>
 #include <QPair>
 #include <QRectF>
-#include <QThread>
 
 #include <functional>
 #include <memory>
@@ -61,6 +62,9 @@ public:
     /** Asks the run to stop after the step it is computing. */
     void cancel();
     bool isRunning() const { return m_running; }
+    /** The workers: the run, and the score field (tests count their jobs). */
+    const JobRunner& runner() const { return m_runner; }
+    const JobRunner& fieldRunner() const { return m_fieldRunner; }
 
     /** The current run's recording (null before the first run). Safe to read while it grows. */
     std::shared_ptr<const Trajectory> trajectory() const;
@@ -93,8 +97,8 @@ public:
 
     /**
      * The model's score -eps_theta(x, t) / sqrt(1 - abar_t) on an n x n grid over `range` (2-D models),
-     * computed on the worker (between two sampling steps when a run is under way). Only the latest request is
-     * served.
+     * computed on the field worker (beside a run under way: the model lock takes turns). Only the latest
+     * request is served.
      */
     void requestField(const ModelHandle& model, long t, const QRectF& range, int n = 21);
     /**
@@ -119,21 +123,17 @@ Q_SIGNALS:
 
 private:
     struct Job;
-    struct FieldQueue;
-    void post(std::function<void()> f);
-    void serveFields(FieldQueue& queue);
-    void onRecorded(int job, int recorded);
-    void onEnded(int job, int outcome, int recorded, const QString& message);
+    void onRecorded(int recorded);
+    void onEnded(int job, JobOutcome outcome, const QString& message);
 
-    QThread m_thread;
-    QObject* m_worker = nullptr; // lives in m_thread
     std::shared_ptr<Job> m_job;
-    std::shared_ptr<FieldQueue> m_fields;
     SamplingParams m_params;
-    int m_nextJob = 0;
     int m_throttleMs = 30;
     double m_recordingBudget = 0;
     bool m_running = false;
+    // Last, so they are destroyed (cancelled, waited for) first, while what their jobs use is still there.
+    JobRunner m_runner{QStringLiteral("difflens sampler")};
+    JobRunner m_fieldRunner{QStringLiteral("difflens field")};
 };
 
 } // namespace difflens::gui

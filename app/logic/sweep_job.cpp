@@ -7,8 +7,6 @@
 
 #include <QDir>
 #include <QFileInfo>
-#include <QPointer>
-#include <QThread>
 
 #include <filesystem>
 
@@ -59,39 +57,18 @@ SweepResult toResult(const NfeSweepResult& r)
 SweepJob::SweepJob(QObject* parent) : QObject(parent)
 {
     qRegisterMetaType<SweepResult>();
+    connect(&m_runner, &JobRunner::progress, this, &SweepJob::progress);
+    connect(&m_runner, &JobRunner::finished, this, [this](int, JobOutcome outcome, const QString& message) {
+        // Every start ends here once; Ok already delivered its result through the completion.
+        if (outcome != JobOutcome::Ok) Q_EMIT finished(false, outcome == JobOutcome::Cancelled, message, {});
+    });
 }
 
-SweepJob::~SweepJob()
-{
-    if (m_cancel) m_cancel->store(true);
-    if (m_thread) {
-        m_thread->wait();
-        delete m_thread;
-    }
-}
-
-void SweepJob::reap()
-{
-    if (!m_thread) return;
-    m_thread->wait();
-    delete m_thread;
-    m_thread = nullptr;
-}
-
-void SweepJob::cancel()
-{
-    if (m_cancel) m_cancel->store(true);
-}
+SweepJob::~SweepJob() = default;
 
 void SweepJob::start(const SweepParams& p)
 {
-    cancel();
-    reap();
-    m_cancel = std::make_shared<std::atomic_bool>(false);
-    const int job = ++m_job;
-    QPointer<SweepJob> self(this);
-    auto cancelFlag = m_cancel;
-    m_thread = QThread::create([self, job, cancelFlag, p] {
+    m_runner.start([this, p](JobContext& ctx) -> JobRunner::Completion {
         NfeSweepOptions o;
         o.model = p.model.toStdString();
         for (int n : p.nfes) o.nfes.push_back(n);
@@ -100,36 +77,11 @@ void SweepJob::start(const SweepParams& p)
         o.seed = p.seed;
         o.exactRows = p.exactRows;
         o.classifierPath = classifierFor;
-        bool ok = false, cancelled = false;
-        QString message;
-        SweepResult result;
-        try {
-            o.device = resolveDevice(p.device.toStdString());
-            const auto progress = [self, job](int done, int total) {
-                QMetaObject::invokeMethod(
-                    self, [self, job, done, total] {
-                        if (self && self->m_job == job) Q_EMIT self->progress(done, total);
-                    },
-                    Qt::QueuedConnection);
-            };
-            result = toResult(runNfeSweep(o, progress, cancelFlag.get()));
-            ok = true;
-        } catch (const Cancelled&) {
-            cancelled = true;
-        } catch (const std::exception& e) {
-            message = QString::fromStdString(describeException(e));
-        } catch (...) {
-            message = QStringLiteral("the sweep failed for an unknown reason");
-        }
-        QMetaObject::invokeMethod(
-            self, [self, job, ok, cancelled, message, result] {
-                if (!self) return;
-                if (self->m_job == job) self->reap();
-                Q_EMIT self->finished(ok, cancelled, message, result);
-            },
-            Qt::QueuedConnection);
+        o.device = resolveDevice(p.device.toStdString());
+        SweepResult result =
+            toResult(runNfeSweep(o, [&ctx](int done, int total) { ctx.progress(done, total); }, ctx.cancelFlag()));
+        return [this, result] { Q_EMIT finished(true, false, QString(), result); };
     });
-    m_thread->start();
 }
 
 } // namespace difflens::gui

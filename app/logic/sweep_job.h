@@ -2,15 +2,13 @@
 // The app's steps-versus-quality sweep (models/nfe_sweep.h) as a job on a worker thread: parameters in,
 // progress, an atomic cancel checked between runs, one finished signal carrying the result or why there is
 // none. Plain values out (no torch in this header).
+#include "app/logic/job_runner.h"
+
 #include <QObject>
 #include <QString>
 #include <QStringList>
 #include <QVector>
 
-#include <atomic>
-#include <memory>
-
-class QThread;
 
 namespace difflens::gui {
 
@@ -55,8 +53,8 @@ public:
 
     /** Starts the sweep (a running one is cancelled first). */
     void start(const SweepParams& params);
-    void cancel();
-    bool isRunning() const { return m_thread != nullptr; }
+    void cancel() { m_runner.cancel(); }
+    bool isRunning() const { return m_runner.isRunning(); }
 
 Q_SIGNALS:
     void progress(int done, int total);
@@ -64,10 +62,7 @@ Q_SIGNALS:
     void finished(bool ok, bool cancelled, const QString& message, const difflens::gui::SweepResult& result);
 
 private:
-    void reap();
-    QThread* m_thread = nullptr;
-    std::shared_ptr<std::atomic_bool> m_cancel;
-    int m_job = 0;
+    JobRunner m_runner{QStringLiteral("difflens sweep")};
 };
 
 } // namespace difflens::gui

@@ -9,7 +9,6 @@
 #include <torch/torch.h>
 
 #include <QDir>
-#include <QMetaObject>
 
 #include <chrono>
 #include <filesystem>
@@ -18,20 +17,16 @@ namespace difflens::gui {
 
 TrainingController::TrainingController(QObject* parent) : QObject(parent)
 {
-    m_thread.setObjectName(QStringLiteral("difflens trainer"));
-    m_worker = new QObject;
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread.start();
+    connect(&m_runner, &JobRunner::finished, this,
+            [this](int job, JobOutcome outcome, const QString& message) {
+                if (job != m_runner.currentJob()) return; // superseded by a later start()
+                if (outcome == JobOutcome::Cancelled) Q_EMIT cancelled(m_stepReached.load());
+                if (outcome == JobOutcome::Failed) Q_EMIT failed(message);
+                // Ok: the completion emitted finished(packageDir, seconds).
+            });
 }
 
-TrainingController::~TrainingController()
-{
-    if (m_cancel) m_cancel->store(true);
-    m_thread.requestInterruption();
-    m_thread.quit();
-    m_thread.wait();
-}
+TrainingController::~TrainingController() = default;
 
 QStringList TrainingController::pointDatasets()
 {
@@ -52,112 +47,71 @@ QString TrainingController::freshPackageDir(const QString& parent, const QString
 
 void TrainingController::start(const TrainingParams& params)
 {
-    if (m_cancel) m_cancel->store(true);
-    auto cancel = std::make_shared<std::atomic_bool>(false);
-    m_cancel = cancel;
-    m_running = true;
-    const int job = ++m_job;
-    QMetaObject::invokeMethod(
-        m_worker,
-        [this, params, cancel, job] {
-            // Worker thread.
-            auto post = [this, job](std::function<void()> f) {
-                QMetaObject::invokeMethod(
-                    this,
-                    [this, job, f] {
-                        if (job == m_job) f();
-                    },
-                    Qt::QueuedConnection);
-            };
-            const auto begin = std::chrono::steady_clock::now();
-            try {
-                const torch::Device device = resolveDevice(params.device.toStdString());
-                auto dataset = std::shared_ptr<const Dataset>(openDataset(params.dataset.toStdString()));
-                const DataSpec spec = dataset->spec();
-                if (spec.isImage())
-                    throw DataError("training in the app is for point datasets; train image models with "
-                                    "difflens-cli train");
-                ModelPackage pkg;
-                pkg.format = "builtin";
-                const std::string dir = params.outputDir.toStdString();
-                pkg.name = std::filesystem::path(dir).filename().string();
-                pkg.description = "MLP trained in Diffusion Lens on " + params.dataset.toStdString();
-                pkg.data = spec;
-                pkg.data.dataset = params.dataset.toStdString();
-                SchedulerConfig& sc = pkg.scheduler;
-                sc.numTrainTimesteps = params.timesteps;
-                sc.betaSchedule = params.betaSchedule.toStdString();
-                sc.clipSample = false; // points live outside [-1, 1]
-                sc.validate();
-                MlpConfig mc;
-                mc.dim = static_cast<int>(spec.shape[0]);
-                mc.hidden = params.hidden;
-                mc.blocks = params.blocks;
-                pkg.architecture = mc.toJson();
-                TrainOptions opt;
-                opt.steps = params.steps;
-                opt.batch = params.batch;
-                opt.lr = params.lr;
-                opt.seed = params.seed;
-                opt.emaDecay = 0.995;
-                opt.warmupSteps = std::min<int64_t>(100, params.steps / 10);
-                opt.checkpointEvery = 0;
-                opt.logEvery = 5;
-                pkg.training = {
-                    {"dataset", pkg.data.dataset}, {"batch", opt.batch}, {"lr", opt.lr},
-                    {"steps", opt.steps},          {"seed", opt.seed},   {"ema_decay", opt.emaDecay},
-                    {"trained_in", "difflens GUI"}};
-                auto net = makeNet(pkg.architecture), ema = makeNet(pkg.architecture);
-                Trainer trainer(net, ema, dataset, sc, opt, device);
-                const bool done = trainer.run(
-                    [&](const TrainProgress& p) {
-                        post([this, p] {
-                            Q_EMIT progress(p.step, p.total, p.loss, p.emaLoss, p.stepsPerSecond);
-                        });
-                    },
-                    cancel.get());
-                if (!done) {
-                    const qint64 step = trainer.currentStep();
-                    post([this, step] {
-                        m_running = false;
-                        Q_EMIT cancelled(step);
-                    });
-                    return;
-                }
-                std::error_code ec;
-                std::filesystem::create_directories(dir, ec);
-                if (ec) throw IoError("cannot create '" + dir + "': " + ec.message());
-                const auto path = [&](const char* file) {
-                    return (std::filesystem::path(dir) / file).string();
-                };
-                saveNetWeights(*trainer.emaNet(), path("model.pt"));
-                trainer.writeLossCsv(path("loss.csv"));
-                trainer.writeLossByTCsv(path("loss_by_t.csv"));
-                pkg.trainingLog = path("loss.csv");
-                pkg.training["steps_done"] = trainer.currentStep();
-                if (!trainer.log().empty()) pkg.training["final_ema_loss"] = trainer.log().back().emaLoss;
-                pkg.writeMetadata(dir);
-                const double seconds =
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-                const QString out = params.outputDir;
-                post([this, out, seconds] {
-                    m_running = false;
-                    Q_EMIT finished(out, seconds);
-                });
-            } catch (const std::exception& e) {
-                const QString message = QString::fromStdString(describeException(e));
-                post([this, message] {
-                    m_running = false;
-                    Q_EMIT failed(message);
-                });
-            }
-        },
-        Qt::QueuedConnection);
-}
-
-void TrainingController::cancel()
-{
-    if (m_cancel) m_cancel->store(true);
+    m_stepReached.store(0);
+    m_runner.start([this, params](JobContext& ctx) -> JobRunner::Completion {
+        const auto begin = std::chrono::steady_clock::now();
+        const torch::Device device = resolveDevice(params.device.toStdString());
+        auto dataset = std::shared_ptr<const Dataset>(openDataset(params.dataset.toStdString()));
+        const DataSpec spec = dataset->spec();
+        if (spec.isImage())
+            throw DataError("training in the app is for point datasets; train image models with "
+                            "difflens-cli train");
+        ModelPackage pkg;
+        pkg.format = "builtin";
+        const std::string dir = params.outputDir.toStdString();
+        pkg.name = std::filesystem::path(dir).filename().string();
+        pkg.description = "MLP trained in Diffusion Lens on " + params.dataset.toStdString();
+        pkg.data = spec;
+        pkg.data.dataset = params.dataset.toStdString();
+        SchedulerConfig& sc = pkg.scheduler;
+        sc.numTrainTimesteps = params.timesteps;
+        sc.betaSchedule = params.betaSchedule.toStdString();
+        sc.clipSample = false; // points live outside [-1, 1]
+        sc.validate();
+        MlpConfig mc;
+        mc.dim = static_cast<int>(spec.shape[0]);
+        mc.hidden = params.hidden;
+        mc.blocks = params.blocks;
+        pkg.architecture = mc.toJson();
+        TrainOptions opt;
+        opt.steps = params.steps;
+        opt.batch = params.batch;
+        opt.lr = params.lr;
+        opt.seed = params.seed;
+        opt.emaDecay = 0.995;
+        opt.warmupSteps = std::min<int64_t>(100, params.steps / 10);
+        opt.checkpointEvery = 0;
+        opt.logEvery = 5;
+        pkg.training = {{"dataset", pkg.data.dataset}, {"batch", opt.batch}, {"lr", opt.lr},
+                        {"steps", opt.steps},          {"seed", opt.seed},   {"ema_decay", opt.emaDecay},
+                        {"trained_in", "difflens GUI"}};
+        auto net = makeNet(pkg.architecture), ema = makeNet(pkg.architecture);
+        Trainer trainer(net, ema, dataset, sc, opt, device);
+        const bool done = trainer.run(
+            [&](const TrainProgress& p) {
+                m_stepReached.store(p.step);
+                ctx.post(
+                    [this, p] { Q_EMIT progress(p.step, p.total, p.loss, p.emaLoss, p.stepsPerSecond); });
+            },
+            ctx.cancelFlag());
+        m_stepReached.store(trainer.currentStep());
+        if (!done) throw Cancelled();
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec) throw IoError("cannot create '" + dir + "': " + ec.message());
+        const auto path = [&](const char* file) { return (std::filesystem::path(dir) / file).string(); };
+        saveNetWeights(*trainer.emaNet(), path("model.pt"));
+        trainer.writeLossCsv(path("loss.csv"));
+        trainer.writeLossByTCsv(path("loss_by_t.csv"));
+        pkg.trainingLog = path("loss.csv");
+        pkg.training["steps_done"] = trainer.currentStep();
+        if (!trainer.log().empty()) pkg.training["final_ema_loss"] = trainer.log().back().emaLoss;
+        pkg.writeMetadata(dir);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+        const QString out = params.outputDir;
+        return [this, out, seconds] { Q_EMIT finished(out, seconds); };
+    });
 }
 
 } // namespace difflens::gui

@@ -1,12 +1,12 @@
 #pragma once
 // Trains a built-in MLP on a point dataset on a worker thread (core's Trainer: AdamW, EMA, Ho et al.
 // Algorithm 1), streams the loss, and writes a model package the catalogue lists.
+#include "app/logic/job_runner.h"
+
 #include <QObject>
 #include <QString>
-#include <QThread>
 
 #include <atomic>
-#include <memory>
 
 namespace difflens::gui {
 
@@ -40,8 +40,10 @@ public:
     static QString freshPackageDir(const QString& parent, const QString& dataset);
 
     void start(const TrainingParams& params);
-    void cancel();
-    bool isRunning() const { return m_running; }
+    /** Stops at the next step; cancelled(step) follows once. */
+    void cancel() { m_runner.cancel(); }
+    bool isRunning() const { return m_runner.isRunning(); }
+    const JobRunner& runner() const { return m_runner; }
 
 Q_SIGNALS:
     void progress(qint64 step, qint64 total, double loss, double emaLoss, double stepsPerSecond);
@@ -51,11 +53,8 @@ Q_SIGNALS:
     void failed(const QString& message);
 
 private:
-    QThread m_thread;
-    QObject* m_worker = nullptr;
-    std::shared_ptr<std::atomic_bool> m_cancel;
-    bool m_running = false;
-    int m_job = 0;
+    JobRunner m_runner{QStringLiteral("difflens trainer")};
+    std::atomic<qint64> m_stepReached{0}; ///< written by the worker, read when it has ended
 };
 
 } // namespace difflens::gui

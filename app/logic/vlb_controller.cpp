@@ -9,10 +9,6 @@
 
 #include <torch/torch.h>
 
-#include <QMetaObject>
-
-#include <functional>
-
 namespace difflens::gui {
 
 namespace {
@@ -36,154 +32,102 @@ widgets::VlbSeries toSeries(const metrics::VlbResult& r, const QString& name, co
 VlbController::VlbController(QObject* parent) : QObject(parent)
 {
     qRegisterMetaType<QVector<widgets::VlbSeries>>();
-    m_thread.setObjectName(QStringLiteral("difflens bound"));
-    m_worker = new QObject;
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread.start();
+    connect(&m_runner, &JobRunner::progress, this, &VlbController::progress);
+    connect(&m_runner, &JobRunner::finished, this,
+            [this](int job, JobOutcome outcome, const QString& message) {
+                if (job != m_runner.currentJob()) return; // superseded by a later start()
+                if (outcome == JobOutcome::Cancelled) Q_EMIT cancelled();
+                if (outcome == JobOutcome::Failed) Q_EMIT failed(message);
+                // Ok: the completion emitted finished(series, summary).
+            });
 }
 
-VlbController::~VlbController()
-{
-    if (m_cancel) m_cancel->store(true);
-    m_thread.requestInterruption();
-    m_thread.quit();
-    m_thread.wait();
-}
-
-void VlbController::cancel()
-{
-    // The job stops at its next model call; nothing it posts after this reaches the window, so the one
-    // cancelled() of this job is sent here.
-    if (!m_running) return;
-    if (m_cancel) m_cancel->store(true);
-    ++m_job;
-    m_running = false;
-    Q_EMIT cancelled();
-}
+VlbController::~VlbController() = default;
 
 void VlbController::start(const ModelHandle& model, int items, quint64 seed)
 {
-    if (m_cancel) m_cancel->store(true);
-    auto cancel = std::make_shared<std::atomic_bool>(false);
-    m_cancel = cancel;
-    m_running = true;
-    const int job = ++m_job;
-    QMetaObject::invokeMethod(
-        m_worker,
-        [this, model, items, seed, cancel, job] {
+    m_runner.start(
+        [this, items, seed](JobContext& ctx) -> JobRunner::Completion {
             // Worker thread.
-            auto post = [this, job](std::function<void()> f) {
-                QMetaObject::invokeMethod(
-                    this,
-                    [this, job, f] {
-                        if (job != m_job) return;
-                        f();
-                    },
-                    Qt::QueuedConnection);
-            };
-            try {
-                if (!model || !model->runtime) throw Error("no model is open");
-                const ModelInfo& info = model->info;
-                auto& rt = *model->runtime;
-                if (!rt.references.defined() || rt.references.size(0) < 1)
-                    throw DataError(
-                        "the bound needs data items: this model has no dataset to draw them from");
-                const int64_t total = rt.references.size(0);
-                const int64_t n = std::clamp<int64_t>(items, 1, total);
-                c10::InferenceMode guard;
-                const auto x0 = rt.references.slice(0, 0, n).contiguous();
-                const auto sched = NoiseSchedule::fromConfig(info.scheduler);
+            const ModelHandle& model = ctx.modelHandle();
+            if (!model || !model->runtime) throw Error("no model is open");
+            const ModelInfo& info = model->info;
+            auto& rt = *model->runtime;
+            if (!rt.references.defined() || rt.references.size(0) < 1)
+                throw DataError("the bound needs data items: this model has no dataset to draw them from");
+            const int64_t total = rt.references.size(0);
+            const int64_t n = std::clamp<int64_t>(items, 1, total);
+            c10::InferenceMode guard;
+            const auto x0 = rt.references.slice(0, 0, n).contiguous();
+            const auto sched = NoiseSchedule::fromConfig(info.scheduler);
 
-                struct Job
-                {
-                    Denoiser* denoiser;
-                    std::shared_ptr<Denoiser> owner;
-                    QString name;
-                    QColor color;
-                };
-                std::vector<Job> jobs;
-                const QString itemsText =
-                    info.isImage ? QStringLiteral("%1 images").arg(n) : QStringLiteral("%1 points").arg(n);
-                // The model is shared with the sampling job: one forward at a time (core/denoiser.h).
-                auto serialized = std::make_shared<SerializedDenoiser>(*rt.loaded.denoiser, rt.forwardMutex);
-                jobs.push_back(
-                    {serialized.get(), serialized,
-                     (info.isExact() ? QStringLiteral("exact, %1 of its own") : QStringLiteral("p_θ, %1"))
-                         .arg(itemsText),
-                     widgets::palette::model()});
-                if (!info.isExact() && rt.exactData) {
-                    if (!rt.exactData->isPointSet()) {
-                        jobs.push_back({rt.exactData.get(), nullptr,
-                                        QStringLiteral("exact mixture (the best any p_θ can do)"),
-                                        widgets::palette::exact()});
-                    } else if (total > n) {
-                        // The exact denoiser of the other items: these are new to it.
-                        auto heldOut = std::make_shared<GaussianMixtureDenoiser>(
-                            sched, rt.references.slice(0, n, total).contiguous());
-                        jobs.push_back({heldOut.get(), heldOut,
-                                        QStringLiteral("exact, other %1 items (new data)").arg(total - n),
-                                        widgets::palette::difference()});
-                        jobs.push_back({rt.exactData.get(), nullptr,
-                                        QStringLiteral("exact, all %1 items (memorised)").arg(total),
-                                        widgets::palette::exact()});
-                    }
+            struct Job
+            {
+                Denoiser* denoiser;
+                std::shared_ptr<Denoiser> owner;
+                QString name;
+                QColor color;
+            };
+            std::vector<Job> jobs;
+            const QString itemsText =
+                info.isImage ? QStringLiteral("%1 images").arg(n) : QStringLiteral("%1 points").arg(n);
+            // The model is shared with the sampling job: the runner serves it behind the forward lock.
+            const std::shared_ptr<Denoiser> serialized = ctx.model();
+            jobs.push_back(
+                {serialized.get(), serialized,
+                 (info.isExact() ? QStringLiteral("exact, %1 of its own") : QStringLiteral("p_θ, %1"))
+                     .arg(itemsText),
+                 widgets::palette::model()});
+            if (!info.isExact() && rt.exactData) {
+                if (!rt.exactData->isPointSet()) {
+                    jobs.push_back({rt.exactData.get(), nullptr,
+                                    QStringLiteral("exact mixture (the best any p_θ can do)"),
+                                    widgets::palette::exact()});
+                } else if (total > n) {
+                    // The exact denoiser of the other items: these are new to it.
+                    auto heldOut = std::make_shared<GaussianMixtureDenoiser>(
+                        sched, rt.references.slice(0, n, total).contiguous());
+                    jobs.push_back({heldOut.get(), heldOut,
+                                    QStringLiteral("exact, other %1 items (new data)").arg(total - n),
+                                    widgets::palette::difference()});
+                    jobs.push_back({rt.exactData.get(), nullptr,
+                                    QStringLiteral("exact, all %1 items (memorised)").arg(total),
+                                    widgets::palette::exact()});
                 }
-                const int T = info.T();
-                const int calls = T * static_cast<int>(jobs.size());
-                QVector<widgets::VlbSeries> series;
-                QStringList lines;
-                for (size_t j = 0; j < jobs.size(); ++j) {
-                    const int offset = T * static_cast<int>(j);
-                    const auto r = metrics::variationalBound(
-                        *jobs[j].denoiser, info.scheduler, x0.to(jobs[j].denoiser->device()), info.isImage,
-                        seed,
-                        [&](int done, int) {
-                            if (done % 20 == 0 || done == T) {
-                                const int d = offset + done;
-                                post([this, d, calls] { Q_EMIT progress(d, calls); });
-                            }
-                        },
-                        cancel.get());
-                    if (cancel->load()) {
-                        post([this] {
-                            m_running = false;
-                            Q_EMIT cancelled();
-                        });
-                        return;
-                    }
-                    series.push_back(toSeries(r, jobs[j].name, jobs[j].color));
-                    if (j == 0)
-                        lines << QStringLiteral("%1: <b>%2</b> bits/dim; of it L_T = %3 and L₀ = %4")
-                                     .arg(jobs[j].name.toHtmlEscaped(), widgets::formatSig(r.totalBits, 4),
-                                          widgets::formatSig(r.priorBits, 2),
-                                          widgets::formatSig(r.termBits.empty() ? 0.0 : r.termBits[0], 3));
-                }
-                if (series.size() == 3)
-                    lines << QStringLiteral(
-                                 "<i>The exact q(xₜ₋₁|xₜ) of a finite set bounds its own items at %1 and new "
-                                 "ones at %2 bits/dim: it memorises. p_θ generalises.</i>")
-                                 .arg(widgets::formatSig(series[2].totalBits, 3),
-                                      widgets::formatSig(series[1].totalBits, 3));
-                const QString summary = lines.join(QStringLiteral("<br>"));
-                post([this, series, summary] {
-                    m_running = false;
-                    Q_EMIT finished(series, summary);
-                });
-            } catch (const Cancelled&) {
-                post([this] {
-                    m_running = false;
-                    Q_EMIT cancelled();
-                });
-            } catch (const std::exception& e) {
-                const QString message = QString::fromStdString(describeException(e));
-                post([this, message] {
-                    m_running = false;
-                    Q_EMIT failed(message);
-                });
             }
+            const int T = info.T();
+            const int calls = T * static_cast<int>(jobs.size());
+            QVector<widgets::VlbSeries> series;
+            QStringList lines;
+            for (size_t j = 0; j < jobs.size(); ++j) {
+                const int offset = T * static_cast<int>(j);
+                const auto r = metrics::variationalBound(
+                    *jobs[j].denoiser, info.scheduler, x0.to(jobs[j].denoiser->device()), info.isImage, seed,
+                    [&](int done, int) {
+                        if (done % 20 == 0 || done == T) {
+                            const int d = offset + done;
+                            ctx.progress(d, calls);
+                        }
+                    },
+                    ctx.cancelFlag());
+                ctx.checkCancelled();
+                series.push_back(toSeries(r, jobs[j].name, jobs[j].color));
+                if (j == 0)
+                    lines << QStringLiteral("%1: <b>%2</b> bits/dim; of it L_T = %3 and L₀ = %4")
+                                 .arg(jobs[j].name.toHtmlEscaped(), widgets::formatSig(r.totalBits, 4),
+                                      widgets::formatSig(r.priorBits, 2),
+                                      widgets::formatSig(r.termBits.empty() ? 0.0 : r.termBits[0], 3));
+            }
+            if (series.size() == 3)
+                lines << QStringLiteral(
+                             "<i>The exact q(xₜ₋₁|xₜ) of a finite set bounds its own items at %1 and new "
+                             "ones at %2 bits/dim: it memorises. p_θ generalises.</i>")
+                             .arg(widgets::formatSig(series[2].totalBits, 3),
+                                  widgets::formatSig(series[1].totalBits, 3));
+            const QString summary = lines.join(QStringLiteral("<br>"));
+            return [this, series, summary] { Q_EMIT finished(series, summary); };
         },
-        Qt::QueuedConnection);
+        model);
 }
 
 } // namespace difflens::gui
