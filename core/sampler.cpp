@@ -148,7 +148,8 @@ ReverseProcess::ReverseProcess(const SchedulerConfig& config, SamplerKind kind, 
 }
 
 ReverseProcess::ReverseProcess(const SchedulerConfig& config, const SamplerSettings& settings)
-    : m_config(config), m_settings(settings), m_schedule(NoiseSchedule::fromConfig(config)),
+    : m_config(config), m_variance(config.variance()), m_settings(settings),
+      m_schedule(NoiseSchedule::fromConfig(config)),
       m_path(ProbabilityPath::fromConfig(config)), m_kind(settings.kind), m_eta(settings.eta),
       m_prediction(parsePrediction(config.predictionType))
 {
@@ -240,7 +241,7 @@ StepRecord ReverseProcess::describe(int i, const torch::Tensor& xt, const torch:
     if (m_kind != SamplerKind::Ddpm && m_kind != SamplerKind::Ddim) return describePath(i, std::move(r), reference, discreteData);
     r.pointPrev = m_prevPoints[static_cast<size_t>(i)];
 
-    const bool learned = m_config.varianceType == "learned_range";
+    const bool learned = m_variance == VarianceType::LearnedRange;
     if (output.sizes() == xt.sizes()) {
         r.modelOutput = output;
     } else if (output.dim() == xt.dim() && output.dim() >= 2 && output.size(1) == 2 * xt.size(1) &&
@@ -267,17 +268,16 @@ StepRecord ReverseProcess::describe(int i, const torch::Tensor& xt, const torch:
         meanX0 = pc.c1;
         meanOther = pc.c2;
         const double varSmall = std::max(pc.variance, 1e-20); // diffusers clamps before the log
-        const std::string& vt = m_config.varianceType;
         if (learned && r.modelLogVariance.defined()) {
             // improved DDPM Eq. 15: interpolate log beta~ and log beta with v = (out + 1) / 2.
             const auto frac = (r.modelLogVariance + 1.0) / 2.0;
             logVarModel = frac * std::log(r.beta) + (1.0 - frac) * std::log(varSmall);
             r.modelLogVariance = logVarModel;
             r.sigma = std::numeric_limits<double>::quiet_NaN();
-        } else if (vt == "fixed_large" || vt == "fixed_large_log") {
+        } else if (m_variance == VarianceType::FixedLarge || m_variance == VarianceType::FixedLargeLog) {
             varModel = r.beta;
             r.sigma = std::sqrt(r.beta);
-        } else if (vt == "fixed_small_log") {
+        } else if (m_variance == VarianceType::FixedSmallLog) {
             varModel = varSmall;
             r.sigma = std::exp(0.5 * std::log(varSmall));
         } else { // fixed_small, or learned_range on a model without variance channels

@@ -65,8 +65,12 @@ struct StepRecord
 {
     int index = 0; // 0-based position in the run
     int count = 0; // steps in the run
-    long t = 0;    // training timestep index of x_t (0..T-1)
+    long t = 0;    // training timestep *index* of x_t (0..T-1, diffusers' convention); the paper's t is paperT()
     long tPrev = -1; // timestep index of x_prev (-1: the clean data)
+    /** The paper's t of x_t (1..T: Ho et al. number the noisy states from 1); what the app shows. */
+    long paperT() const { return t + 1; }
+    /** The paper's t of x_prev (0: the clean data). */
+    long paperTPrev() const { return tPrev + 1; }
     double alphaBar = 0, alphaBarPrev = 1;
     double beta = 0;  // effective beta of this (possibly strided) step: 1 - abar_t / abar_prev
     double c1 = 0, c2 = 0; // mean of q(x_prev|x_t,x_0) = c1 x_0 + c2 x_t (DDPM posterior, DDIM q_sigma)
@@ -187,6 +191,7 @@ private:
     StepRecord describePath(int i, StepRecord r, const torch::Tensor& reference, bool discreteData) const;
 
     SchedulerConfig m_config;
+    VarianceType m_variance; // m_config.varianceType, parsed once
     SamplerSettings m_settings;
     NoiseSchedule m_schedule;
     ProbabilityPath m_path;

@@ -83,6 +83,13 @@ const std::vector<std::string>& schedulerClassNames()
     return names;
 }
 
+VarianceType parseVarianceType(const std::string& name)
+{
+    for (size_t i = 0; i < kVarianceTypes.size(); ++i)
+        if (name == kVarianceTypes[i]) return static_cast<VarianceType>(i); // the enum follows the list's order
+    throw ConfigError("unknown variance_type '" + name + "' (known: " + joined(kVarianceTypes) + ")");
+}
+
 bool SchedulerConfig::isFlow() const
 {
     return className == kFlowClass;
@@ -228,8 +235,7 @@ void SchedulerConfig::validate() const
     if (!contains(kPredictionTypes, predictionType))
         throw ConfigError("unknown prediction_type '" + predictionType + "' (known: " + joined(kPredictionTypes) +
                           ")");
-    if (!contains(kVarianceTypes, varianceType))
-        throw ConfigError("unknown variance_type '" + varianceType + "' (known: " + joined(kVarianceTypes) + ")");
+    parseVarianceType(varianceType);
     if (!contains(kSpacings, timestepSpacing))
         throw ConfigError("unknown timestep_spacing '" + timestepSpacing + "' (known: " + joined(kSpacings) + ")");
     if (!(clipSampleRange > 0)) throw ConfigError("clip_sample_range must be positive");

@@ -6,6 +6,18 @@
 
 namespace difflens {
 
+/** diffusers' `variance_type` of the DDPM step (Ho et al. 2020 beta~ or beta; improved DDPM's learned range). */
+enum class VarianceType
+{
+    FixedSmall,    ///< beta~_t, the posterior variance
+    FixedSmallLog, ///< the same, computed through its log
+    FixedLarge,    ///< beta_t
+    FixedLargeLog,
+    LearnedRange, ///< improved DDPM Eq. 15: the model interpolates log beta~ and log beta
+};
+/** Parses diffusers' name; ConfigError naming the known ones otherwise. */
+VarianceType parseVarianceType(const std::string& name);
+
 /**
  * diffusers' scheduler_config.json keys, with diffusers' defaults for missing keys.
  * beta_schedule names: "linear" (beta_start..beta_end taken literally, as diffusers does),
@@ -45,6 +57,8 @@ struct SchedulerConfig
 
     /** True for flow-matching models (FlowMatchEulerDiscreteScheduler): the path is rectified flow. */
     bool isFlow() const;
+    /** variance_type parsed (ConfigError when unknown): parse once and keep it, as ReverseProcess does. */
+    VarianceType variance() const { return parseVarianceType(varianceType); }
     /** A flow-matching config (FlowMatchEulerDiscreteScheduler, prediction "flow_prediction"). */
     static SchedulerConfig flowMatching(int numTrainTimesteps = 1000, double shift = 1.0);
 

@@ -82,7 +82,7 @@ torch::Tensor predictionPart(const SchedulerConfig& config, const torch::Tensor&
     torch::Tensor part;
     if (output.sizes() == x.sizes()) {
         part = output;
-    } else if (config.varianceType == "learned_range" && output.dim() == x.dim() && output.dim() >= 2 &&
+    } else if (config.variance() == VarianceType::LearnedRange && output.dim() == x.dim() && output.dim() >= 2 &&
                output.size(0) == x.size(0) && output.size(1) == 2 * x.size(1)) {
         part = output.slice(1, 0, x.size(1)); // the variance channels play no part in an ODE solver
     } else {

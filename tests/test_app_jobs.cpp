@@ -117,13 +117,13 @@ private Q_SLOTS:
         const int job = runner.start([&delivered](JobContext& ctx) -> JobRunner::Completion {
             ctx.progress(1, 2);
             ctx.progress(2, 2);
-            const int value = 6 * 7; // the Result, made on the worker
+            const int value = 41 + ctx.id(); // the Result, made on the worker
             return [&delivered, value] { delivered = value; };
         });
         QVERIFY(runner.isRunning());
         QTRY_VERIFY(ledger.allReported());
         QCOMPARE(ledger.outcome(job), JobOutcome::Ok);
-        QCOMPARE(delivered, 42);
+        QCOMPARE(delivered, 41 + job);
         QCOMPARE(progress.size(), 2);
         QCOMPARE(progress.last().at(0).toInt(), 2);
         QVERIFY(!runner.isRunning());

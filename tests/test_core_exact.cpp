@@ -50,6 +50,35 @@ private Q_SLOTS:
             QVERIFY2((w - brute).abs().max().item<double>() < 2e-5, qPrintable(QString("t=%1").arg(t)));
         }
     }
+    // E[x_0|x_t] of a finite set, both fast paths (blockwise online softmax for points, the float32 [B, K]
+    // product for images), against the weighted mean computed in float64 by brute force.
+    void expectedX0MatchesBruteForce_data()
+    {
+        QTest::addColumn<int>("dim");
+        QTest::newRow("points, D = 2 (blockwise)") << 2;
+        QTest::newRow("images, D = 784 ([B, K] product)") << 784;
+    }
+    void expectedX0MatchesBruteForce()
+    {
+        QFETCH(int, dim);
+        const auto sched = NoiseSchedule::fromConfig(config(1000));
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
+        const int64_t n = dim > 64 ? 1000 : 3000;
+        const auto items = torch::rand({n, dim}, gen, torch::kFloat32) * 2.0 - 1.0; // like images in [-1, 1]
+        GaussianMixtureDenoiser exact(sched, items);
+        const auto items64 = items.to(torch::kFloat64);
+        for (int t : {0, 30, 200, 600, 999}) {
+            const double ab = sched.alphaBars()[t];
+            // x_t near the set (a noised item) and far from it (pure noise).
+            const auto x0 = items.slice(0, 0, 16);
+            const auto xt = (std::sqrt(ab) * x0 + std::sqrt(1.0 - ab) * torch::randn({16, dim}, gen, torch::kFloat32));
+            const auto d2 = (xt.to(torch::kFloat64).unsqueeze(1) - std::sqrt(ab) * items64.unsqueeze(0)).pow(2).sum(2);
+            const auto w = torch::softmax(-d2 / (2.0 * (1.0 - ab)), 1);
+            const auto brute = torch::matmul(w, items64);
+            const double err = (exact.expectedX0(xt, ab).to(torch::kFloat64) - brute).abs().max().item<double>();
+            QVERIFY2(err < 2e-4, qPrintable(QString("t=%1 max |diff| %2").arg(t).arg(err)));
+        }
+    }
     // q(x_{t-1}|x_t) pointwise against Bayes: q(x_t|x_{t-1}) q_{t-1}(x_{t-1}) / q_t(x_t), with the one-step
     // kernel N(sqrt(abar_t/abar_prev) x_{t-1}, 1 - abar_t/abar_prev) (also for strided steps), for a
     // Gaussian-mixture (8gaussians, gmm1d) and a finite set.

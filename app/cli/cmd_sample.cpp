@@ -106,7 +106,7 @@ void checkSamplingMemory(const LoadedModel& model, const SamplerOptions& options
                              std::to_string(std::llround(numel)) + " values";
     checkMemory(what, bytes);
     if (recording) {
-        const double outputs = model.package.scheduler.varianceType == "learned_range" ? 2 * numel : numel;
+        const double outputs = model.package.scheduler.variance() == VarianceType::LearnedRange ? 2 * numel : numel;
         checkMemory(what + " with a trajectory of " + std::to_string(steps) + " steps",
                     bytes + trajectoryBytes(steps, options.batch, numel, outputs));
     }

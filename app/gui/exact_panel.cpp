@@ -87,8 +87,20 @@ ExactPanel::ExactPanel(QWidget* parent) : QWidget(parent)
     split->setStretchFactor(1, 1);
     layout->addWidget(split, 1);
 
+    m_bound = new VlbController(this);
     connect(m_compute, &QPushButton::clicked, this, &ExactPanel::boundRequested);
-    connect(m_cancel, &QPushButton::clicked, this, &ExactPanel::boundCancelRequested);
+    connect(m_cancel, &QPushButton::clicked, m_bound, &VlbController::cancel);
+    connect(m_bound, &VlbController::progress, this, &ExactPanel::setBoundProgress);
+    connect(m_bound, &VlbController::finished, this,
+            [this](const QVector<widgets::VlbSeries>& series, const QString& summary) {
+                setBounds(series, summary);
+                Q_EMIT boundComputed();
+            });
+    connect(m_bound, &VlbController::cancelled, this, [this] { setBoundMessage(tr("Cancelled.")); });
+    connect(m_bound, &VlbController::failed, this, [this](const QString& message) {
+        setBoundMessage(tr("The bound failed: %1").arg(message));
+        Q_EMIT boundFailed(message);
+    });
     m_message->setText(tr("Open a model and press Sample."));
 }
 
@@ -96,6 +108,7 @@ ExactPanel::~ExactPanel() = default;
 
 void ExactPanel::setModel(const ModelInfo& info)
 {
+    m_bound->cancel(); // a bound of the previous model is of no use now (its cancelled() follows once)
     m_isImage = info.isImage;
     // Images need height for the gallery's rows; points share it evenly with the bound.
     m_split->setSizes(info.isImage ? QList<int>{620, 380} : QList<int>{500, 500});
@@ -177,6 +190,13 @@ void ExactPanel::setBoundRunning(bool running)
         m_progress->setRange(0, 0);
         m_boundSummary->setText(tr("Computing the bound…"));
     }
+}
+
+void ExactPanel::startBound(const ModelHandle& model)
+{
+    if (!model) return;
+    setBoundRunning(true);
+    m_bound->start(model, VlbController::defaultItems(model->info));
 }
 
 void ExactPanel::setBoundProgress(int done, int total)

@@ -7,6 +7,7 @@
 // from 0.
 #include "app/logic/frames.h"
 #include "app/logic/model.h"
+#include "app/logic/vlb_controller.h"
 
 #include <QWidget>
 
@@ -41,7 +42,16 @@ public:
     void clearFrame();
     void setCurrentT(long t);
 
-    /** The bound's job state, driven by the window (which owns the VlbController). */
+    /**
+     * The variational bound of `model` on the panel's own job (a new model or start cancels the one under
+     * way). The window asks for it when the user presses Compute (boundRequested), since only it knows
+     * whether the model behind a saved run is loaded.
+     */
+    void startBound(const ModelHandle& model);
+    void cancelBound() { m_bound->cancel(); }
+    VlbController* boundController() const { return m_bound; }
+
+    /** The bound's job state as the panel shows it. */
     void setBoundRunning(bool running);
     void setBoundProgress(int done, int total);
     void setBounds(const QVector<widgets::VlbSeries>& series, const QString& summary);
@@ -58,7 +68,8 @@ public:
 
 Q_SIGNALS:
     void boundRequested();
-    void boundCancelRequested();
+    void boundComputed();
+    void boundFailed(const QString& message);
 
 private:
     QLabel* m_intro = nullptr;
@@ -73,6 +84,7 @@ private:
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_boundSummary = nullptr;
+    VlbController* m_bound = nullptr; ///< the bound's job (a child)
     bool m_isImage = false;
     bool m_hasExact = false;
     bool m_hasItems = false; ///< the model has dataset items to evaluate the bound on

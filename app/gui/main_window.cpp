@@ -96,20 +96,6 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     connect(m_sampler, &SamplingController::fieldReady, this, &MainWindow::onFieldReady);
     connect(m_sampler, &SamplingController::notice, this,
             [this](const QString& message) { statusBar()->showMessage(message, 15000); });
-    m_vlb = new VlbController(this);
-    connect(m_vlb, &VlbController::progress, this, [this](int done, int total) {
-        m_exact->setBoundProgress(done, total);
-    });
-    connect(m_vlb, &VlbController::finished, this,
-            [this](const QVector<widgets::VlbSeries>& series, const QString& summary) {
-                m_exact->setBounds(series, summary);
-                statusBar()->showMessage(tr("Variational bound computed"), 4000);
-            });
-    connect(m_vlb, &VlbController::cancelled, this, [this] { m_exact->setBoundMessage(tr("Cancelled.")); });
-    connect(m_vlb, &VlbController::failed, this, [this](const QString& message) {
-        m_exact->setBoundMessage(tr("The bound failed: %1").arg(message));
-        showError(tr("Cannot compute the bound"), message);
-    });
     connect(m_rerunTimer, &QTimer::timeout, this, [this] {
         if (m_model && m_hasRun && m_lastRun.mode != RunSettings::Forward) sample(m_controls->settings());
     });
@@ -228,10 +214,12 @@ void MainWindow::buildUi()
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateExplanation(); });
     connect(m_exact, &ExactPanel::boundRequested, this, [this] {
         if (!m_model || refuseWithoutModel(tr("The variational bound"))) return;
-        m_exact->setBoundRunning(true);
-        m_vlb->start(m_model, VlbController::defaultItems(m_model->info));
+        m_exact->startBound(m_model);
     });
-    connect(m_exact, &ExactPanel::boundCancelRequested, this, [this] { m_vlb->cancel(); });
+    connect(m_exact, &ExactPanel::boundComputed, this,
+            [this] { statusBar()->showMessage(tr("Variational bound computed"), 4000); });
+    connect(m_exact, &ExactPanel::boundFailed, this,
+            [this](const QString& message) { showError(tr("Cannot compute the bound"), message); });
     connect(m_sideDock, &QDockWidget::visibilityChanged, this, [this] {
         updateExplanation();
         syncExactFrames();
@@ -361,6 +349,11 @@ QString MainWindow::initialModel() const
             return last;
     }
     return m_catalog.defaultSpec();
+}
+
+VlbController* MainWindow::boundController() const
+{
+    return m_exact->boundController();
 }
 
 } // namespace difflens::gui

@@ -104,7 +104,8 @@ public:
     FrameBuilder& frames() { return m_frames; }
     CentralView* centralView() const { return m_central; }
     ExactPanel* exactPanel() const { return m_exact; }
-    VlbController* boundController() const { return m_vlb; }
+    /** The Exact q tab's bound job (the panel owns it). */
+    VlbController* boundController() const;
     widgets::ControlPanel* controlPanel() const { return m_controls; }
     widgets::TimelineBar* timeline() const { return m_timeline; }
     QString lastError() const { return m_lastError; }
@@ -205,7 +206,6 @@ private:
     LossPanel* m_loss = nullptr;
     MetricsPanel* m_metrics = nullptr;
     ExactPanel* m_exact = nullptr;
-    VlbController* m_vlb = nullptr;
     QTabWidget* m_tabs = nullptr;
     QDockWidget* m_controlsDock = nullptr;
     QDockWidget* m_sideDock = nullptr;

@@ -176,8 +176,7 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
                              "so there is no loss curve. Open a trained package to see one.")
                         : tr("This model has no training log (loss.csv beside model.pt)."));
     m_metrics->reset(info.T(), false);
-    m_vlb->cancel();
-    m_exact->setModel(info);
+    m_exact->setModel(info); // cancels its bound job
     m_schedule->setWarning(priorWarningText(info));
     m_timeline->pause();
     m_timeline->setStepCount(0);

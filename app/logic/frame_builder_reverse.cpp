@@ -26,8 +26,8 @@ StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
     n.referenceIsSource = trueStep;
     n.stepIndex = r.index;
     n.stepCount = r.count;
-    n.t = r.t + 1;
-    n.tPrev = std::max<long>(0, r.tPrev + 1); // DDIM's last step goes below t = 1: it lands on x_0
+    n.t = r.paperT();
+    n.tPrev = std::max<long>(0, r.paperTPrev()); // DDIM's last step goes below t = 1: it lands on x_0
     n.T = in.T();
     n.beta = r.beta;
     n.alpha = 1.0 - r.beta;
@@ -126,7 +126,7 @@ ImageGridFrame FrameBuilder::Impl::reverseGrid(const StepRecord& r, int i) const
         g.cells.push_back(row);
         g.rowLabels << QStringLiteral("#%1").arg(j + 1);
     }
-    g.caption = captionFor(r.t + 1, in.T(), i, r.count);
+    g.caption = captionFor(r.paperT(), in.T(), i, r.count);
     if (rows < batch) g.caption += QStringLiteral(" · first %1 of %2 samples").arg(rows).arg(batch);
     return g;
 }
@@ -217,7 +217,7 @@ PointFrame FrameBuilder::Impl::reversePoints(const StepRecord& r, int i) const
     const QRectF view = viewRange(in);
     PointFrame f;
     f.dim = in.dim;
-    f.caption = captionFor(r.t + 1, in.T(), i, r.count);
+    f.caption = captionFor(r.paperT(), in.T(), i, r.count);
     f.data = model->dataPoints.mid(0, kDrawnDataPoints);
     f.xt = pointsOf(r.xt, in.dim);
     f.meanModel = pointsOf(r.meanModel, in.dim);
@@ -246,7 +246,7 @@ PointFrame FrameBuilder::Impl::reversePoints(const StepRecord& r, int i) const
         f.posteriorMean = pointsOf(r.posteriorMean.expand_as(r.xt).slice(0, 0, 1), in.dim).value(0);
     }
     f.selected = (withReference || in.dim == 1) && !f.xt.isEmpty() ? 0 : -1;
-    addField(f, r.t + 1);
+    addField(f, r.paperT());
     if (in.dim == 1) {
         if (!in.mixture.isEmpty()) {
             mixtureDensity(in.mixture, r.alphaBar, view.left(), view.right(), f.densityX, f.densityY);
@@ -274,7 +274,7 @@ Frame FrameBuilder::Impl::reverseFrame(int i)
     const StepRecord r = trajectory->step(i);
     Frame f;
     f.step = i;
-    f.t = r.t + 1;
+    f.t = r.paperT();
     f.isImage = info().isImage;
     f.numbers = numbersOf(r);
     if (f.isImage)
@@ -293,7 +293,7 @@ Frame FrameBuilder::Impl::reverseFrame(int i)
     if (!r.addsNoise) sd = 0.0; // DDPM's last step, DDIM with eta = 0
     // The Exact q tab follows the DDPM chain's q(x_{t-1}|x_t); a flow path's x_t is scaled differently.
     if (!info().scheduler.isFlow())
-        addExact(f, one(r.xt), r.t + 1, r.tPrev + 1, r.alphaBar, r.alphaBarPrev, one(r.x0Pred), one(r.meanModel),
+        addExact(f, one(r.xt), r.paperT(), r.paperTPrev(), r.alphaBar, r.alphaBarPrev, one(r.x0Pred), one(r.meanModel),
              sd, post, stepPosterior.variance);
     return f;
 }

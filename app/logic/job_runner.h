@@ -110,12 +110,14 @@ Q_SIGNALS:
 
 private:
     friend class JobContext;
+    class Mailbox;
     void postToOwner(int job, std::function<void()> f, bool onlyIfCurrent);
     void execute(int job, const Body& body, const std::shared_ptr<std::atomic_bool>& cancel, const ModelHandle& model);
     void onEnded(int job, JobOutcome outcome, QString message, const Completion& done);
 
     QThread m_thread;
-    QObject* m_worker = nullptr; // lives in m_thread
+    Mailbox* m_toWorker = nullptr; // lives in m_thread: runs the jobs
+    Mailbox* m_toOwner = nullptr;  // a child, in the owner's thread: runs the reports
     std::shared_ptr<std::atomic_bool> m_cancel;
     int m_current = 0;
     int m_pending = 0;

@@ -74,7 +74,7 @@ namespace {
 StepSummary summarise(const StepRecord& r, const ModelInfo& info, double seconds)
 {
     StepSummary s;
-    s.t = r.t + 1;
+    s.t = r.paperT();
     s.seconds = seconds;
     if (r.kl.defined() && !r.klIsDecoderNll) s.meanKl = r.kl.mean().item<double>();
     if (r.meanGap.defined()) s.meanGap = r.meanGap.mean().item<double>();
@@ -230,7 +230,7 @@ void SamplingController::start(const SamplingParams& params)
         checkMemory("sampling " + std::to_string(params.batch) + " samples",
                     samplingBytes(params.batch, numel));
         const int steps = job->process->stepCount();
-        const double outputs = info.scheduler.varianceType == "learned_range" ? 2 * numel : numel;
+        const double outputs = info.scheduler.variance() == VarianceType::LearnedRange ? 2 * numel : numel;
         const double perSample =
             difflens::trajectoryBytes(steps, 1, numel, outputs, storage == torch::kFloat16 ? 2 : 4);
         const double budget = recordingBudget();

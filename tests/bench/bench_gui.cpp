@@ -4,7 +4,11 @@
 //     updated + the centre view painted (QWidget::grab). p50 / p95 / p99, for a 2-D point model and a 28x28
 //     image model. Target p95 < 16 ms.
 //  3. Pressing Sample until the first step is on screen, point model. Target < 100 ms.
-// usage: QT_QPA_PLATFORM=offscreen bench_gui [--quick]
+//  4. The app against the CLI: the same DDIM run of the Fashion-MNIST UNet (16 images) through the window
+//     (the sampling job recording every step, summaries, frames painted while it runs) and through the bare
+//     sampler loop difflens-cli runs, alternated in the same process; ms per step and their ratio (issue 16:
+//     the app within 10% of the CLI).
+// usage: QT_QPA_PLATFORM=offscreen bench_gui [--quick] [--app-vs-cli (part 4 only)]
 #include "app/gui/central_view.h"
 #include "app/gui/exact_panel.h"
 #include "app/gui/main_window.h"
@@ -12,6 +16,7 @@
 #include "app/logic/sampling_controller.h"
 #include "core/denoiser.h"
 #include "core/runtime.h"
+#include "core/sampler.h"
 #include "widgets/control_panel.h"
 #include "widgets/density_time_view.h"
 #include "widgets/image_panel_grid.h"
@@ -239,6 +244,57 @@ void benchFirstStep(const QString& model, const QString& settingsFile, int runs)
     printTimes("press -> frame of step 1 displayed", ms, 100);
 }
 
+/** The same DDIM run through the window and through the CLI's loop, alternated; ms per step and the ratio. */
+void benchAppVersusCli(const QString& model, const QString& settingsFile, int steps, int rounds)
+{
+    auto w = makeWindow(model, settingsFile);
+    if (!w) return;
+    widgets::RunSettings s = w->controlPanel()->settings();
+    s.mode = widgets::RunSettings::Sample;
+    s.sampler = QStringLiteral("DDIM");
+    s.steps = steps;
+    s.batch = 16;
+    s.referenceSource = QStringLiteral("none");
+    w->controlPanel()->setSettings(s);
+    const ModelHandle m = w->model();
+    std::vector<double> app, cli;
+    for (int r = 0; r < rounds; ++r) {
+        {
+            // What `difflens-cli sample --sampler ddim --steps N --num-samples 16` runs: the loop, no recording.
+            SamplerSettings ss;
+            ss.kind = SamplerKind::Ddim;
+            ss.steps = steps;
+            const ReverseProcess process(m->info.scheduler, ss);
+            SamplerOptions o;
+            o.seed = 1;
+            o.batch = 16;
+            o.sampleShape = m->info.shape;
+            o.discreteData = m->info.isImage;
+            o.device = m->runtime->device;
+            QElapsedTimer t;
+            t.start();
+            runSampler(*m->runtime->loaded.denoiser, process, o, {}, nullptr);
+            cli.push_back(t.nsecsElapsed() / 1e6 / steps);
+        }
+        {
+            QSignalSpy done(w.get(), &MainWindow::runFinished);
+            QElapsedTimer t;
+            t.start();
+            w->sample(s);
+            if (!waitFor(done, 600000)) break;
+            app.push_back(t.nsecsElapsed() / 1e6 / steps);
+        }
+        QApplication::processEvents();
+    }
+    if (app.empty()) return;
+    const double a = percentile(app, 50), c = percentile(cli, 50);
+    std::printf("\nThe app against the CLI: %s, DDIM %d steps, 16 samples, %d alternating rounds\n",
+                qPrintable(m->info.name), steps, static_cast<int>(app.size()));
+    std::printf("  CLI loop %.1f ms/step, app (Sample pressed -> run finished) %.1f ms/step: the app takes %.2fx "
+                "(target <= 1.10x: %s)\n",
+                c, a, a / c, a / c <= 1.10 ? "met" : "MISSED");
+}
+
 void benchMemory(bool quick)
 {
     std::printf("\nMemory: 1000-step trajectory of 64 28x28 images\n");
@@ -308,10 +364,14 @@ int main(int argc, char** argv)
     std::printf("bench_gui (Qt %s, %d torch threads%s)\n", qVersion(), torch::get_num_threads(),
                 quick ? ", quick" : "");
 
+    const QString pretrained = QStringLiteral(DIFFLENS_BENCH_SOURCE_DIR "/models/pretrained/");
+    if (app.arguments().contains(QStringLiteral("--app-vs-cli"))) { // only part 4
+        benchAppVersusCli(pretrained + QStringLiteral("fashion-mnist"), settings, quick ? 20 : 100, quick ? 2 : 3);
+        return 0;
+    }
     benchMemory(quick); // first: the process is still small
 
     const int steps = quick ? 200 : 1000;
-    const QString pretrained = QStringLiteral(DIFFLENS_BENCH_SOURCE_DIR "/models/pretrained/");
     const QString pointModel = QDir(pretrained + QStringLiteral("moons")).exists()
                                    ? pretrained + QStringLiteral("moons")
                                    : QStringLiteral("exact:8gaussians");
@@ -327,5 +387,7 @@ int main(int argc, char** argv)
     benchScrubbing(QStringLiteral("Scrubbing, 28x28 images (exact set), Exact q tab"),
                    QStringLiteral("exact:fashion-mnist?n=1000"), 16, steps, settings, true);
     benchFirstStep(pointModel, settings, quick ? 5 : 20);
+    if (QDir(pretrained + QStringLiteral("fashion-mnist")).exists())
+        benchAppVersusCli(pretrained + QStringLiteral("fashion-mnist"), settings, quick ? 20 : 100, quick ? 2 : 3);
     return 0;
 }
