@@ -163,7 +163,17 @@ torch::Tensor GaussianMixtureDenoiser::expectedX0(const torch::Tensor& x, const 
         const auto bias = (m_logWeights - (0.5 * pt.a2 / pt.s2) * m_meanNormSq).to(torch::kFloat32); // [K]
         auto w = torch::addmm(bias.unsqueeze(0), flat, m_means.t(), 1.0, pt.a / pt.s2);           // [B, K]
         w.sub_(w.amax(1, true).clamp_min_(std::numeric_limits<float>::lowest())).exp_();
-        e = torch::mm(w, m_means).div_(w.sum(1, true));
+        // Late in a run the posterior is sparse (a DDIM 50 run of Fashion-MNIST against all 60,000 images: fewer
+        // than 15,000 items above 1e-7 / K in its last 12 steps, 16 in its last 8): the second product then runs
+        // over the items some sample weights.
+        // An item left out weighs < 1e-7 / K of its row's largest weight (1 after the max subtraction), so
+        // all of them together move E[x_0|x_t] by < 1e-7 of the data's range; the sum is taken in full.
+        const int64_t K = w.size(1);
+        const auto kept = (w.amax(0) > 1e-7 / static_cast<double>(K)).nonzero().squeeze(1);
+        if (kept.size(0) * 4 < K)
+            e = torch::mm(w.index_select(1, kept), m_means.index_select(0, kept)).div_(w.sum(1, true));
+        else
+            e = torch::mm(w, m_means).div_(w.sum(1, true));
     } else {
         const auto r = torch::softmax(logits(flat, pt), 1); // [B, K] float64
         // E[x_0|x_t, k] = m_k (1 - a^2 s_k^2 / v_k) + (a s_k^2 / v_k) x_t.
