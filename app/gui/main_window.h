@@ -194,6 +194,8 @@ private:
     int m_summaryCount = 0;
     bool m_followLive = true;
     bool m_framePending = false;
+    QElapsedTimer m_lastFrameClock; ///< since the last frame was shown
+    qint64 m_lastFrameCostMs = 0;   ///< what showing it took on this thread (built, views updated; x2 for the paint)
     QElapsedTimer m_runClock;
     double m_firstFrameMs = -1;
     Frame m_shownFrame; ///< what the views show (the explanation is filled from it when it becomes visible)
