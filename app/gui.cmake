@@ -10,6 +10,7 @@ add_library(difflens_gui_lib STATIC
   gui/exact_panel.h gui/exact_panel.cpp
   gui/help.h gui/help.cpp
   gui/tour.h gui/tour.cpp
+  gui/presentation_mode.h gui/presentation_mode.cpp     # full screen, chrome hidden, large text (both windows)
   gui/main_window.h gui/main_window.cpp
   gui/main_window_models.cpp                            # models, the reference, the panel's settings
   gui/main_window_frames.cpp                            # runs, the timeline, frames

@@ -327,24 +327,15 @@ void CompareWindow::updateHeaders()
 
 void CompareWindow::setPresentationMode(bool on)
 {
-    if (on == m_presentation) return;
-    m_presentation = on;
-    m_toolbar->setVisible(!on);
-    statusBar()->setVisible(!on);
-    QFont f = font();
-    f.setPointSizeF(on ? f.pointSizeF() * 1.4 : QFont().pointSizeF());
-    for (QLabel* l : {m_headerA, m_headerB, m_headerDiff})
-        l->setFont(f);
-    if (on)
-        showFullScreen();
-    else
-        showNormal();
+    m_presentationMode.setChrome({m_toolbar, statusBar()});
+    m_presentationMode.setLargeText({m_headerA, m_headerB, m_headerDiff}, 1.4);
+    m_presentationMode.set(on);
 }
 
 void CompareWindow::keyPressEvent(QKeyEvent* event)
 {
-    if (event->key() == Qt::Key_F5 || (event->key() == Qt::Key_Escape && m_presentation)) {
-        setPresentationMode(event->key() == Qt::Key_F5 ? !m_presentation : false);
+    if (event->key() == Qt::Key_F5 || (event->key() == Qt::Key_Escape && m_presentationMode.isOn())) {
+        setPresentationMode(event->key() == Qt::Key_F5 ? !m_presentationMode.isOn() : false);
         return;
     }
     // The timeline's keys work wherever the focus is (presentation mode has no buttons to click).

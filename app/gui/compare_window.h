@@ -6,6 +6,7 @@
 // a run file. The timeline follows the same step index, or the same path time when the step plans differ.
 // Presentation mode shows both runs and the difference full screen; Export writes the comparison as one
 // GIF / MP4 / filmstrip (the export dialog, with a preview).
+#include "app/gui/presentation_mode.h"
 #include "app/logic/compare.h"
 #include "app/logic/frame_builder.h"
 
@@ -59,7 +60,7 @@ public:
     void setPosition(int position);
     int position() const;
     void setPresentationMode(bool on);
-    bool presentationMode() const { return m_presentation; }
+    bool presentationMode() const { return m_presentationMode.isOn(); }
     /** File > Export of the comparison (the export dialog over runCompareExport). */
     void showExport();
 
@@ -107,7 +108,7 @@ private:
     ComparePlan m_pending; ///< B's settings while its model loads
     int m_loadRequest = -1;
     bool m_showPending = false;
-    bool m_presentation = false;
+    PresentationMode m_presentationMode{this};
     QString m_lastError;
 
     SamplingController* m_sampler = nullptr;

@@ -111,7 +111,7 @@ void CompareWindow::buildUi()
     m_toolbar->addWidget(m_alignBox);
     m_toolbar->addSeparator();
     m_toolbar->addAction(tr("Export…"), this, &CompareWindow::showExport);
-    m_toolbar->addAction(tr("Presentation (F5)"), this, [this] { setPresentationMode(!m_presentation); });
+    m_toolbar->addAction(tr("Presentation (F5)"), this, [this] { setPresentationMode(!m_presentationMode.isOn()); });
     m_progress = new QProgressBar(this);
     m_progress->setMaximumWidth(160);
     m_progress->setVisible(false);

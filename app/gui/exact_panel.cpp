@@ -96,7 +96,10 @@ ExactPanel::ExactPanel(QWidget* parent) : QWidget(parent)
                 setBounds(series, summary);
                 Q_EMIT boundComputed();
             });
-    connect(m_bound, &VlbController::cancelled, this, [this] { setBoundMessage(tr("Cancelled.")); });
+    connect(m_bound, &VlbController::cancelled, this, [this] {
+        // A bound cancelled by a model switch reports after setModel reset the panel: nothing to say then.
+        if (!m_boundOfOldModel) setBoundMessage(tr("Cancelled."));
+    });
     connect(m_bound, &VlbController::failed, this, [this](const QString& message) {
         setBoundMessage(tr("The bound failed: %1").arg(message));
         Q_EMIT boundFailed(message);
@@ -108,7 +111,9 @@ ExactPanel::~ExactPanel() = default;
 
 void ExactPanel::setModel(const ModelInfo& info)
 {
-    m_bound->cancel(); // a bound of the previous model is of no use now (its cancelled() follows once)
+    // A bound of the previous model is of no use now: cancelled, and its report (which follows once) ignored.
+    m_boundOfOldModel = m_bound->isRunning();
+    m_bound->cancel();
     m_isImage = info.isImage;
     // Images need height for the gallery's rows; points share it evenly with the bound.
     m_split->setSizes(info.isImage ? QList<int>{620, 380} : QList<int>{500, 500});
@@ -195,6 +200,7 @@ void ExactPanel::setBoundRunning(bool running)
 void ExactPanel::startBound(const ModelHandle& model)
 {
     if (!model) return;
+    m_boundOfOldModel = false;
     setBoundRunning(true);
     m_bound->start(model, VlbController::defaultItems(model->info));
 }

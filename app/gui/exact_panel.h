@@ -85,6 +85,7 @@ private:
     QProgressBar* m_progress = nullptr;
     QLabel* m_boundSummary = nullptr;
     VlbController* m_bound = nullptr; ///< the bound's job (a child)
+    bool m_boundOfOldModel = false;   ///< the job under way belongs to the model before the last setModel
     bool m_isImage = false;
     bool m_hasExact = false;
     bool m_hasItems = false; ///< the model has dataset items to evaluate the bound on

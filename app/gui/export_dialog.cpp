@@ -178,7 +178,7 @@ ExportDialog::ExportDialog(ExportSource source, QWidget* parent) : QDialog(paren
     refresh();
 }
 
-ExportDialog::~ExportDialog() = default; // the runner, a child, cancels and waits
+ExportDialog::~ExportDialog() = default; // m_runner, declared last, cancels and waits first
 
 ExportOptions ExportDialog::options() const
 {
@@ -274,6 +274,7 @@ void ExportDialog::startExport()
     m_runner->start([this, run, o](JobContext& ctx) -> JobRunner::Completion {
         const ExportResult result =
             run(o, [&ctx](int done, int total) { ctx.progress(done, total); }, ctx.cancelFlag());
+        ctx.commit(); // the file is written: a Stop pressed now is too late to undo it
         return [this, result] { m_written = result; };
     });
 }

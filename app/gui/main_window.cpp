@@ -325,7 +325,7 @@ void MainWindow::restoreWindow()
 
 void MainWindow::saveWindow()
 {
-    if (m_presentation) setPresentationMode(false);
+    if (m_presentationMode.isOn()) setPresentationMode(false);
     m_settings->setValue(keys::windowGeometry, saveGeometry());
     m_settings->setValue(keys::windowState, saveState());
     RunSettings s = m_controls->settings();

@@ -3,6 +3,7 @@
 // the explanation, schedule, loss and step-metric tabs (right). It wires the controllers (model loading and
 // sampling on worker threads) to the views; the views only draw plain values the frame builder makes.
 #include "app/logic/frame_builder.h"
+#include "app/gui/presentation_mode.h"
 #include "app/logic/model.h"
 #include "app/logic/model_catalog.h"
 #include "widgets/types.h"
@@ -96,7 +97,7 @@ public:
     /** Help > Tour: five short steps over the panels (skippable). */
     void startTour();
     Tour* tour() const;
-    bool presentationMode() const { return m_presentation; }
+    bool presentationMode() const { return m_presentationMode.isOn(); }
 
     const ModelHandle& model() const { return m_model; }
     const Reference& reference() const { return m_reference; }
@@ -224,9 +225,7 @@ private:
     QAction* m_referenceImageAction = nullptr;
     QAction* m_saveTrajectoryAction = nullptr;
     QList<QAction*> m_presentationKeys;
-    bool m_presentation = false;
-    QByteArray m_savedState;
-    bool m_wasMaximized = false;
+    PresentationMode m_presentationMode{this};
     QString m_lastError;
     QPointer<Tour> m_tour;
     // The run shown when it came from a file.

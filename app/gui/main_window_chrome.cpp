@@ -60,33 +60,17 @@ using widgets::RunSettings;
 
 void MainWindow::setPresentationMode(bool on)
 {
-    if (on == m_presentation) return;
-    m_presentation = on;
+    if (on == m_presentationMode.isOn()) return;
     {
         const QSignalBlocker block(m_presentationAction);
         m_presentationAction->setChecked(on);
     }
     for (QAction* a : m_presentationKeys)
         a->setEnabled(on);
-    if (on) {
-        m_savedState = saveState();
-        m_wasMaximized = isMaximized();
-        menuBar()->hide();
-        statusBar()->hide();
-        m_controlsDock->hide();
-        m_sideDock->hide();
-        QFont f = QApplication::font();
-        f.setPointSizeF(f.pointSizeF() * m_settings->value(keys::presentationFontScale));
-        m_timeline->setFont(f);
-        showFullScreen();
-        m_timeline->setFocus();
-    } else {
-        m_timeline->setFont(QApplication::font());
-        menuBar()->show();
-        statusBar()->show();
-        restoreState(m_savedState);
-        m_wasMaximized ? showMaximized() : showNormal();
-    }
+    m_presentationMode.setChrome({menuBar(), statusBar(), m_controlsDock, m_sideDock});
+    m_presentationMode.setLargeText({m_timeline}, m_settings->value(keys::presentationFontScale));
+    m_presentationMode.set(on);
+    if (on) m_timeline->setFocus();
 }
 
 void MainWindow::updateHint()
@@ -104,7 +88,7 @@ Tour* MainWindow::tour() const
 void MainWindow::startTour()
 {
     if (m_tour) return;
-    if (m_presentation) setPresentationMode(false);
+    if (m_presentationMode.isOn()) setPresentationMode(false);
     m_controlsDock->show();
     m_sideDock->show();
     const auto tab = [this](QWidget* page) { return [this, page] { m_tabs->setCurrentWidget(page); }; };

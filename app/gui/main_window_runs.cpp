@@ -114,7 +114,7 @@ CompareWindow* MainWindow::openCompare()
     } else {
         m_compare->setRunA(std::move(a));
     }
-    if (m_presentation) m_compare->setPresentationMode(true); // a lecture keeps going full screen
+    if (m_presentationMode.isOn()) m_compare->setPresentationMode(true); // a lecture keeps going full screen
     else m_compare->show();
     m_compare->raise();
     m_compare->activateWindow();

@@ -6,7 +6,11 @@
 
 #include <QMetaObject>
 
+#include <condition_variable>
 #include <deque>
+#include <thread>
+
+#include <pthread.h>
 
 namespace difflens::gui {
 
@@ -47,6 +51,63 @@ public:
 private:
     std::mutex m_mutex;
     std::deque<std::function<void()>> m_queue;
+};
+
+/**
+ * The jobs' thread: a plain std::thread with a std::mutex / condition-variable queue (no Qt event loop runs
+ * here, and nothing the jobs do needs one), so ThreadSanitizer sees its start, every hand-over and its join.
+ */
+class JobRunner::Worker
+{
+public:
+    explicit Worker(const QString& name)
+    {
+        m_thread = std::thread([this, name = name.left(15).toStdString()] {
+            pthread_setname_np(pthread_self(), name.c_str());
+            run();
+        });
+    }
+    /** Stops taking tasks (the queued ones are dropped) and joins the thread. */
+    ~Worker()
+    {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_stopping = true;
+            m_queue.clear();
+        }
+        m_wake.notify_all();
+        m_thread.join();
+    }
+    void post(std::function<void()> f)
+    {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_queue.push_back(std::move(f));
+        }
+        m_wake.notify_one();
+    }
+
+private:
+    void run()
+    {
+        for (;;) {
+            std::function<void()> f;
+            {
+                std::unique_lock<std::mutex> lock(m_mutex);
+                m_wake.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
+                if (m_stopping) return;
+                f = std::move(m_queue.front());
+                m_queue.pop_front();
+            }
+            f();
+        }
+    }
+
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::deque<std::function<void()>> m_queue;
+    bool m_stopping = false;
+    std::thread m_thread;
 };
 
 QString jobFailureMessage(std::exception_ptr error)
@@ -94,20 +155,16 @@ std::unique_lock<std::mutex> JobContext::lockModel() const
 JobRunner::JobRunner(const QString& name, QObject* parent) : QObject(parent)
 {
     qRegisterMetaType<JobOutcome>();
-    m_thread.setObjectName(name);
     m_toOwner = new Mailbox(this);
-    m_toWorker = new Mailbox;
-    m_toWorker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_toWorker, &QObject::deleteLater);
-    m_thread.start();
+    m_worker = std::make_unique<Worker>(name);
 }
 
 JobRunner::~JobRunner()
 {
-    if (m_cancel) m_cancel->store(true);
-    m_thread.requestInterruption();
-    m_thread.quit();
-    m_thread.wait();
+    if (m_state) m_state->cancel.store(true);
+    // The latest job is cancelled above, every earlier one by the start() after it: the job under way stops
+    // at its next check, and the worker drops the queued ones and joins.
+    m_worker.reset();
     // Reports the worker posted and the event loop has not delivered die with m_toOwner (a child: QObject
     // removes its posted events); no one is left to hear them.
 }
@@ -124,36 +181,35 @@ void JobRunner::postToOwner(int job, std::function<void()> f, bool onlyIfCurrent
 
 int JobRunner::start(Body body, ModelHandle model)
 {
-    if (m_cancel) m_cancel->store(true); // the current job stops at its next check and reports cancelled
-    auto cancel = std::make_shared<std::atomic_bool>(false);
-    m_cancel = cancel;
+    if (m_state) m_state->cancel.store(true); // the current job stops at its next check and reports cancelled
+    auto state = std::make_shared<JobState>();
+    m_state = state;
     const int job = ++m_current;
     ++m_pending;
     Q_EMIT started(job);
-    m_toWorker->post(
-        [this, job, body = std::move(body), cancel, model = std::move(model)] { execute(job, body, cancel, model); });
+    m_worker->post(
+        [this, job, body = std::move(body), state, model = std::move(model)] { execute(job, body, state, model); });
     return job;
 }
 
 void JobRunner::cancel()
 {
-    if (m_cancel) m_cancel->store(true);
+    if (m_state) m_state->cancel.store(true);
 }
 
-void JobRunner::execute(int job, const Body& body, const std::shared_ptr<std::atomic_bool>& cancel,
-                        const ModelHandle& model)
+void JobRunner::execute(int job, const Body& body, const std::shared_ptr<JobState>& state, const ModelHandle& model)
 {
     // Worker thread.
     JobOutcome outcome = JobOutcome::Ok;
     QString message;
     Completion done;
-    if (cancel->load() || m_thread.isInterruptionRequested()) {
+    if (state->cancel.load()) {
         outcome = JobOutcome::Cancelled; // superseded before it began
     } else {
         try {
-            JobContext context(this, job, cancel, model);
+            JobContext context(this, job, state, model);
             done = body(context);
-            if (cancel->load()) outcome = JobOutcome::Cancelled;
+            if (state->cancel.load() && !state->committed.load()) outcome = JobOutcome::Cancelled;
         } catch (const Cancelled&) {
             outcome = JobOutcome::Cancelled;
         } catch (...) {
@@ -163,13 +219,19 @@ void JobRunner::execute(int job, const Body& body, const std::shared_ptr<std::at
     }
     if (outcome != JobOutcome::Ok) done = nullptr;
     postToOwner(
-        job, [this, job, outcome, message, done] { onEnded(job, outcome, message, done); }, false);
+        job, [this, job, outcome, message, done, state] { onEnded(job, outcome, message, done, state); }, false);
 }
 
-void JobRunner::onEnded(int job, JobOutcome outcome, QString message, const Completion& done)
+void JobRunner::onEnded(int job, JobOutcome outcome, QString message, Completion done,
+                        const std::shared_ptr<JobState>& state)
 {
-    // Owner's thread.
+    // Owner's thread. Decided here, not on the worker: a cancel asked for after the body returned but before
+    // this report is handled still wins, unless the job committed.
     --m_pending;
+    if (outcome == JobOutcome::Ok && !state->committed.load() && (state->cancel.load() || job != m_current)) {
+        outcome = JobOutcome::Cancelled;
+        done = nullptr;
+    }
     if (done && job == m_current) {
         try {
             done();
@@ -177,9 +239,8 @@ void JobRunner::onEnded(int job, JobOutcome outcome, QString message, const Comp
             outcome = JobOutcome::Failed;
             message = jobFailureMessage(std::current_exception());
         }
-    } else if (outcome == JobOutcome::Ok && job != m_current) {
-        outcome = JobOutcome::Cancelled; // finished, but a later start() superseded it: its result is not used
     }
+    // A committed job superseded by a later start() stays ok (its file is written) but delivers nothing.
     Q_EMIT finished(job, outcome, message);
 }
 

@@ -15,7 +15,6 @@
 
 #include <QObject>
 #include <QString>
-#include <QThread>
 
 #include <atomic>
 #include <functional>
@@ -37,16 +36,30 @@ enum class JobOutcome
 
 class JobRunner;
 
+/** One job's flags, shared by the runner (owner's thread) and the body (worker). */
+struct JobState
+{
+    std::atomic_bool cancel{false};
+    /** Set by JobContext::commit(): the job's effect is done (a file written), a late cancel cannot undo it. */
+    std::atomic_bool committed{false};
+};
+
 /** What a job body sees on the worker thread. */
 class JobContext
 {
 public:
     int id() const { return m_id; }
-    bool isCancelled() const { return m_cancel->load(); }
+    bool isCancelled() const { return m_state->cancel.load(); }
     /** Throws Cancelled (core/errors.h) when cancel was asked for: call it between steps. */
     void checkCancelled() const;
     /** The flag itself, for core loops that take an `const std::atomic_bool*`. */
-    const std::atomic_bool* cancelFlag() const { return m_cancel.get(); }
+    const std::atomic_bool* cancelFlag() const { return &m_state->cancel; }
+    /**
+     * Marks what the job did as done for good (a package or a file written): from here a cancel that arrives
+     * before the report no longer turns it into "cancelled". Without it, a cancel asked for at any time
+     * before the owner handles the report wins and the result is dropped.
+     */
+    void commit() const { m_state->committed.store(true); }
     /** Reports progress; the runner emits progress(done, total) if this is still its current job. */
     void progress(int done, int total) const;
     /** Runs f on the runner's thread if this job is still the current one when it gets there. */
@@ -58,18 +71,21 @@ public:
      * the same model. Valid while the job runs. Throws Error when the job has no model.
      */
     std::shared_ptr<Denoiser> model() const;
-    /** Holds the model's forward lock for a block of work on the raw runtime (the lock is not recursive). */
+    /**
+     * Holds the model's forward lock for a block of work on the raw runtime. The lock is not recursive:
+     * never call model()->forward while holding it (use the runtime's denoiser directly).
+     */
     std::unique_lock<std::mutex> lockModel() const;
 
 private:
     friend class JobRunner;
-    JobContext(JobRunner* runner, int id, std::shared_ptr<std::atomic_bool> cancel, ModelHandle model)
-        : m_runner(runner), m_id(id), m_cancel(std::move(cancel)), m_model(std::move(model))
+    JobContext(JobRunner* runner, int id, std::shared_ptr<JobState> state, ModelHandle model)
+        : m_runner(runner), m_id(id), m_state(std::move(state)), m_model(std::move(model))
     {
     }
     JobRunner* m_runner;
     int m_id;
-    std::shared_ptr<std::atomic_bool> m_cancel;
+    std::shared_ptr<JobState> m_state;
     ModelHandle m_model;
 };
 
@@ -83,7 +99,7 @@ public:
     using Completion = std::function<void()>;
     using Body = std::function<Completion(JobContext&)>;
 
-    /** `name` names the worker thread (seen in debuggers and ThreadSanitizer reports). */
+    /** `name` names the worker thread (seen in debuggers and ThreadSanitizer reports; 15 characters). */
     explicit JobRunner(const QString& name, QObject* parent = nullptr);
     /** Cancels every job and waits for the worker: nothing runs after this. */
     ~JobRunner() override;
@@ -94,7 +110,10 @@ public:
      * alive until the job ends.
      */
     int start(Body body, ModelHandle model = {});
-    /** Asks the current job to stop at its next check; its finished(cancelled) follows. */
+    /**
+     * Asks the current job to stop at its next check; its finished(cancelled) follows, also when the job had
+     * already ended but its report was not handled yet (unless it committed: JobContext::commit()).
+     */
     void cancel();
     bool isRunning() const { return m_pending > 0; }
     /** The id of the latest start() (0 before the first). */
@@ -112,13 +131,13 @@ private:
     friend class JobContext;
     class Mailbox;
     void postToOwner(int job, std::function<void()> f, bool onlyIfCurrent);
-    void execute(int job, const Body& body, const std::shared_ptr<std::atomic_bool>& cancel, const ModelHandle& model);
-    void onEnded(int job, JobOutcome outcome, QString message, const Completion& done);
+    void execute(int job, const Body& body, const std::shared_ptr<JobState>& state, const ModelHandle& model);
+    void onEnded(int job, JobOutcome outcome, QString message, Completion done, const std::shared_ptr<JobState>& state);
 
-    QThread m_thread;
-    Mailbox* m_toWorker = nullptr; // lives in m_thread: runs the jobs
-    Mailbox* m_toOwner = nullptr;  // a child, in the owner's thread: runs the reports
-    std::shared_ptr<std::atomic_bool> m_cancel;
+    class Worker;
+    std::unique_ptr<Worker> m_worker; // a std::thread running the jobs in order
+    Mailbox* m_toOwner = nullptr;     // a child, in the owner's thread: runs the reports
+    std::shared_ptr<JobState> m_state; ///< of the latest start()
     int m_current = 0;
     int m_pending = 0;
 };

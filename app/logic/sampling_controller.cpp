@@ -186,9 +186,9 @@ QList<QPair<QString, QString>> samplerChoices(const SchedulerConfig& scheduler)
 SamplingController::SamplingController(QObject* parent) : QObject(parent)
 {
     connect(&m_runner, &JobRunner::finished, this, &SamplingController::onEnded);
-    connect(&m_fieldRunner, &JobRunner::finished, this, [](int, JobOutcome, const QString&) {
-        // The field is decoration: a model that fails here fails the run too, with its message.
-    });
+    // The field is decoration: a model that fails here fails the run too, with its message. When one ends,
+    // the latest request made meanwhile starts.
+    connect(&m_fieldRunner, &JobRunner::finished, this, [this](int, JobOutcome, const QString&) { startField(); });
 }
 
 SamplingController::~SamplingController() = default;
@@ -416,16 +416,26 @@ void SamplingController::requestGuidedField(const ModelHandle& model, long t, co
                                             double guidance, int n)
 {
     if (!model || model->info.isImage || model->info.dim != 2) return;
-    // Only the latest request matters: a new one supersedes the one queued or under way.
-    const FieldRequest f{model, t, range, n, classIndex, guidance};
+    // One field in flight; of the requests made meanwhile only the latest is kept, and started when that one
+    // is delivered. (Superseding the one in flight instead would starve the field while the timeline is
+    // dragged faster than one field takes.)
+    m_fieldPending = std::make_shared<FieldRequest>(FieldRequest{model, t, range, n, classIndex, guidance});
+    if (!m_fieldRunner.isRunning()) startField();
+}
+
+void SamplingController::startField()
+{
+    if (!m_fieldPending) return;
+    const std::shared_ptr<const FieldRequest> f = std::move(m_fieldPending);
+    m_fieldPending.reset();
     m_fieldRunner.start(
         [this, f](JobContext& ctx) -> JobRunner::Completion {
             QVector<QPointF> origins, vectors, exactVectors;
-            computeField(f, ctx.model(), origins, vectors, exactVectors);
-            const long t = f.t;
+            computeField(*f, ctx.model(), origins, vectors, exactVectors);
+            const long t = f->t;
             return [this, t, origins, vectors, exactVectors] { Q_EMIT fieldReady(t, origins, vectors, exactVectors); };
         },
-        model);
+        f->model);
 }
 
 } // namespace difflens::gui

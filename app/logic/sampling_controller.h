@@ -22,6 +22,8 @@ class Trajectory;
 
 namespace difflens::gui {
 
+struct FieldRequest; // a score field asked for (sampling_controller.cpp)
+
 struct SamplingParams
 {
     ModelHandle model;
@@ -125,12 +127,14 @@ private:
     struct Job;
     void onRecorded(int recorded);
     void onEnded(int job, JobOutcome outcome, const QString& message);
+    void startField();
 
     std::shared_ptr<Job> m_job;
     SamplingParams m_params;
     int m_throttleMs = 30;
     double m_recordingBudget = 0;
     bool m_running = false;
+    std::shared_ptr<const FieldRequest> m_fieldPending; ///< the latest field asked for, not started yet
     // Last, so they are destroyed (cancelled, waited for) first, while what their jobs use is still there.
     JobRunner m_runner{QStringLiteral("difflens sampler")};
     JobRunner m_fieldRunner{QStringLiteral("difflens field")};

@@ -20,7 +20,7 @@ TrainingController::TrainingController(QObject* parent) : QObject(parent)
     connect(&m_runner, &JobRunner::finished, this,
             [this](int job, JobOutcome outcome, const QString& message) {
                 if (job != m_runner.currentJob()) return; // superseded by a later start()
-                if (outcome == JobOutcome::Cancelled) Q_EMIT cancelled(m_stepReached.load());
+                if (outcome == JobOutcome::Cancelled) Q_EMIT cancelled(m_stepReached ? m_stepReached->load() : 0);
                 if (outcome == JobOutcome::Failed) Q_EMIT failed(message);
                 // Ok: the completion emitted finished(packageDir, seconds).
             });
@@ -47,8 +47,9 @@ QString TrainingController::freshPackageDir(const QString& parent, const QString
 
 void TrainingController::start(const TrainingParams& params)
 {
-    m_stepReached.store(0);
-    m_runner.start([this, params](JobContext& ctx) -> JobRunner::Completion {
+    auto reached = std::make_shared<std::atomic<qint64>>(0); // this job's step, for cancelled(step)
+    m_stepReached = reached;
+    m_runner.start([this, params, reached](JobContext& ctx) -> JobRunner::Completion {
         const auto begin = std::chrono::steady_clock::now();
         const torch::Device device = resolveDevice(params.device.toStdString());
         auto dataset = std::shared_ptr<const Dataset>(openDataset(params.dataset.toStdString()));
@@ -89,12 +90,12 @@ void TrainingController::start(const TrainingParams& params)
         Trainer trainer(net, ema, dataset, sc, opt, device);
         const bool done = trainer.run(
             [&](const TrainProgress& p) {
-                m_stepReached.store(p.step);
+                reached->store(p.step);
                 ctx.post(
                     [this, p] { Q_EMIT progress(p.step, p.total, p.loss, p.emaLoss, p.stepsPerSecond); });
             },
             ctx.cancelFlag());
-        m_stepReached.store(trainer.currentStep());
+        reached->store(trainer.currentStep());
         if (!done) throw Cancelled();
         std::error_code ec;
         std::filesystem::create_directories(dir, ec);

@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <atomic>
+#include <memory>
 
 namespace difflens::gui {
 
@@ -53,8 +54,8 @@ Q_SIGNALS:
     void failed(const QString& message);
 
 private:
-    JobRunner m_runner{QStringLiteral("difflens trainer")};
-    std::atomic<qint64> m_stepReached{0}; ///< written by the worker, read when it has ended
+    std::shared_ptr<std::atomic<qint64>> m_stepReached; ///< the current job's step (its worker writes it)
+    JobRunner m_runner{QStringLiteral("difflens trainer")}; ///< last: stopped before the rest goes
 };
 
 } // namespace difflens::gui
