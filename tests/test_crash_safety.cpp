@@ -49,6 +49,8 @@ struct Kill
     bool killed = false;      // false: it had finished before the moment came
     bool duringWrite = false; // a temporary file existed when the signal was sent
     QByteArray err;           // its stderr up to then
+    int exitCode = -1;        // when it was not killed
+    bool running = false;     // still running after the waits (a hung or very slow run)
 };
 
 } // namespace
@@ -117,7 +119,9 @@ class TestCrashSafety : public QObject
             p.waitForFinished(0); // lets QProcess notice an exit
         }
         p.waitForFinished(30000);
+        k.running = p.state() != QProcess::NotRunning;
         if (!k.killed) k.killed = p.exitStatus() == QProcess::CrashExit;
+        if (!k.killed && !k.running) k.exitCode = p.exitCode();
         k.err = readAll(log);
         return k;
     }
@@ -235,10 +239,18 @@ private Q_SLOTS:
             killed += k.killed;
             duringWrite += k.duringWrite;
             finished = !k.killed;
+            // A run that was not killed must have completed: say why not, with its stderr.
+            QVERIFY2(!finished || (!k.running && k.exitCode == 0),
+                     qPrintable(QString("run %1 ended with exit code %2%3:\n%4")
+                                    .arg(i)
+                                    .arg(k.exitCode)
+                                    .arg(k.running ? " (still running after 90 s)" : "")
+                                    .arg(QString::fromUtf8(k.err.right(2000)))));
         }
         if (!finished) {
             QByteArray err;
-            QCOMPARE(run(trainArgs(dir) << "--resume", &err), 0);
+            const int code = run(trainArgs(dir) << "--resume", &err);
+            QVERIFY2(code == 0, qPrintable(QString("the last resume exited %1:\n%2").arg(code).arg(QString::fromUtf8(err.right(2000)))));
         }
         qInfo("train: %d kills (%d while a checkpoint or package file was being written), %d resumes, %d runs "
               "completed between kills", killed, duringWrite, resumes, completed);
