@@ -249,7 +249,10 @@ private Q_SLOTS:
         }
         if (!finished) {
             QByteArray err;
-            const int code = run(trainArgs(dir) << "--resume", &err);
+            // The last kill may have come before the first checkpoint of a fresh run: then it starts over.
+            QStringList last = trainArgs(dir);
+            if (QFileInfo::exists(dir + "/checkpoint.pt")) last << "--resume";
+            const int code = run(last, &err);
             QVERIFY2(code == 0, qPrintable(QString("the last resume exited %1:\n%2").arg(code).arg(QString::fromUtf8(err.right(2000)))));
         }
         qInfo("train: %d kills (%d while a checkpoint or package file was being written), %d resumes, %d runs "
