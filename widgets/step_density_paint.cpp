@@ -21,6 +21,24 @@ namespace {
 using paint::LegendEntry;
 
 
+/**
+ * Each component's weight relative to the heaviest, in [0, 1] (the size of its mark); 0.3 for every one when
+ * the frame carries no usable weights.
+ */
+QVector<double> relativeWeights(const StepDensityFrame& f)
+{
+    const bool weighted = f.componentWeights.size() == f.componentMeans.size();
+    double maxWeight = 0;
+    if (weighted)
+        for (double w : f.componentWeights)
+            if (std::isfinite(w)) maxWeight = std::max(maxWeight, w);
+    QVector<double> out(f.componentMeans.size(), 0.3);
+    if (weighted && maxWeight > 0)
+        for (int i = 0; i < out.size(); ++i)
+            if (std::isfinite(f.componentWeights[i])) out[i] = std::clamp(f.componentWeights[i] / maxWeight, 0.0, 1.0);
+    return out;
+}
+
 QString defaultEmptyText()
 {
     return QStringLiteral("Choose a sample and a step to see q(xₜ₋₁ | xₜ) up close");
@@ -228,22 +246,16 @@ void paint2d(QPainter& p, const StepDensityFrame& f, const Scene& s)
 
     // The heaviest components, lightest first so heavy ones stay on top.
     if (!f.componentMeans.isEmpty()) {
-        const bool weighted = f.componentWeights.size() == f.componentMeans.size();
-        double maxWeight = 0;
-        if (weighted)
-            for (double w : f.componentWeights)
-                if (std::isfinite(w)) maxWeight = std::max(maxWeight, w);
+        const QVector<double> weight = relativeWeights(f);
         QVector<int> order(f.componentMeans.size());
         std::iota(order.begin(), order.end(), 0);
-        if (weighted)
+        if (f.componentWeights.size() == f.componentMeans.size())
             std::sort(order.begin(), order.end(),
                       [&](int a, int b) { return f.componentWeights[a] < f.componentWeights[b]; });
         p.setPen(QPen(palette::background(), 0.9));
         p.setBrush(palette::exact().darker(150));
         for (int i : order) {
-            const double w = weighted && maxWeight > 0 && std::isfinite(f.componentWeights[i])
-                                 ? std::clamp(f.componentWeights[i] / maxWeight, 0.0, 1.0)
-                                 : 0.3;
+            const double w = weight[i];
             const double radius = r * (0.7 + 1.6 * std::sqrt(w));
             p.drawEllipse(T.map(f.componentMeans[i]), radius, radius);
         }
@@ -317,19 +329,13 @@ void paint1d(QPainter& p, const StepDensityFrame& f, const Scene& s)
 
     // Component means as a rug whose height follows the weight.
     if (!f.componentMeans.isEmpty()) {
-        const bool weighted = f.componentWeights.size() == f.componentMeans.size();
-        double maxWeight = 0;
-        if (weighted)
-            for (double w : f.componentWeights)
-                if (std::isfinite(w)) maxWeight = std::max(maxWeight, w);
+        const QVector<double> weight = relativeWeights(f);
         const QColor color = palette::exact().darker(150);
         p.setPen(QPen(color, 2.2, Qt::SolidLine, Qt::FlatCap));
         for (int i = 0; i < f.componentMeans.size(); ++i) {
             const double x = f.componentMeans[i].x();
             if (!std::isfinite(x) || x < T.view().left() || x > T.view().right()) continue;
-            const double w = weighted && maxWeight > 0 && std::isfinite(f.componentWeights[i])
-                                 ? std::clamp(f.componentWeights[i] / maxWeight, 0.0, 1.0)
-                                 : 0.3;
+            const double w = weight[i];
             const double px = T.mapX(x);
             p.drawLine(QPointF(px, plot.bottom()),
                        QPointF(px, plot.bottom() - std::max(3.0, plot.height() * 0.14 * w)));

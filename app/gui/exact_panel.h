@@ -48,7 +48,6 @@ public:
      * whether the model behind a saved run is loaded.
      */
     void startBound(const ModelHandle& model);
-    void cancelBound() { m_bound->cancel(); }
     VlbController* boundController() const { return m_bound; }
 
     /** The bound's job state as the panel shows it. */

@@ -110,6 +110,9 @@ private:
     std::thread m_thread;
 };
 
+namespace {
+
+/** Turns an exception into the one sentence a failed job reports. */
 QString jobFailureMessage(std::exception_ptr error)
 {
     try {
@@ -120,6 +123,8 @@ QString jobFailureMessage(std::exception_ptr error)
         return QStringLiteral("the job stopped with an unknown error");
     }
 }
+
+} // namespace
 
 void JobContext::checkCancelled() const
 {

@@ -142,9 +142,6 @@ private:
     int m_pending = 0;
 };
 
-/** Turns an exception into the one sentence a failed job reports. */
-QString jobFailureMessage(std::exception_ptr error);
-
 } // namespace difflens::gui
 
 Q_DECLARE_METATYPE(difflens::gui::JobOutcome)

@@ -11,7 +11,8 @@
 
 #include <torch/torch.h>
 
-#include <QMetaObject>
+#include <QScopeGuard>
+
 
 #include <atomic>
 #include <chrono>
@@ -51,7 +52,6 @@ struct SamplingController::Job
     torch::Tensor reference;
     Clock::time_point begin = Clock::now();
     std::atomic<double> seconds{0.0};
-    std::atomic_bool running{true};
     int64_t recordBatch = 0; // samples kept in the trajectory (the first ones of the batch)
     QString note;            // why fewer were kept, for notice()
 
@@ -251,7 +251,6 @@ void SamplingController::start(const SamplingParams& params)
         error = QString::fromStdString(describeException(e));
     }
     if (!error.isEmpty()) {
-        job->running = false;
         job->trajectory.reset();
         job->id = m_runner.start([error](JobContext&) -> JobRunner::Completion { throw Error(error.toStdString()); });
         return;
@@ -268,16 +267,10 @@ void SamplingController::start(const SamplingParams& params)
             job->begin = Clock::now();
             auto lastReport = Clock::time_point::min();
             auto lastStep = job->begin;
-            // Whatever ends the run, the seconds and the running flag are set before the runner reports it.
-            struct Ended
-            {
-                Job& job;
-                ~Ended()
-                {
-                    job.seconds.store(std::chrono::duration<double>(Clock::now() - job.begin).count());
-                    job.running = false;
-                }
-            } ended{*job};
+            // Whatever ends the run, its seconds are set before the runner reports it.
+            const auto ended = qScopeGuard([&job] {
+                job->seconds.store(std::chrono::duration<double>(Clock::now() - job->begin).count());
+            });
             SamplerOptions o;
             o.seed = job->params.seed;
             o.batch = job->params.batch;
