@@ -1,6 +1,7 @@
 #include "core/datasets.h"
 
 #include "core/errors.h"
+#include "core/image_decode.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <opencv2/imgcodecs.hpp>
@@ -309,7 +310,7 @@ bool isImageFile(const fs::path& p)
 
 cv::Mat readImage(const std::string& path)
 {
-    cv::Mat img = cv::imread(path, cv::IMREAD_UNCHANGED);
+    cv::Mat img = decodeImageFile(path, cv::IMREAD_UNCHANGED);
     if (img.empty()) throw DataError("cannot read image '" + path + "': missing, unreadable or not an image");
     if (img.depth() != CV_8U) img.convertTo(img, CV_8U, img.depth() == CV_16U ? 1.0 / 257.0 : 1.0);
     return img;
@@ -445,7 +446,11 @@ std::unique_ptr<Dataset> openDataset(const std::string& nameOrPath, std::vector<
         if (ec) throw DataError("cannot read the image folder '" + s + "': " + ec.message());
         std::sort(files.begin(), files.end());
         for (const auto& f : files) {
-            cv::Mat img = cv::imread(f.string(), cv::IMREAD_UNCHANGED);
+            cv::Mat img;
+            try {
+                img = decodeImageFile(f.string(), cv::IMREAD_UNCHANGED);
+            } catch (const DataError&) {
+            }
             if (img.empty()) continue; // unreadable files are skipped; an empty result is an error below
             if (img.depth() != CV_8U) img.convertTo(img, CV_8U, img.depth() == CV_16U ? 1.0 / 257.0 : 1.0);
             items.push_back(matToTensor(img, c, h, w));

@@ -2,7 +2,7 @@
 // Datasets: sources of training data and of reference x_0 values for the views.
 // Points: gmm1d, moons, 8gaussians, swissroll, checkerboard, spirals, rings, or the dark pixels of an image.
 // Images: fashion-mnist (Debian's dataset-fashion-mnist, read from the .gz files), a folder of images, one image.
-// Class labels (for class-conditional models and guidance, diffusion-math.md "Guidance") come from the same
+// Class labels (for class-conditional models and guidance, core/MATH.md, "Guidance") come from the same
 // random draws as the points, so a seeded sample is the same with or without them: 8gaussians and gmm1d the
 // mixture component, moons the moon, rings the ring, spirals the arm, checkerboard the occupied square (all its
 // mass lies on squares of one colour, so the colour would be one class), fashion-mnist its 10 classes.

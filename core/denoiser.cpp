@@ -48,6 +48,11 @@ TorchScriptDenoiser::TorchScriptDenoiser(const std::string& path, torch::Device 
 {
     if (!std::ifstream(path).good())
         throw ModelError("model file '" + path + "' does not exist or cannot be read");
+    try {
+        checkPickleLengthsOfFile(path);
+    } catch (const DataError& e) {
+        throw ModelError(e.what());
+    }
     probeInChildProcess(path, "a TorchScript model", [&] { torch::jit::load(path, torch::kCPU); });
     try {
         m_impl->module = torch::jit::load(path, device);

@@ -1,6 +1,6 @@
 #pragma once
 // p_theta as the samplers see it: forward(x_t, t) -> eps, x0 or v (per the model's scheduler config).
-// Class-conditional models (diffusion-math.md, "Guidance") also take a class per sample, int64 [B] with
+// Class-conditional models (core/MATH.md, "Guidance") also take a class per sample, int64 [B] with
 // -1 meaning none (the null class one network learns beside the classes, Ho & Salimans 2022); forward(x, t)
 // is then the unconditional output. A TorchScript conditional model has forward(x, t, class).
 #include <torch/types.h>

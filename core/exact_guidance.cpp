@@ -1,5 +1,5 @@
 // Exact class-conditional denoisers (one exact mixture denoiser per class beside the one of all the data) and
-// the tilted target p(x|c)^w p(x)^(1-w) of guidance on a grid (diffusion-math.md, "Guidance").
+// the tilted target p(x|c)^w p(x)^(1-w) of guidance on a grid (core/MATH.md, "Guidance").
 #include "core/exact_guidance.h"
 
 #include "core/errors.h"

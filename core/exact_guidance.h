@@ -1,5 +1,5 @@
 #pragma once
-// Exact guidance for labelled data (diffusion-math.md, "Guidance"). For a labelled mixture or finite set,
+// Exact guidance for labelled data (core/MATH.md, "Guidance"). For a labelled mixture or finite set,
 // q(x_0 | c) is the mixture of class c's components (items) alone, renormalised, so E[x_0 | x_t, c] and the
 // exact conditional eps*(x_t, c) come from the same closed form as the unconditional exact denoiser
 // (exact.h) restricted to those components. Wrapped in a GuidedDenoiser (guidance.h) it gives the exact
@@ -108,7 +108,7 @@ struct TiltedComparisonOptions
 /**
  * For a labelled mixture dataset (8gaussians, gmm1d): per scale w, exact guided samples and the tilted target
  * p(x|c)^w p(x)^(1-w) / Z on a grid, with the total-variation distance between the samples' histogram and the
- * target (diffusion-math.md: guided sampling is not sampling the tilted target). At w = 1 both are p(x|c),
+ * target (core/MATH.md, "Guidance": guided sampling is not sampling the tilted target). At w = 1 both are p(x|c),
  * so that row's distance is the sampling-noise floor. Throws DataError for a dataset without a labelled
  * mixture.
  */

@@ -1,6 +1,7 @@
 #include "core/export.h"
 
 #include "core/errors.h"
+#include "core/image_decode.h"
 #include "core/json_util.h"
 
 #include <gif_lib.h>
@@ -431,7 +432,7 @@ void writePng(const std::string& path, const RgbFrame& f)
 
 RgbFrame readImageRgb(const std::string& path)
 {
-    cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);
+    cv::Mat bgr = decodeImageFile(path, cv::IMREAD_COLOR);
     if (bgr.empty()) throw DataError("cannot read image '" + path + "'");
     cv::Mat rgb;
     cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);

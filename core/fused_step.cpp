@@ -43,6 +43,7 @@ bool vpStep(const VpStep& k, const float* xt, const float* out, float* eps, floa
             break;
         }
         if (k.clip) z = std::min(std::max(z, k.lo), k.hi);
+        if (k.rederiveEps) e = (x - k.sa * z) / k.sb;
         if (eps) eps[i] = e;
         if (x0) x0[i] = z;
         mean[i] = k.cX0 * z + k.cOther * (k.ddim ? e : x);

@@ -16,6 +16,7 @@ struct VpStep
     float lo = -1, hi = 1; // clip range
     bool ddim = false;     // mean = cX0 x0^ + cOther eps (DDIM) or + cOther x_t (DDPM)
     float cX0 = 0, cOther = 0;
+    bool rederiveEps = false; // DDIM: eps = (x_t - sa x0^) / sb from the clipped x0^ (use_clipped_model_output)
 };
 
 /** Contiguous float32 CPU tensors of the same shape: what the fused loops take. */

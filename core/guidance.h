@@ -1,5 +1,5 @@
 #pragma once
-// Classifier-free guidance (Ho & Salimans 2022; diffusion-math.md, "Guidance") as a Denoiser wrapped around a
+// Classifier-free guidance (Ho & Salimans 2022; core/MATH.md, "Guidance") as a Denoiser wrapped around a
 // class-conditional one, so that every sampler and view works with it unchanged. diffusers' convention:
 //   out~ = out(x, none) + w (out(x, c) - out(x, none)),
 // w = guidance scale, w = 1 plain conditional sampling, w = 0 unconditional (the paper's w is diffusers' w -

@@ -1,5 +1,5 @@
 #pragma once
-// A guidance sweep (diffusion-math.md, "Guidance"): the same x_T (same seed) sampled toward one class at
+// A guidance sweep (core/MATH.md, "Guidance"): the same x_T (same seed) sampled toward one class at
 // several guidance scales w, recorded at chosen steps, and drawn side by side (one row per w: the images of
 // the batch, or a scatter of the points). Frames for a filmstrip (the final samples) or a GIF (x_t step by
 // step).

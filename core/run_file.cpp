@@ -78,7 +78,7 @@ torch::Tensor tensorEntry(const c10::Dict<c10::IValue, c10::IValue>& dict, const
 nlohmann::json samplerSettingsToJson(const SamplerSettings& s)
 {
     return {{"kind", samplerName(s.kind)}, {"steps", s.steps}, {"eta", s.eta}, {"start_t", s.startT},
-            {"sde_noise", s.sdeNoise}};
+            {"sde_noise", s.sdeNoise}, {"clipped_model_output", s.clippedModelOutput}};
 }
 
 SamplerSettings samplerSettingsFromJson(const nlohmann::json& j, const std::string& origin)
@@ -91,6 +91,7 @@ SamplerSettings samplerSettingsFromJson(const nlohmann::json& j, const std::stri
     s.eta = getDouble(j, "eta", s.eta, origin);
     s.startT = static_cast<long>(getDouble(j, "start_t", static_cast<double>(s.startT), origin));
     s.sdeNoise = getDouble(j, "sde_noise", s.sdeNoise, origin);
+    s.clippedModelOutput = getBool(j, "clipped_model_output", s.clippedModelOutput, origin);
     return s;
 }
 

@@ -311,8 +311,9 @@ StepRecord ReverseProcess::describe(int i, const torch::Tensor& xt, const torch:
         k.ddim = ddim;
         k.cX0 = static_cast<float>(meanX0);
         k.cOther = static_cast<float>(meanOther);
+        k.rederiveEps = ddim && m_settings.clippedModelOutput;
         // eps is the output itself for eps-prediction, x0^ for unclipped x0-prediction (as in the general path).
-        const bool epsIsOutput = m_prediction == Prediction::Epsilon;
+        const bool epsIsOutput = m_prediction == Prediction::Epsilon && !k.rederiveEps;
         const bool x0IsOutput = m_prediction == Prediction::Sample && !k.clip;
         r.eps = epsIsOutput ? output : torch::empty_like(xt);
         r.x0Pred = x0IsOutput ? output : torch::empty_like(xt);
@@ -330,6 +331,7 @@ StepRecord ReverseProcess::describe(int i, const torch::Tensor& xt, const torch:
         r.eps = pred.eps;
         r.x0Pred = pred.x0;
         if (m_config.clipSample) r.x0Pred = r.x0Pred.clamp(-m_config.clipSampleRange, m_config.clipSampleRange);
+        if (ddim && m_settings.clippedModelOutput) r.eps = (xt - std::sqrt(ab) * r.x0Pred) / std::sqrt(1.0 - ab);
         r.meanModel = meanX0 * r.x0Pred + meanOther * (ddim ? r.eps : xt);
     }
 

@@ -58,6 +58,13 @@ struct SamplerSettings
     long startT = -1;     // >= 0: keep only steps at or below this training timestep index
     double sdeNoise = 1.0; // sde: S in g_t = S s_t
     int solverOrder = 0;   // dpmpp: 1..3; 0 takes the config's solver_order
+    /**
+     * DDIM: the eps of the update re-derived from the clipped x0^, eps = (x_t - sqrt(abar) x0^) / sqrt(1 - abar)
+     * (GLIDE; diffusers' DDIMScheduler.step(use_clipped_model_output=True)). Off, the model's own eps is kept,
+     * as diffusers does by default; with classifier-free guidance at w > 1 the kept eps overshoots wherever the
+     * clip bit (core/MATH.md, "Guidance").
+     */
+    bool clippedModelOutput = false;
 };
 
 /** Everything known about one reverse step x_t -> x_prev. Tensors live on the sampling device. */

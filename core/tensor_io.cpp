@@ -3,6 +3,7 @@
 #include "core/errors.h"
 #include "core/json_util.h"
 #include "core/load_probe.h"
+#include "core/pickle_scan.h"
 
 #include <torch/serialize.h>
 #include <torch/torch.h>
@@ -24,6 +25,7 @@ std::vector<char> readBytes(const std::string& path)
 c10::IValue loadIValue(const std::string& path)
 {
     const auto bytes = readBytes(path);
+    checkPickleLengths(bytes.data(), bytes.size(), path);
     probeInChildProcess(path, "a tensor file", [&] { torch::pickle_load(bytes); });
     try {
         return torch::pickle_load(bytes);

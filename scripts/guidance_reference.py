@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Exact classifier-free guidance on labelled Gaussian mixtures, in Python PyTorch: an independent check of
-difflens-cli guidance-target (diffusion-math.md, "Guidance").
+difflens-cli guidance-target (core/MATH.md, "Guidance").
 
 usage: /usr/bin/python3 scripts/guidance_reference.py [8gaussians|gmm1d] [--class C] [--guidance 1,3,7]
        [--num-samples N] [--seed S]

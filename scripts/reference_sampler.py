@@ -117,7 +117,8 @@ def plan_timesteps(c, sampler, steps):
     return [int(t) for t in ts]
 
 
-def sample(model, config, sampler="ddpm", steps=0, eta=0.0, seed=0, shape=None, init=None, on_step=None):
+def sample(model, config, sampler="ddpm", steps=0, eta=0.0, seed=0, shape=None, init=None, on_step=None,
+           clipped_model_output=False):
     """Runs the reverse process; returns the final sample. on_step(i, x_prev) is called after every step."""
     c = config
     betas = make_betas(c)
@@ -198,6 +199,9 @@ def sample(model, config, sampler="ddpm", steps=0, eta=0.0, seed=0, shape=None, 
             variance = (1.0 - ab_prev) / (1.0 - ab) * (1.0 - ab / ab_prev)
             sigma = eta * math.sqrt(variance)
             dir_coef = math.sqrt(max(0.0, 1.0 - ab_prev - sigma * sigma))
+            if clipped_model_output:
+                # diffusers' DDIMScheduler.step(use_clipped_model_output=True): eps from the clipped x0 (GLIDE)
+                eps = (x - sa * x0) / sb
             mean = math.sqrt(ab_prev) * x0 + dir_coef * eps
             adds_noise = eta > 0.0
 
@@ -240,6 +244,8 @@ def main(argv=None):
     p.add_argument("--out", help="where to torch.save the final sample")
     p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: leave as is)")
     p.add_argument("--timing", action="store_true")
+    p.add_argument("--clipped-model-output", action="store_true",
+                   help="DDIM: eps re-derived from the clipped x0 (diffusers' use_clipped_model_output=True)")
     a = p.parse_args(argv)
     if a.threads > 0:
         torch.set_num_threads(a.threads)
@@ -250,7 +256,8 @@ def main(argv=None):
     shape = [a.num_samples] + list(data_shape or [])
     with torch.inference_mode():
         start = time.perf_counter()
-        x = sample(model, config, a.sampler, a.steps, a.eta, a.seed, shape, init)
+        x = sample(model, config, a.sampler, a.steps, a.eta, a.seed, shape, init,
+                   clipped_model_output=a.clipped_model_output)
         seconds = time.perf_counter() - start
     if a.out:
         torch.save(x.clone(), a.out)

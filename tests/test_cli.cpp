@@ -347,6 +347,23 @@ print(json.dumps({"out": list(out.shape), "mean": out.mean().item(), "keys": sor
         const auto j = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(j.value("class").toInt(), 2);
         QCOMPARE(j.value("guidance").toDouble(), 3.0);
+        // --clipped-eps auto: guided DDIM re-derives eps from the clipped x0^; unguided DDIM keeps diffusers'
+        // default; off and on force it, and the samples differ (the exact 8gaussians reach outside [-1, 1]).
+        const QString keptOut = m_tmp.filePath("kept.pt"), rederivedOut = m_tmp.filePath("rederived.pt");
+        const QStringList guidedDdim = {"sample", "--model", "exact:8gaussians", "--class", "2", "--guidance", "3",
+                                        "--sampler", "ddim", "--steps", "20", "--num-samples", "64", "--json"};
+        r = cli(guidedDdim + QStringList{"--out", rederivedOut});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("clipped_model_output").toBool(), true);
+        r = cli(guidedDdim + QStringList{"--clipped-eps", "off", "--out", keptOut});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("clipped_model_output").toBool(), false);
+        QFile kept(keptOut), rederived(rederivedOut);
+        QVERIFY(kept.open(QIODevice::ReadOnly) && rederived.open(QIODevice::ReadOnly));
+        QVERIFY(kept.size() > 0 && kept.readAll() != rederived.readAll());
+        r = cli({"sample", "--model", "exact:8gaussians", "--sampler", "ddim", "--steps", "5", "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("clipped_model_output").toBool(), false);
         r = cli({"info", "--model", "exact:8gaussians?class=2&guidance=3"});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY2(r.out.contains("classes:     8"), r.out.constData());
@@ -496,6 +513,13 @@ print(json.dumps({"out": list(out.shape), "mean": out.mean().item(), "keys": sor
         QTest::newRow("negative guidance")
             << QStringList{"sample", "--model", "exact:8gaussians", "--steps", "2", "--class", "1", "--guidance", "-2"}
             << false << 1 << "the guidance scale must be a number >= 0";
+        QTest::newRow("clipped eps not a choice")
+            << QStringList{"sample", "--model", "exact:8gaussians", "--steps", "2", "--clipped-eps", "maybe"} << false
+            << 2 << "--clipped-eps must be auto, on or off, got 'maybe'";
+        QTest::newRow("clipped eps with ddpm")
+            << QStringList{"sample", "--model", "exact:8gaussians", "--steps", "2", "--sampler", "ddpm",
+                           "--clipped-eps", "on"}
+            << false << 2 << "--clipped-eps is DDIM's";
         QTest::newRow("guidance without a class")
             << QStringList{"sample", "--model", "exact:8gaussians", "--steps", "2", "--guidance", "3"} << false << 1
             << "a guidance scale needs a class";

@@ -396,6 +396,53 @@ private Q_SLOTS:
         }
     }
 
+    // DDIM with use_clipped_model_output (GLIDE): the eps of the update is (x_t - sqrt(abar) x0^) / sqrt(1 - abar)
+    // from the clipped x0^, and the mean combines that eps with the same x0^. Where nothing is clipped it changes
+    // nothing; where the clip bites it changes the step. The fused loop and the tensor path give the same bits.
+    void clippedModelOutputRederivesEps()
+    {
+        SchedulerConfig config = baseConfig(1000);
+        config.clipSample = true; // the blobs reach beyond [-1, 1]: x0^ is clipped
+        SamplerSettings on{SamplerKind::Ddim, 20, 0.0};
+        on.clippedModelOutput = true;
+        const ReverseProcess rederived(config, on), kept(config, SamplerKind::Ddim, 20, 0.0);
+        const auto model = threeBlobs(rederived.schedule());
+        c10::InferenceMode guard;
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(11);
+        const auto x = torch::randn({64, 2}, gen) * 2.0;
+        const int i = 10;
+        const auto t = torch::full({64}, rederived.timesteps()[static_cast<size_t>(i)], torch::kInt64);
+        const auto out = model->forward(x, t);
+        const auto r = rederived.describe(i, x, out), k = kept.describe(i, x, out);
+        QVERIFY(torch::equal(r.x0Pred, k.x0Pred));
+        QVERIFY(r.x0Pred.abs().max().item<double>() <= 1.0);
+        QVERIFY(torch::equal(k.eps, out)); // diffusers' default: the model's eps
+        const double ab = r.alphaBar, abPrev = r.alphaBarPrev;
+        const auto expected = (x.to(torch::kFloat64) - std::sqrt(ab) * r.x0Pred.to(torch::kFloat64)) / std::sqrt(1.0 - ab);
+        QVERIFY2(maxAbs(r.eps, expected) < 1e-5, qPrintable(QString::number(maxAbs(r.eps, expected))));
+        const auto mean = std::sqrt(abPrev) * r.x0Pred.to(torch::kFloat64) + std::sqrt(1.0 - abPrev) * expected;
+        QVERIFY(maxAbs(r.meanModel, mean) < 1e-5);
+        // Rows whose x0^ was clipped moved; rows left inside [-1, 1] did not (beyond float rounding).
+        const auto raw = ((x - std::sqrt(1.0 - ab) * out) / std::sqrt(ab)).abs().amax(1);
+        const auto moved = (r.meanModel - k.meanModel).abs().amax(1);
+        const auto far = raw > 1.2, inside = raw < 1.0;
+        QVERIFY(far.any().item<bool>() && inside.any().item<bool>());
+        QVERIFY(moved.masked_select(far).min().item<double>() > 1e-3);
+        QVERIFY(moved.masked_select(inside).max().item<double>() < 1e-5);
+        // The tensor path (a non-contiguous x_t is not fused) gives the fused loop's bits.
+        const auto xStrided = x.t().contiguous().t();
+        QVERIFY(!xStrided.is_contiguous());
+        const auto g = rederived.describe(i, xStrided, out);
+        QVERIFY(torch::equal(g.eps, r.eps) && torch::equal(g.meanModel, r.meanModel));
+        // A whole run: the option changes the samples of clipped data, and only DDIM reads it.
+        QVERIFY(maxAbs(runSampler(*model, rederived, pointOptions(3, 256)).sample,
+                       runSampler(*model, kept, pointOptions(3, 256)).sample) > 1e-2);
+        SamplerSettings ddpmOn{SamplerKind::Ddpm, 20};
+        ddpmOn.clippedModelOutput = true;
+        QVERIFY(torch::equal(runSampler(*model, ReverseProcess(config, ddpmOn), pointOptions(3, 64)).sample,
+                             runSampler(*model, ReverseProcess(config, SamplerKind::Ddpm, 20), pointOptions(3, 64)).sample));
+    }
+
     void noisedReferenceStart()
     {
         // --t0: x at the first kept step is q(x_t|x_0) of the reference with the seed's first draw.

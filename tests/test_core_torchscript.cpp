@@ -173,6 +173,11 @@ private Q_SLOTS:
                                               << "ddpm" << 50 << 0.0 << 12 << 2 << "";
         QTest::newRow("unet ddim 20 from init") << "unet_small"
                                                 << "ddim" << 20 << 0.0 << 13 << 2 << "init_image.pt";
+        // DDIM with eps re-derived from the clipped x0^ (diffusers' use_clipped_model_output=True).
+        QTest::newRow("ddim eta 1 clipped eps") << "mlp2d"
+                                                << "ddim-clipped-eps" << 50 << 1.0 << 14 << 16 << "";
+        QTest::newRow("unet ddim 20 clipped eps") << "unet_small"
+                                                  << "ddim-clipped-eps" << 20 << 0.0 << 15 << 2 << "init_image.pt";
     }
 
     void matchesPythonReference()
@@ -189,8 +194,12 @@ private Q_SLOTS:
 
         // C++: the package as the app and CLI open it.
         const auto loaded = openModel(dir.toStdString(), torch::kCPU);
-        const ReverseProcess process(loaded.package.scheduler, parseSamplerKind(sampler.toStdString()), steps,
-                                     eta);
+        const QString clippedSuffix = QStringLiteral("-clipped-eps");
+        const bool clippedEps = sampler.endsWith(clippedSuffix);
+        if (clippedEps) sampler.chop(clippedSuffix.size());
+        SamplerSettings settings{parseSamplerKind(sampler.toStdString()), steps, eta};
+        settings.clippedModelOutput = clippedEps;
+        const ReverseProcess process(loaded.package.scheduler, settings);
         SamplerOptions o;
         o.seed = static_cast<uint64_t>(seed);
         o.batch = batch;
@@ -219,6 +228,7 @@ private Q_SLOTS:
                             "--out",
                             out};
         if (!initPath.isEmpty()) args << "--init" << initPath;
+        if (clippedEps) args << "--clipped-model-output";
         bool ok = false;
         runPython(args, &ok);
         QVERIFY(ok);

@@ -5,14 +5,18 @@
 // --max-memory), and the GUI's sampling controller recording only what its budget allows and saying so.
 #include "app/logic/model_runtime.h"
 #include "app/logic/sampling_controller.h"
+#include "core/errors.h"
 #include "core/resources.h"
+#include "core/tensor_io.h"
 #include "core/trajectory.h"
 #include "models/nets.h"
 #include "models/registry.h"
 
 #include <torch/torch.h>
 
+#include <QFile>
 #include <QFileInfo>
+#include <QTemporaryDir>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QtTest>
@@ -174,6 +178,32 @@ private Q_SLOTS:
                 e.what());
         }
         QCOMPARE(openModel("exact:moons?n=200", torch::kCPU).denoiser->kind(), std::string("exact-set"));
+    }
+
+    // A damaged .pt whose pickle claims a 2 GB string: LibTorch's unpickler would zero-fill that much before it
+    // found the file too short (fuzz_tensor_file: 30 s under ASan). core/pickle_scan refuses it up front; the
+    // undamaged file still loads.
+    void damagedPickleLengthsAreRefusedBeforeAllocating()
+    {
+        QTemporaryDir dir;
+        const std::string good = dir.filePath("good.pt").toStdString(), bad = dir.filePath("bad.pt").toStdString();
+        saveTensor(good, torch::arange(6, torch::kFloat32));
+        QCOMPARE(loadTensor(good).sum().item<double>(), 15.0);
+        QFile in(QString::fromStdString(good));
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QByteArray bytes = in.readAll();
+        const int at = bytes.indexOf(QByteArray("storage", 7));
+        QVERIFY2(at > 5 && bytes[at - 5] == 'X', "no BINUNICODE 'storage' in the pickle");
+        for (int i = 0; i < 4; ++i) bytes[at - 4 + i] = char(i == 3 ? 0x7f : 0xff); // length 2^31 - 1
+        QFile out(QString::fromStdString(bad));
+        QVERIFY(out.open(QIODevice::WriteOnly) && out.write(bytes) == bytes.size());
+        out.close();
+        try {
+            loadTensor(bad);
+            QFAIL("loaded a pickle that claims a 2 GB string");
+        } catch (const DataError& e) {
+            QVERIFY2(QString(e.what()).contains("claims a string of 2147483647 bytes where the file has"), e.what());
+        }
     }
 
     void cliRefusesWithTheNumbers_data()

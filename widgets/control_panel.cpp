@@ -3,6 +3,7 @@
 #include "widgets/format.h"
 #include "widgets/palette.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
@@ -134,6 +135,13 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     m_guidanceLabel->setMinimumWidth(m_guidanceLabel->fontMetrics().horizontalAdvance(QStringLiteral("w = 00.00")));
     guidanceForm->addRow(tr("Class"), m_class);
     guidanceForm->addRow(tr("Guidance"), row(guidanceBox, {m_guidance, m_guidanceLabel}));
+    m_clippedEps = new QCheckBox(tr("DDIM: ε from the clipped x̂₀"), guidanceBox);
+    m_clippedEps->setChecked(true);
+    m_clippedEps->setToolTip(
+        tr("Guided DDIM re-derives ε̂ = (xₜ − √ᾱ x̂₀)/√(1 − ᾱ) from the clipped x̂₀ (GLIDE; diffusers' "
+           "use_clipped_model_output). Off, DDIM keeps the guided ε and large w saturates the images. "
+           "DDPM's step uses no ε."));
+    guidanceForm->addRow(QString(), m_clippedEps);
     layout->addWidget(guidanceBox);
     m_class->addItem(tr("(unconditional model)"), -1);
 
@@ -188,6 +196,7 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     connect(m_t0, &QSlider::valueChanged, this, edited);
     connect(m_class, qOverload<int>(&QComboBox::currentIndexChanged), this, edited);
     connect(m_guidance, &QSlider::valueChanged, this, edited);
+    connect(m_clippedEps, &QCheckBox::toggled, this, edited);
     connect(m_referenceIndex, qOverload<int>(&QSpinBox::valueChanged), this, edited);
     connect(m_referenceSource, qOverload<int>(&QComboBox::currentIndexChanged), this,
             [this] { onReferenceSourceChosen(); });
@@ -293,6 +302,7 @@ RunSettings ControlPanel::settings() const
     s.referenceFile = m_referenceFilePath;
     s.classIndex = m_class->currentData().isValid() ? m_class->currentData().toInt() : -1;
     s.guidance = m_guidance->value() / 4.0;
+    s.clippedEps = m_clippedEps->isChecked();
     return s;
 }
 
@@ -320,6 +330,7 @@ void ControlPanel::setSettings(const RunSettings& s)
     selectData(m_referenceSource, s.referenceSource);
     selectData(m_class, s.classIndex);
     m_guidance->setValue(static_cast<int>(std::lround(s.guidance * 4.0)));
+    m_clippedEps->setChecked(s.clippedEps);
     --m_updating;
     onEdited();
 }
@@ -372,6 +383,7 @@ void ControlPanel::updateEnabled()
     // Unconditional models take no class and no guidance; the scale matters only with a class.
     m_class->setEnabled(idle && conditional);
     m_guidance->setEnabled(idle && conditional && s.classIndex >= 0);
+    m_clippedEps->setEnabled(idle && conditional && s.classIndex >= 0 && s.sampler == QLatin1String("ddim"));
     m_t0->setEnabled(idle && s.mode != RunSettings::Sample);
     m_referenceIndex->setEnabled(idle && s.referenceSource == QLatin1String("dataset") && m_datasetSize > 0);
     m_referenceChoose->setEnabled(

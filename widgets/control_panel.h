@@ -6,6 +6,7 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -83,6 +84,7 @@ private:
     QComboBox* m_class = nullptr;
     QSlider* m_guidance = nullptr; // w in steps of 0.25: value / 4
     QLabel* m_guidanceLabel = nullptr;
+    QCheckBox* m_clippedEps = nullptr;
     QComboBox* m_referenceSource = nullptr;
     QToolButton* m_referenceChoose = nullptr;
     QSpinBox* m_referenceIndex = nullptr;

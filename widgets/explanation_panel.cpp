@@ -310,6 +310,11 @@ QString ExplanationPanel::html(const StepNumbers& n)
                          .arg(abarPrev, num(n.sigma), num(n.eta)));
         h += para(n.eta == 0.0 ? QStringLiteral("η = 0: no noise is added, the step is deterministic.")
                                : QStringLiteral("η = 1 adds as much noise as DDPM; η = 0 adds none."));
+        if (n.clippedEps)
+            h += para(QStringLiteral("Here %1 is re-derived from the clipped %2: %1 = (%3 − √ᾱₜ %2)/√(1 − ᾱₜ) "
+                                     "(GLIDE), so both terms agree; with the model's own ε a guided step would "
+                                     "carry what the clip removed into %4.")
+                          .arg(epsHat(), x0hat(), xt(), xPrev));
     } else if (!n.x0Weights.isEmpty()) {
         // diffusers' solvers: x_prev = a x_t + b D, D a combination of this and earlier data predictions
         // (DPM-Solver++, Lu et al. 2022 Alg. 2; Euler and Heun: D = x0^ in sigma = sqrt((1 - abar)/abar) space).

@@ -76,6 +76,7 @@ struct StepNumbers
     QString predictionType = QStringLiteral("epsilon");   ///< epsilon | sample | v_prediction
     QString varianceType = QStringLiteral("fixed_small"); ///< fixed_small | fixed_large | learned_range ...
     double eta = 0;                                       ///< DDIM eta (ignored by DDPM)
+    bool clippedEps = false; ///< DDIM: the eps of the update was re-derived from the clipped x0^ (GLIDE)
     bool hasReference = false; ///< a reference x_0 was chosen, so kl and meanGap are meaningful
     bool referenceIsSource = true; ///< x_t was made from the reference: mu~ is the true step (else: toward x_0)
     double kl =
@@ -233,13 +234,15 @@ struct RunSettings
     QString referenceFile;
     int classIndex = -1;   ///< class-conditional models: the class to sample (-1: none, unconditional)
     double guidance = 1.0; ///< classifier-free guidance scale w (diffusers' convention; 1: plain conditional)
+    bool clippedEps = true; ///< guided DDIM: eps re-derived from the clipped x0^ (GLIDE), as the CLI's --clipped-eps auto
 
     bool operator==(const RunSettings& o) const
     {
         return model == o.model && mode == o.mode && sampler == o.sampler && steps == o.steps &&
                eta == o.eta && sdeNoise == o.sdeNoise && seed == o.seed && batch == o.batch && t0 == o.t0 &&
                referenceSource == o.referenceSource && referenceIndex == o.referenceIndex &&
-               referenceFile == o.referenceFile && classIndex == o.classIndex && guidance == o.guidance;
+               referenceFile == o.referenceFile && classIndex == o.classIndex && guidance == o.guidance &&
+               clippedEps == o.clippedEps;
     }
     bool operator!=(const RunSettings& o) const { return !(*this == o); }
     /** Modes that start from the reference x_0 cannot run without one. */

@@ -126,6 +126,7 @@ int cmdExport(const Argv& argv)
     p.steps = sampler.steps;
     p.eta = sampler.eta;
     p.sdeNoise = sampler.sdeNoise;
+    p.clippedEps = sampler.clippedModelOutput;
     p.seed = static_cast<quint64>(args.int64("seed", 0));
     const int defaultBatch = !info.isImage ? 512 : (o.sample >= 0 ? o.sample + 1 : o.maxRows);
     p.batch = args.integer("num-samples", defaultBatch);

@@ -161,11 +161,12 @@ const char* const kSamplerOptionsHelp =
     "(Heun costs 2 steps - 1 model calls). The default is the model's own: its scheduler_config.json class,\n"
     "euler for flow-matching models, ddpm otherwise. --steps defaults to all training timesteps (ddpm), 25\n"
     "(dpmpp) or 50. Solver settings over the model's config: --karras (Karras sigmas), --spacing\n"
-    "linspace|leading|trailing, --solver-order 1|2|3, --solver-type midpoint|heun.\n";
+    "linspace|leading|trailing, --solver-order 1|2|3, --solver-type midpoint|heun. --clipped-eps auto|on|off:\n"
+    "DDIM re-derives eps from the clipped x0^ (GLIDE; diffusers' use_clipped_model_output); auto: with --class.\n";
 
 std::vector<std::string> samplerOptionNames()
 {
-    return {"sampler", "steps", "eta", "sde-noise", "spacing", "solver-order", "solver-type"};
+    return {"sampler", "steps", "eta", "sde-noise", "spacing", "solver-order", "solver-type", "clipped-eps"};
 }
 
 std::vector<std::string> samplerFlagNames()
@@ -206,6 +207,14 @@ SamplerSettings samplerSettingsFromArgs(const Args& args, const SchedulerConfig&
     if (args.has("sde-noise") && s.kind != SamplerKind::Sde)
         throw UsageError("--sde-noise sets the SDE sampler's noise: use it with --sampler sde");
     if (!(s.sdeNoise >= 0.0)) throw UsageError("--sde-noise must be >= 0");
+    // --clipped-eps auto (default): DDIM re-derives eps from the clipped x0^ when a class is given (guided
+    // sampling overshoots with the kept eps: core/MATH.md, "Guidance"); on/off force it.
+    const std::string clipped = args.str("clipped-eps", "auto");
+    if (clipped != "auto" && clipped != "on" && clipped != "off")
+        throw UsageError("--clipped-eps must be auto, on or off, got '" + clipped + "'");
+    if (clipped == "on" && s.kind != SamplerKind::Ddim)
+        throw UsageError("--clipped-eps is DDIM's (the DDPM step uses no eps): use it with --sampler ddim");
+    s.clippedModelOutput = s.kind == SamplerKind::Ddim && (clipped == "on" || (clipped == "auto" && args.has("class")));
     if (!samplerServesPath(s.kind, config.isFlow() ? PathKind::Flow : PathKind::Vp))
         throw UsageError("--sampler " + samplerName(s.kind) + " follows the DDPM chain; this is a flow-matching "
                          "model: use euler, heun or sde");
@@ -327,6 +336,7 @@ int cmdSample(const Argv& argv)
         j["path"] = pathName(process->path().kind());
         j["model_calls"] = process->modelCalls();
         if (kind == SamplerKind::Sde) j["sde_noise"] = settings.sdeNoise;
+        if (kind == SamplerKind::Ddim) j["clipped_model_output"] = settings.clippedModelOutput;
         j["seed"] = options.seed;
         j["num_samples"] = result.sample.size(0);
         if (guidance.active()) {

@@ -2,7 +2,7 @@
 // Class and guidance options of difflens-cli (sample, eval, export): parsing --class / --guidance, wrapping
 // the model in classifier-free guidance, and the class-conditional figures of eval (class accuracy, distance
 // to the class's data) and its --sweep-guidance table. Also the `guidance-target` command: exact guided
-// samples beside the tilted target p(x|c)^w p(x)^(1-w) (diffusion-math.md, "Guidance").
+// samples beside the tilted target p(x|c)^w p(x)^(1-w) (core/MATH.md, "Guidance").
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "models/registry.h"

@@ -66,6 +66,7 @@ StepNumbers FrameBuilder::Impl::numbersOf(const StepRecord& r) const
     n.predictionType = QString::fromStdString(in.scheduler.predictionType);
     n.varianceType = QString::fromStdString(in.scheduler.varianceType);
     n.eta = p.eta();
+    n.clippedEps = ddim && p.settings().clippedModelOutput;
     n.hasReference = r.posteriorMean.defined();
     if (r.kl.defined() && !r.klIsDecoderNll) n.kl = r.kl.mean().item<double>();
     if (r.meanGap.defined()) n.meanGap = r.meanGap.mean().item<double>();

@@ -30,6 +30,10 @@ nlohmann::json settingsJson(const widgets::RunSettings& s)
             {"sampler", s.sampler.toStdString()},
             {"steps", s.steps},
             {"eta", s.eta},
+            {"sde_noise", s.sdeNoise},
+            {"class_index", s.classIndex},
+            {"guidance", s.guidance},
+            {"clipped_eps", s.clippedEps},
             {"seed", s.seed},
             {"batch", s.batch},
             {"t0", s.t0},
@@ -49,6 +53,10 @@ widgets::RunSettings settingsFrom(const nlohmann::json& j)
     s.sampler = qs(j.value("sampler", s.sampler.toStdString()));
     s.steps = j.value("steps", s.steps);
     s.eta = j.value("eta", s.eta);
+    s.sdeNoise = j.value("sde_noise", s.sdeNoise);
+    s.classIndex = j.value("class_index", s.classIndex);
+    s.guidance = j.value("guidance", s.guidance);
+    s.clippedEps = j.value("clipped_eps", s.clippedEps);
     s.seed = j.value("seed", s.seed);
     s.batch = j.value("batch", s.batch);
     s.t0 = j.value("t0", s.t0);
@@ -165,6 +173,7 @@ OpenedRun openRunFile(const QString& path)
         out.settings.steps = run.trajectory ? run.trajectory->stepCount() : run.sampler.steps;
         out.settings.eta = run.sampler.eta;
         out.settings.sdeNoise = run.sampler.sdeNoise;
+        out.settings.clippedEps = run.sampler.clippedModelOutput;
         out.settings.seed = static_cast<qint64>(run.seed);
         if (run.trajectory) out.settings.batch = static_cast<int>(run.trajectory->batch());
         out.settings.mode = run.noiseReference ? widgets::RunSettings::FromReference : widgets::RunSettings::Sample;

@@ -147,7 +147,7 @@ void computeField(const FieldRequest& f, const std::shared_ptr<Denoiser>& model,
     for (int64_t i = 0; i < acc.size(0); ++i)
         vectors.push_back(QPointF(acc[i][0], acc[i][1]));
     if (guided && rt.exactConditional) {
-        // The exact guided score (1 - w) grad log q_t(x) + w grad log q_t(x | c) (diffusion-math.md, "Guidance").
+        // The exact guided score (1 - w) grad log q_t(x) + w grad log q_t(x | c) (core/MATH.md, "Guidance").
         const auto xc = x.to(torch::kCPU);
         const auto exact = ((1.0 - f.guidance) * rt.exactConditional->all()->score(xc, abar) +
                             f.guidance * rt.exactConditional->ofClass(f.classIndex).score(xc, abar))
@@ -219,6 +219,7 @@ void SamplingController::start(const SamplingParams& params)
         settings.eta = params.eta;
         settings.startT = startT;
         settings.sdeNoise = params.sdeNoise;
+        settings.clippedModelOutput = params.clippedEps && settings.kind == SamplerKind::Ddim;
         settings.solverOrder = solverOrderOfName(samplerName);
         job->process = std::make_shared<ReverseProcess>(info.scheduler, settings);
         job->reference = referenceTensor(info, params.reference);

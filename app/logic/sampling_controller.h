@@ -31,6 +31,7 @@ struct SamplingParams
     int steps = 0;                            ///< 0: every timestep (DDPM) or 50
     double eta = 0.0;                         ///< DDIM
     double sdeNoise = 1.0;                    ///< SDE: g_t = S s_t
+    bool clippedEps = false;                  ///< DDIM: eps re-derived from the clipped x0^ (use_clipped_model_output)
     quint64 seed = 0;
     int batch = 16;
     bool fromReference = false; ///< noise the reference to t0, then denoise from there

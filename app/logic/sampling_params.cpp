@@ -18,6 +18,8 @@ SamplingParams samplingParams(const widgets::RunSettings& settings, const ModelH
     p.reference = reference;
     p.classIndex = model && model->info.numClasses > 0 ? settings.classIndex : -1;
     p.guidance = settings.guidance;
+    // As the CLI's --clipped-eps auto: guided DDIM re-derives eps from the clipped x0^ (core/MATH.md, "Guidance").
+    p.clippedEps = settings.clippedEps && p.classIndex >= 0;
     return p;
 }
 
