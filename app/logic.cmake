@@ -11,6 +11,8 @@ add_library(difflens_app_logic STATIC
   logic/model_runtime.h logic/model_runtime.cpp             # [torch] loading, references, the probe
   logic/model_catalog.h logic/model_catalog.cpp
   logic/model_loader.h logic/model_loader.cpp
+  logic/model_state.h logic/model_state.cpp                 # the window's current model: catalogue, loading
+  logic/reference_selection.h logic/reference_selection.cpp # the window's reference x_0
   logic/frames.h
   logic/schedule_series.h logic/schedule_series.cpp
   logic/job_runner.h logic/job_runner.cpp                   # [torch] the one job shape: worker, cancel, finished
