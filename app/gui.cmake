@@ -11,9 +11,10 @@ add_library(difflens_gui_lib STATIC
   gui/help.h gui/help.cpp
   gui/tour.h gui/tour.cpp
   gui/presentation_mode.h gui/presentation_mode.cpp     # full screen, chrome hidden, large text (both windows)
-  gui/main_window.h gui/main_window.cpp
-  gui/main_window_models.cpp                            # models, the reference, the panel's settings
-  gui/main_window_frames.cpp                            # runs, the timeline, frames
+  gui/run_state.h gui/run_state.cpp                     # the window's run: sampling job, frames, timeline
+  gui/main_window.h gui/main_window.cpp                 # assembles the parts (app/logic/model_state, ...)
+  gui/main_window_models.cpp                            # the model and reference parts meet the panel
+  gui/main_window_frames.cpp                            # the run part meets the panel and the views
   gui/main_window_chrome.cpp                            # presentation, tour, errors, status, export
   gui/main_window_runs.cpp                              # File > Save run / Open run, drag and drop, Compare
   gui/compare_window.h gui/compare_window.cpp           # Compare > Compare with…

@@ -11,14 +11,17 @@ add_library(difflens_app_logic STATIC
   logic/model_runtime.h logic/model_runtime.cpp             # [torch] loading, references, the probe
   logic/model_catalog.h logic/model_catalog.cpp
   logic/model_loader.h logic/model_loader.cpp
+  logic/model_state.h logic/model_state.cpp                 # the window's current model: catalogue, loading
+  logic/reference_selection.h logic/reference_selection.cpp # the window's reference x_0
   logic/frames.h
   logic/schedule_series.h logic/schedule_series.cpp
   logic/job_runner.h logic/job_runner.cpp                   # [torch] the one job shape: worker, cancel, finished
   logic/sampling_controller.h logic/sampling_controller.cpp # [torch] the sampling worker thread
   logic/sampling_params.cpp
-  logic/frame_builder.h logic/frame_builder.cpp             # [torch] trajectory step -> plain frames; forward
+  logic/frame_builder.h logic/frame_builder.cpp             # [torch] trajectory step -> plain frames
   logic/frame_builder_impl.h
   logic/frame_builder_reverse.cpp                           # [torch] frames of a recorded reverse run
+  logic/frame_builder_forward.cpp                           # [torch] frames of the forward process
   logic/frame_builder_exact.cpp                             # [torch] the Exact q tab's parts of a frame
   logic/training_controller.h logic/training_controller.cpp # [torch] Trainer on a worker thread
   logic/vlb_controller.h logic/vlb_controller.cpp           # [torch] the variational bound on a worker thread

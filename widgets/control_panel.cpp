@@ -149,10 +149,10 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     auto* refBox = new QGroupBox(tr("Reference x₀"), this);
     auto* refForm = new QFormLayout(refBox);
     m_referenceSource = new QComboBox(refBox);
-    m_referenceSource->addItem(tr("None"), QStringLiteral("none"));
-    m_referenceSource->addItem(tr("Dataset sample"), QStringLiteral("dataset"));
-    m_referenceSource->addItem(tr("Image file…"), QStringLiteral("file"));
-    m_referenceSource->addItem(tr("Draw…"), QStringLiteral("draw"));
+    m_referenceSource->addItem(tr("None"), referenceSourceName(ReferenceSource::None));
+    m_referenceSource->addItem(tr("Dataset sample"), referenceSourceName(ReferenceSource::Dataset));
+    m_referenceSource->addItem(tr("Image file…"), referenceSourceName(ReferenceSource::File));
+    m_referenceSource->addItem(tr("Draw…"), referenceSourceName(ReferenceSource::Draw));
     m_referenceChoose = new QToolButton(refBox);
     m_referenceChoose->setText(tr("…"));
     m_referenceChoose->setToolTip(tr("Choose the file or open the drawing again"));
@@ -200,13 +200,7 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent)
     connect(m_referenceIndex, qOverload<int>(&QSpinBox::valueChanged), this, edited);
     connect(m_referenceSource, qOverload<int>(&QComboBox::currentIndexChanged), this,
             [this] { onReferenceSourceChosen(); });
-    connect(m_referenceChoose, &QToolButton::clicked, this, [this] {
-        const QString source = m_referenceSource->currentData().toString();
-        if (source == QLatin1String("file"))
-            Q_EMIT referenceFileRequested();
-        else if (source == QLatin1String("draw"))
-            Q_EMIT drawReferenceRequested();
-    });
+    connect(m_referenceChoose, &QToolButton::clicked, this, &ControlPanel::requestReference);
     connect(m_dice, &QToolButton::clicked, this, [this] {
         m_seed->setValue(static_cast<int>(QRandomGenerator::global()->bounded(m_seed->maximum())));
     });
@@ -221,44 +215,49 @@ ControlPanel::~ControlPanel() = default;
 
 void ControlPanel::setModels(const QStringList& names)
 {
-    ++m_updating;
-    const QString current = m_model->currentText();
-    m_model->clear();
-    m_model->addItems(names);
-    const int i = m_model->findText(current);
-    m_model->setCurrentIndex(i >= 0 ? i : (names.isEmpty() ? -1 : 0));
-    --m_updating;
+    {
+        const QSignalBlocker quiet(this); // one settingsChanged below, not one per field
+        const QString current = m_model->currentText();
+        m_model->clear();
+        m_model->addItems(names);
+        const int i = m_model->findText(current);
+        m_model->setCurrentIndex(i >= 0 ? i : (names.isEmpty() ? -1 : 0));
+    }
     onEdited();
 }
 
 void ControlPanel::setTimesteps(int T)
 {
-    ++m_updating;
-    m_T = std::max(1, T);
-    m_steps->setRange(1, m_T);
-    m_t0->setRange(1, m_T);
-    --m_updating;
+    {
+        const QSignalBlocker quiet(this);
+        m_T = std::max(1, T);
+        m_steps->setRange(1, m_T);
+        m_t0->setRange(1, m_T);
+    }
     onEdited();
 }
 
 void ControlPanel::setDatasetSize(int n)
 {
-    ++m_updating;
-    m_datasetSize = std::max(0, n);
-    m_referenceIndex->setRange(0, std::max(0, m_datasetSize - 1));
-    --m_updating;
+    {
+        const QSignalBlocker quiet(this);
+        m_datasetSize = std::max(0, n);
+        m_referenceIndex->setRange(0, std::max(0, m_datasetSize - 1));
+    }
     updateEnabled();
 }
 
 void ControlPanel::setClasses(const QStringList& names)
 {
-    ++m_updating;
-    const int current = m_class->currentData().isValid() ? m_class->currentData().toInt() : -1;
-    m_class->clear();
-    m_class->addItem(names.isEmpty() ? tr("(unconditional model)") : tr("none (unconditional)"), -1);
-    for (int i = 0; i < names.size(); ++i) m_class->addItem(QStringLiteral("%1  %2").arg(i).arg(names[i]), i);
-    selectData(m_class, current < names.size() ? current : -1);
-    --m_updating;
+    {
+        const QSignalBlocker quiet(this);
+        const int current = m_class->currentData().isValid() ? m_class->currentData().toInt() : -1;
+        m_class->clear();
+        m_class->addItem(names.isEmpty() ? tr("(unconditional model)") : tr("none (unconditional)"), -1);
+        for (int i = 0; i < names.size(); ++i)
+            m_class->addItem(QStringLiteral("%1  %2").arg(i).arg(names[i]), i);
+        selectData(m_class, current < names.size() ? current : -1);
+    }
     onEdited();
 }
 
@@ -267,21 +266,24 @@ void ControlPanel::setReferenceFile(const QString& path)
     m_referenceFilePath = path;
     m_referenceFile->setText(path.isEmpty() ? tr("(none)") : QFileInfo(path).fileName());
     m_referenceFile->setToolTip(path);
-    ++m_updating;
-    if (!path.isEmpty()) selectData(m_referenceSource, QStringLiteral("file"));
-    --m_updating;
+    if (!path.isEmpty()) {
+        const QSignalBlocker quiet(this); // the file is here: nothing to ask for
+        selectData(m_referenceSource, referenceSourceName(ReferenceSource::File));
+    }
     onEdited();
 }
 
 void ControlPanel::setSamplers(const QList<QPair<QString, QString>>& samplers)
 {
-    ++m_updating;
-    const QString current = m_sampler->currentData().toString();
-    m_sampler->clear();
-    for (const auto& [name, label] : samplers) m_sampler->addItem(label, name);
-    const int keep = m_sampler->findData(current);
-    m_sampler->setCurrentIndex(keep >= 0 ? keep : 0);
-    --m_updating;
+    int keep = -1;
+    {
+        const QSignalBlocker quiet(this);
+        const QString current = m_sampler->currentData().toString();
+        m_sampler->clear();
+        for (const auto& [name, label] : samplers) m_sampler->addItem(label, name);
+        keep = m_sampler->findData(current);
+        m_sampler->setCurrentIndex(keep >= 0 ? keep : 0);
+    }
     if (keep < 0) onEdited();
 }
 
@@ -308,30 +310,31 @@ RunSettings ControlPanel::settings() const
 
 void ControlPanel::setSettings(const RunSettings& s)
 {
-    ++m_updating;
-    if (!s.model.isEmpty()) {
-        if (m_model->findText(s.model) < 0) m_model->addItem(s.model);
-        m_model->setCurrentIndex(m_model->findText(s.model));
+    {
+        const QSignalBlocker quiet(this); // one settingsChanged below, not one per field
+        if (!s.model.isEmpty()) {
+            if (m_model->findText(s.model) < 0) m_model->addItem(s.model);
+            m_model->setCurrentIndex(m_model->findText(s.model));
+        }
+        selectData(m_mode, static_cast<int>(s.mode));
+        selectData(m_sampler, s.sampler.toLower());
+        m_steps->setValue(s.steps);
+        m_eta->setValue(s.eta);
+        m_sdeNoise->setValue(s.sdeNoise);
+        m_seed->setValue(static_cast<int>(std::clamp<qint64>(s.seed, 0, m_seed->maximum())));
+        m_batch->setValue(s.batch);
+        m_t0->setValue(s.t0);
+        if (s.referenceIndex > m_referenceIndex->maximum()) m_referenceIndex->setMaximum(s.referenceIndex);
+        m_referenceIndex->setValue(s.referenceIndex);
+        m_referenceFilePath = s.referenceFile;
+        m_referenceFile->setText(s.referenceFile.isEmpty() ? tr("(none)")
+                                                           : QFileInfo(s.referenceFile).fileName());
+        m_referenceFile->setToolTip(s.referenceFile);
+        selectData(m_referenceSource, s.referenceSource);
+        selectData(m_class, s.classIndex);
+        m_guidance->setValue(static_cast<int>(std::lround(s.guidance * 4.0)));
+        m_clippedEps->setChecked(s.clippedEps);
     }
-    selectData(m_mode, static_cast<int>(s.mode));
-    selectData(m_sampler, s.sampler.toLower());
-    m_steps->setValue(s.steps);
-    m_eta->setValue(s.eta);
-    m_sdeNoise->setValue(s.sdeNoise);
-    m_seed->setValue(static_cast<int>(std::clamp<qint64>(s.seed, 0, m_seed->maximum())));
-    m_batch->setValue(s.batch);
-    m_t0->setValue(s.t0);
-    if (s.referenceIndex > m_referenceIndex->maximum()) m_referenceIndex->setMaximum(s.referenceIndex);
-    m_referenceIndex->setValue(s.referenceIndex);
-    m_referenceFilePath = s.referenceFile;
-    m_referenceFile->setText(s.referenceFile.isEmpty() ? tr("(none)")
-                                                       : QFileInfo(s.referenceFile).fileName());
-    m_referenceFile->setToolTip(s.referenceFile);
-    selectData(m_referenceSource, s.referenceSource);
-    selectData(m_class, s.classIndex);
-    m_guidance->setValue(static_cast<int>(std::lround(s.guidance * 4.0)));
-    m_clippedEps->setChecked(s.clippedEps);
-    --m_updating;
     onEdited();
 }
 
@@ -352,25 +355,35 @@ void ControlPanel::setProgress(int done, int total)
 void ControlPanel::onEdited()
 {
     updateEnabled();
-    if (m_updating == 0) Q_EMIT settingsChanged(settings());
+    Q_EMIT settingsChanged(settings()); // blocked while the fields are set programmatically
 }
 
 void ControlPanel::onReferenceSourceChosen()
 {
-    if (m_updating == 0) {
-        // Choosing "Image file…" or "Draw…" asks the app for the file or the drawing right away.
-        const QString source = m_referenceSource->currentData().toString();
-        if (source == QLatin1String("file"))
-            Q_EMIT referenceFileRequested();
-        else if (source == QLatin1String("draw"))
-            Q_EMIT drawReferenceRequested();
-    }
+    // Choosing "Image file…" or "Draw…" asks the app for the file or the drawing right away (not when the
+    // fields are set programmatically: the signals are blocked then).
+    requestReference();
     onEdited();
+}
+
+ReferenceSource ControlPanel::referenceSource() const
+{
+    // The items' data are the names (what settings() reports); every item's name parses.
+    return parseReferenceSource(m_referenceSource->currentData().toString()).value_or(ReferenceSource::None);
+}
+
+void ControlPanel::requestReference()
+{
+    if (referenceSource() == ReferenceSource::File)
+        Q_EMIT referenceFileRequested();
+    else if (referenceSource() == ReferenceSource::Draw)
+        Q_EMIT drawReferenceRequested();
 }
 
 void ControlPanel::updateEnabled()
 {
     const RunSettings s = settings();
+    const ReferenceSource source = referenceSource();
     m_t0Label->setText(QString::number(m_t0->value()));
     m_guidanceLabel->setText(QStringLiteral("w = %1").arg(m_guidance->value() / 4.0, 0, 'g', 4));
     const bool conditional = m_class->count() > 1;
@@ -385,18 +398,17 @@ void ControlPanel::updateEnabled()
     m_guidance->setEnabled(idle && conditional && s.classIndex >= 0);
     m_clippedEps->setEnabled(idle && conditional && s.classIndex >= 0 && s.sampler == QLatin1String("ddim"));
     m_t0->setEnabled(idle && s.mode != RunSettings::Sample);
-    m_referenceIndex->setEnabled(idle && s.referenceSource == QLatin1String("dataset") && m_datasetSize > 0);
-    m_referenceChoose->setEnabled(
-        idle && (s.referenceSource == QLatin1String("file") || s.referenceSource == QLatin1String("draw")));
+    m_referenceIndex->setEnabled(idle && source == ReferenceSource::Dataset && m_datasetSize > 0);
+    m_referenceChoose->setEnabled(idle && isImageSource(source));
 
     QString warning;
     if (s.model.isEmpty())
         warning = tr("Choose or open a model.");
-    else if (s.needsReference() && s.referenceSource == QLatin1String("none"))
+    else if (s.needsReference() && source == ReferenceSource::None)
         warning = tr("This mode starts from a reference x₀: choose one below.");
-    else if (s.referenceSource == QLatin1String("file") && s.referenceFile.isEmpty())
+    else if (source == ReferenceSource::File && s.referenceFile.isEmpty())
         warning = tr("No image file chosen yet.");
-    else if (s.referenceSource == QLatin1String("dataset") && m_datasetSize == 0)
+    else if (source == ReferenceSource::Dataset && m_datasetSize == 0)
         warning = tr("This model has no dataset to pick a reference from.");
     m_warning->setText(warning);
     m_warning->setVisible(!warning.isEmpty());

@@ -68,6 +68,9 @@ private:
     void onEdited();
     void onReferenceSourceChosen();
     void updateEnabled();
+    ReferenceSource referenceSource() const;
+    /** Asks the app for the image file or the drawing the chosen source needs. */
+    void requestReference();
 
     QComboBox* m_model = nullptr;
     QToolButton* m_open = nullptr;
@@ -97,7 +100,6 @@ private:
     int m_T = 1000;
     int m_datasetSize = 0;
     bool m_busy = false;
-    int m_updating = 0; // > 0 while fields are set programmatically
 };
 
 } // namespace difflens::widgets

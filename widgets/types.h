@@ -11,6 +11,7 @@
 #include <QVector>
 
 #include <limits>
+#include <optional>
 #include <vector>
 
 namespace difflens::widgets {
@@ -212,6 +213,45 @@ struct VlbSeries
 };
 
 /** What the control panel asks the app to run. */
+/**
+ * Where the reference x_0 comes from. RunSettings::referenceSource holds its name, the form the settings
+ * file, run files and tests exchange; code that decides on the source parses the name once.
+ */
+enum class ReferenceSource
+{
+    None,
+    Dataset, ///< an item of the model's dataset (a clicked data point for points)
+    File,    ///< an image file (image models)
+    Draw     ///< a drawing (image models)
+};
+
+/** "none" | "dataset" | "file" | "draw". */
+inline QString referenceSourceName(ReferenceSource source)
+{
+    switch (source) {
+    case ReferenceSource::Dataset: return QStringLiteral("dataset");
+    case ReferenceSource::File: return QStringLiteral("file");
+    case ReferenceSource::Draw: return QStringLiteral("draw");
+    case ReferenceSource::None: break;
+    }
+    return QStringLiteral("none");
+}
+
+/** The source a name stands for; nullopt for a name that is none of them (a hand-edited settings file). */
+inline std::optional<ReferenceSource> parseReferenceSource(const QString& name)
+{
+    for (ReferenceSource s :
+         {ReferenceSource::None, ReferenceSource::Dataset, ReferenceSource::File, ReferenceSource::Draw})
+        if (name == referenceSourceName(s)) return s;
+    return std::nullopt;
+}
+
+/** Image files and drawings are references for image models only. */
+inline bool isImageSource(ReferenceSource source)
+{
+    return source == ReferenceSource::File || source == ReferenceSource::Draw;
+}
+
 struct RunSettings
 {
     enum Mode
@@ -229,7 +269,7 @@ struct RunSettings
     qint64 seed = 0;
     int batch = 16;
     int t0 = 500;
-    QString referenceSource = QStringLiteral("none"); ///< "none" | "dataset" | "file" | "draw"
+    QString referenceSource = QStringLiteral("none"); ///< a ReferenceSource's name (referenceSourceName)
     int referenceIndex = 0;
     QString referenceFile;
     int classIndex = -1;   ///< class-conditional models: the class to sample (-1: none, unconditional)

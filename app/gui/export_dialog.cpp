@@ -27,8 +27,8 @@
 namespace difflens::gui {
 
 namespace {
-const QStringList kFormats = {QStringLiteral("gif"), QStringLiteral("mp4"), QStringLiteral("frames"),
-                              QStringLiteral("filmstrip"), QStringLiteral("csv")};
+const QVector<ExportFormat> kFormats = {ExportFormat::Gif, ExportFormat::Mp4, ExportFormat::Frames,
+                                        ExportFormat::Filmstrip, ExportFormat::Csv};
 const QStringList kFormatNames = {QObject::tr("Animated GIF"), QObject::tr("MP4 video"), QObject::tr("PNG frames (folder)"),
                                   QObject::tr("Filmstrip / grid (PNG)"), QObject::tr("Per-step numbers (CSV)")};
 const QStringList kExtensions = {QStringLiteral(".gif"), QStringLiteral(".mp4"), QString(), QStringLiteral(".png"),
@@ -80,7 +80,9 @@ ExportDialog::ExportDialog(ExportSource source, QWidget* parent) : QDialog(paren
     auto* framesLayout = new QHBoxLayout(frames);
     framesLayout->setContentsMargins(0, 0, 0, 0);
     m_frameMode = new QComboBox;
-    m_frameMode->addItems({tr("denser near t = 0 (log-spaced)"), tr("every k-th step"), tr("every step")});
+    m_frameMode->addItem(tr("denser near t = 0 (log-spaced)"), static_cast<int>(FrameSelection::Log));
+    m_frameMode->addItem(tr("every k-th step"), static_cast<int>(FrameSelection::Every));
+    m_frameMode->addItem(tr("every step"), static_cast<int>(FrameSelection::All));
     m_frameCount = new QSpinBox;
     m_frameCount->setRange(2, 2000);
     m_frameCount->setValue(60);
@@ -183,14 +185,11 @@ ExportDialog::~ExportDialog() = default; // m_runner, declared last, cancels and
 ExportOptions ExportDialog::options() const
 {
     ExportOptions o;
-    o.format = kFormats.value(m_format->currentIndex());
+    o.format = exportFormatName(format());
     for (int i = 0; i < m_panels.size(); ++i)
         if (m_panels[i]->isChecked() && m_panels[i]->isEnabled()) o.panels << exportPanelKeys()[i];
     o.sample = m_sample->value() == 0 ? -1 : m_sample->value() - 1;
-    const int n = m_frameCount->value();
-    o.frames = m_frameMode->currentIndex() == 0 ? QStringLiteral("log:%1").arg(n)
-               : m_frameMode->currentIndex() == 1 ? QStringLiteral("every:%1").arg(n)
-                                                  : QStringLiteral("all");
+    o.frames = frameSelectionSpec(frameSelection(), m_frameCount->value());
     o.reverseOrder = m_reverse->isChecked();
     o.fps = m_fps->value();
     o.scale = m_scale->value();
@@ -205,22 +204,32 @@ ExportOptions ExportDialog::options() const
 
 void ExportDialog::setOptions(const ExportOptions& o)
 {
-    m_format->setCurrentIndex(std::max(0, static_cast<int>(kFormats.indexOf(o.format))));
+    const std::optional<ExportFormat> format = parseExportFormat(o.format);
+    m_format->setCurrentIndex(format ? std::max(0, static_cast<int>(kFormats.indexOf(*format))) : 0);
     m_path->setText(o.path);
     m_fps->setValue(o.fps);
     m_scale->setValue(o.scale);
 }
 
+ExportFormat ExportDialog::format() const
+{
+    return kFormats.value(m_format->currentIndex());
+}
+
+FrameSelection ExportDialog::frameSelection() const
+{
+    return static_cast<FrameSelection>(m_frameMode->currentData().toInt());
+}
+
 void ExportDialog::updateEnabled()
 {
-    const QString f = kFormats.value(m_format->currentIndex());
-    const bool animated = f == QLatin1String("gif") || f == QLatin1String("mp4");
-    m_fps->setEnabled(animated);
-    m_hold->setEnabled(animated);
-    m_loop->setEnabled(f == QLatin1String("gif"));
-    m_globalPalette->setEnabled(f == QLatin1String("gif"));
-    m_columns->setEnabled(f == QLatin1String("filmstrip"));
-    m_frameCount->setEnabled(m_frameMode->currentIndex() != 2);
+    const ExportFormat f = format();
+    m_fps->setEnabled(isAnimation(f));
+    m_hold->setEnabled(isAnimation(f));
+    m_loop->setEnabled(f == ExportFormat::Gif);
+    m_globalPalette->setEnabled(f == ExportFormat::Gif);
+    m_columns->setEnabled(f == ExportFormat::Filmstrip);
+    m_frameCount->setEnabled(frameSelection() != FrameSelection::All);
 }
 
 void ExportDialog::updatePreview()
@@ -240,7 +249,7 @@ void ExportDialog::updatePreview()
                            .arg(frames)
                            .arg(image.width())
                            .arg(image.height())
-                           .arg(o.format == QLatin1String("gif") || o.format == QLatin1String("mp4")
+                           .arg(isAnimation(format())
                                     ? tr(", %1 s at %2 fps").arg(frames / o.fps + o.holdLastSeconds, 0, 'f', 1).arg(o.fps)
                                     : QString()));
 }
@@ -249,7 +258,7 @@ void ExportDialog::browse()
 {
     const int f = m_format->currentIndex();
     QString path;
-    if (kFormats.value(f) == QLatin1String("frames"))
+    if (format() == ExportFormat::Frames)
         path = QFileDialog::getSaveFileName(this, tr("Folder for the PNG frames"), m_path->text());
     else
         path = QFileDialog::getSaveFileName(this, tr("Export to"), m_path->text(),

@@ -44,6 +44,8 @@ protected:
     void reject() override;
 
 private:
+    ExportFormat format() const;
+    FrameSelection frameSelection() const;
     void updatePreview();
     void updateEnabled();
     void browse();

@@ -1,59 +1,31 @@
 #include "app/gui/main_window.h"
 
-#include "app/logic/app_paths.h"
 #include "app/gui/central_view.h"
 #include "app/gui/exact_panel.h"
-#include "app/logic/vlb_controller.h"
-#include "app/gui/draw_dialog.h"
 #include "app/gui/help.h"
-#include "app/logic/model_loader.h"
+#include "app/gui/side_panels.h"
 #include "app/logic/sampling_controller.h"
 #include "app/logic/settings.h"
-#include "app/gui/side_panels.h"
-#include "app/gui/tour.h"
-#include "app/gui/training_dialog.h"
-#include "core/errors.h"
 #include "widgets/control_panel.h"
 #include "widgets/explanation_panel.h"
-#include "widgets/image_panel_grid.h"
-#include "widgets/loss_plot.h"
-#include "widgets/plot_widget_base.h"
-#include "widgets/schedule_plot.h"
-#include "widgets/step_metrics_plot.h"
 #include "widgets/point_view.h"
 #include "widgets/timeline_bar.h"
 
-#include "app/gui/export_dialog.h"
-
 #include <QAction>
-#include <QDir>
-#include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
-#include <QFileDialog>
-#include <QFileInfo>
-#include <QFileSystemWatcher>
 #include <QLabel>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QScrollArea>
 #include <QSettings>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
 
-#include <cmath>
-
 namespace difflens::gui {
 
-namespace {
-
 using widgets::RunSettings;
-
-} // namespace
-
 
 MainWindow::MainWindow(Options options, QWidget* parent)
     : QMainWindow(parent), m_options(std::move(options)),
@@ -62,11 +34,8 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     initResources();
     setWindowIcon(QIcon(QStringLiteral(":/difflens/icons/difflens.svg")));
     setWindowTitle(tr("Diffusion Lens"));
-    m_loader = new ModelLoader(this);
-    m_sampler = new SamplingController(this);
-    m_rerunTimer = new QTimer(this);
-    m_rerunTimer->setSingleShot(true);
-    m_rerunTimer->setInterval(250);
+    m_models = new ModelState(*m_settings, m_options.device, this);
+    m_references = new ReferenceSelection(this);
     m_explanationTimer = new QTimer(this);
     m_explanationTimer->setSingleShot(true);
     m_explanationTimer->setInterval(100);
@@ -74,51 +43,15 @@ MainWindow::MainWindow(Options options, QWidget* parent)
         if (m_explanationStale) updateExplanation();
     });
     buildUi();
+    m_run = new RunState(m_timeline, this);
     buildMenus();
+    connectParts();
 
-    connect(m_loader, &ModelLoader::loaded, this, &MainWindow::onModelLoaded);
-    connect(m_loader, &ModelLoader::failed, this, &MainWindow::onModelFailed);
-    connect(m_sampler, &SamplingController::stepsAvailable, this, &MainWindow::onStepsAvailable);
-    connect(m_sampler, &SamplingController::progress, m_controls, &widgets::ControlPanel::setProgress);
-    connect(m_sampler, &SamplingController::finished, this, [this](double seconds) {
-        const int n = m_sampler->recordedSteps();
-        onRunEnded(true,
-                   tr("%1 steps in %2 s (%3 ms per step)")
-                       .arg(n)
-                       .arg(seconds, 0, 'f', 2)
-                       .arg(n > 0 ? 1000.0 * seconds / n : 0.0, 0, 'f', 1),
-                   QString());
-    });
-    connect(m_sampler, &SamplingController::cancelled, this,
-            [this](int n) { onRunEnded(false, tr("cancelled after %1 steps").arg(n), QString()); });
-    connect(m_sampler, &SamplingController::failed, this,
-            [this](const QString& message) { onRunEnded(false, tr("sampling failed"), message); });
-    connect(m_sampler, &SamplingController::fieldReady, this, &MainWindow::onFieldReady);
-    connect(m_sampler, &SamplingController::notice, this,
-            [this](const QString& message) { statusBar()->showMessage(message, 15000); });
-    connect(m_rerunTimer, &QTimer::timeout, this, [this] {
-        if (m_model && m_hasRun && m_lastRun.mode != RunSettings::Forward) sample(m_controls->settings());
-    });
-
-    // Pretrained packages land while the app runs (they are trained for hours): list them as they appear.
-    auto* watcher = new QFileSystemWatcher(this);
-    for (const QString& dir : pretrainedDirs() + QStringList{userModelsDir()})
-        if (QFileInfo(dir).isDir()) watcher->addPath(dir);
-    auto* rescan = new QTimer(this);
-    rescan->setSingleShot(true);
-    rescan->setInterval(1500);
-    connect(watcher, &QFileSystemWatcher::directoryChanged, rescan, qOverload<>(&QTimer::start));
-    connect(rescan, &QTimer::timeout, this, &MainWindow::refreshCatalog);
-
-    refreshCatalog();
-    {
-        ++m_applying;
-        RunSettings s = m_settings->runSettings();
-        s.model.clear();
-        m_controls->setSettings(s);
-        m_runSettings = m_controls->settings();
-        --m_applying;
-    }
+    m_models->watchModelFolders();
+    m_models->refreshCatalog();
+    RunSettings s = m_settings->runSettings();
+    s.model.clear();
+    showSettings(s);
     m_timeline->setFps(m_settings->value(keys::playbackFps));
     m_fieldAction->setChecked(m_settings->value(keys::viewScoreField));
     m_schedule->setComparison(m_settings->value(keys::scheduleCompare));
@@ -127,12 +60,15 @@ MainWindow::MainWindow(Options options, QWidget* parent)
     syncExactFrames();
     updateStatus();
     setAcceptDrops(true); // run files dropped on the window open
+    const auto openFirstModel = [this] {
+        openModel(m_models->initialSpec(m_options.model, m_options.restoreState));
+    };
     if (!m_options.run.isEmpty())
-        QTimer::singleShot(0, this, [this] {
-            if (!openRun(m_options.run)) openModel(initialModel());
+        QTimer::singleShot(0, this, [this, openFirstModel] {
+            if (!openRun(m_options.run)) openFirstModel();
         });
     else
-        openModel(initialModel());
+        openFirstModel();
     if (m_options.presentation) QTimer::singleShot(0, this, [this] { setPresentationMode(true); });
 }
 
@@ -191,40 +127,85 @@ void MainWindow::buildUi()
     statusBar()->addPermanentWidget(m_statusTiming);
     statusBar()->addPermanentWidget(m_statusDevice);
     statusBar()->addPermanentWidget(m_statusModel);
+}
 
+void MainWindow::connectParts()
+{
+    // The model part: loading, failures, the catalogue in the panel's model box.
+    connect(m_models, &ModelState::catalogChanged, this, &MainWindow::onCatalogChanged);
+    connect(m_models, &ModelState::loadStarted, this, [this](const QString& spec) {
+        statusBar()->showMessage(tr("Opening %1…").arg(spec));
+        if (!model()) m_central->showMessage(tr("<h2>Opening %1…</h2>").arg(spec.toHtmlEscaped()));
+    });
+    connect(m_models, &ModelState::modelChanged, this, &MainWindow::onModelChanged);
+    connect(m_models, &ModelState::loadFailed, this, &MainWindow::onLoadFailed);
+    connect(m_models, &ModelState::runModelLoaded, this, &MainWindow::onRunModelLoaded);
+    connect(m_models, &ModelState::runModelFailed, this, [this](const QString& spec, const QString& message) {
+        statusBar()->showMessage(
+            tr("The run's model %1 could not be opened (%2): the run scrubs without it").arg(spec, message),
+            10000);
+    });
+
+    // The reference part.
+    connect(m_references, &ReferenceSelection::changed, this, [this] {
+        updateStatus();
+        updateHint();
+    });
+    connect(m_references, &ReferenceSelection::failed, this, [this](const QString& message) {
+        showError(tr("Cannot use this reference"), message,
+                  tr("Choose a dataset item, another image file, or draw the reference."));
+    });
+    connect(m_references, &ReferenceSelection::imageSourceOnPoints, this, [this] {
+        statusBar()->showMessage(
+            tr("Image files and drawings are references for image models: click a data point "
+               "to choose x₀"),
+            6000);
+    });
+
+    // The run part: the sampling job, the frames it hands over, the timeline.
+    SamplingController* sampler = m_run->sampler();
+    connect(sampler, &SamplingController::progress, m_controls, &widgets::ControlPanel::setProgress);
+    connect(sampler, &SamplingController::notice, this,
+            [this](const QString& message) { statusBar()->showMessage(message, 15000); });
+    connect(m_run, &RunState::stepsRecorded, this, &MainWindow::onStepsRecorded);
+    connect(m_run, &RunState::runEnded, this, &MainWindow::onRunEnded);
+    connect(m_run, &RunState::frameReady, this, &MainWindow::showFrame);
+    connect(m_run, &RunState::frameShown, this, &MainWindow::frameDisplayed);
+    connect(m_run, &RunState::statusChanged, this, &MainWindow::updateStatus);
+    connect(m_run, &RunState::statusMessage, statusBar(), &QStatusBar::showMessage);
+    connect(m_run, &RunState::rerunDue, this, [this] {
+        if (model()) sample(m_controls->settings());
+    });
+    connect(m_timeline, &widgets::TimelineBar::fpsChanged, this,
+            [this](int fps) { m_settings->setValue(keys::playbackFps, fps); });
+
+    // The panel and the views.
     connect(m_controls, &widgets::ControlPanel::sampleRequested, this, &MainWindow::sample);
-    connect(m_controls, &widgets::ControlPanel::cancelRequested, m_sampler, &SamplingController::cancel);
+    connect(m_controls, &widgets::ControlPanel::cancelRequested, sampler, &SamplingController::cancel);
     connect(m_controls, &widgets::ControlPanel::settingsChanged, this, &MainWindow::onSettingsChanged);
     connect(m_controls, &widgets::ControlPanel::openModelRequested, this, &MainWindow::openModelDialog);
     connect(m_controls, &widgets::ControlPanel::referenceFileRequested, this,
             &MainWindow::chooseReferenceFile);
     connect(m_controls, &widgets::ControlPanel::drawReferenceRequested, this, &MainWindow::drawReference);
-    connect(m_timeline, &widgets::TimelineBar::currentStepChanged, this, &MainWindow::onCurrentStepChanged);
-    connect(m_timeline, &widgets::TimelineBar::fpsChanged, this,
-            [this](int fps) { m_settings->setValue(keys::playbackFps, fps); });
     connect(m_central, &CentralView::dataPointClicked, this,
             [this](int index, QPointF) { onDataPointClicked(index); });
-    connect(m_central, &CentralView::timestepClicked, this, [this](int t) {
-        const QVector<long> labels = m_frames.timestepLabels();
-        int best = -1;
-        for (int i = 0; i < std::min<int>(labels.size(), m_frames.availableFrames()); ++i)
-            if (best < 0 || std::abs(labels[i] - t) < std::abs(labels[best] - t)) best = i;
-        if (best >= 0) m_timeline->setCurrentStep(best);
-    });
+    connect(m_central, &CentralView::timestepClicked, m_run, &RunState::showTimestep);
+
+    // The side tabs: the explanation and the Exact q parts are made only while they can be seen.
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateExplanation(); });
-    connect(m_exact, &ExactPanel::boundRequested, this, [this] {
-        if (!m_model || refuseWithoutModel(tr("The variational bound"))) return;
-        m_exact->startBound(m_model);
-    });
-    connect(m_exact, &ExactPanel::boundComputed, this,
-            [this] { statusBar()->showMessage(tr("Variational bound computed"), 4000); });
-    connect(m_exact, &ExactPanel::boundFailed, this,
-            [this](const QString& message) { showError(tr("Cannot compute the bound"), message); });
     connect(m_sideDock, &QDockWidget::visibilityChanged, this, [this] {
         updateExplanation();
         syncExactFrames();
     });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] { syncExactFrames(); });
+    connect(m_exact, &ExactPanel::boundRequested, this, [this] {
+        if (!model() || refuseWithoutModel(tr("The variational bound"))) return;
+        m_exact->startBound(model());
+    });
+    connect(m_exact, &ExactPanel::boundComputed, this,
+            [this] { statusBar()->showMessage(tr("Variational bound computed"), 4000); });
+    connect(m_exact, &ExactPanel::boundFailed, this,
+            [this](const QString& message) { showError(tr("Cannot compute the bound"), message); });
     connect(m_schedule, &SchedulePanel::comparisonChanged, this,
             [this](const QString& name) { m_settings->setValue(keys::scheduleCompare, name); });
 }
@@ -237,15 +218,17 @@ void MainWindow::buildMenus()
     m_referenceImageAction =
         file->addAction(tr("Open &reference image…"), this, &MainWindow::chooseReferenceFile);
     m_referenceImageAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
-    file->addAction(tr("Refresh model list"), this, &MainWindow::refreshCatalog);
+    file->addAction(tr("Refresh model list"), m_models, &ModelState::refreshCatalog);
     file->addSeparator();
     QAction* train = file->addAction(tr("&Train a point model…"), this, &MainWindow::showTraining);
     train->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
     file->addSeparator();
-    m_saveTrajectoryAction = file->addAction(tr("Save &trajectory (tensors for Python)…"), this, &MainWindow::saveTrajectory);
+    m_saveTrajectoryAction =
+        file->addAction(tr("Save &trajectory (tensors for Python)…"), this, &MainWindow::saveTrajectory);
     buildRunMenu(file, m_saveTrajectoryAction);
     file->addAction(tr("Save frame as &PNG…"), this, &MainWindow::saveFrameImage);
-    QAction* exportAction = file->addAction(tr("&Export GIF / video / filmstrip…"), this, &MainWindow::showExport);
+    QAction* exportAction =
+        file->addAction(tr("&Export GIF / video / filmstrip…"), this, &MainWindow::showExport);
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     file->addAction(tr("Save &plots (PNG, PDF, SVG)…"), this, &MainWindow::savePlots);
     file->addSeparator();
@@ -265,8 +248,7 @@ void MainWindow::buildMenus()
     m_fieldAction->setToolTip(tr("The model's score −ε̂/√(1−ᾱₜ) on a grid at the shown t"));
     connect(m_fieldAction, &QAction::toggled, this, [this](bool on) {
         m_settings->setValue(keys::viewScoreField, on);
-        m_frames.setFieldEnabled(on);
-        scheduleFrame();
+        m_run->setFieldEnabled(on);
     });
     auto pointOption = [this, view](const QString& text, bool widgets::PointView::Options::*member) {
         QAction* a = view->addAction(text);
@@ -295,7 +277,7 @@ void MainWindow::buildMenus()
     what->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&Tour of the panels"), this, &MainWindow::startTour);
     help->addAction(tr("&About Diffusion Lens"), this,
-                    [this] { showAbout(this, m_model ? m_model->info.description : QString()); });
+                    [this] { showAbout(this, model() ? model()->info.description : QString()); });
 
     // Presentation mode is keyboard only: these keys drive the timeline while it is on.
     auto key = [this](const QKeySequence& seq, auto slot) {
@@ -315,6 +297,13 @@ void MainWindow::buildMenus()
     key(QKeySequence(Qt::Key_Escape), [this] { m_presentationAction->setChecked(false); });
 }
 
+void MainWindow::showSettings(const RunSettings& s)
+{
+    const QSignalBlocker quiet(m_controls); // the window sets the panel itself: no edit to act on
+    m_controls->setSettings(s);
+    m_panelSettings = m_controls->settings();
+}
+
 void MainWindow::restoreWindow()
 {
     const QByteArray geometry = m_settings->value(keys::windowGeometry);
@@ -328,27 +317,15 @@ void MainWindow::saveWindow()
     if (m_presentationMode.isOn()) setPresentationMode(false);
     m_settings->setValue(keys::windowGeometry, saveGeometry());
     m_settings->setValue(keys::windowState, saveState());
-    RunSettings s = m_controls->settings();
-    m_settings->setRunSettings(s);
+    m_settings->setRunSettings(m_controls->settings());
     m_settings->sync();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    m_sampler->cancel();
+    m_run->sampler()->cancel();
     if (m_options.restoreState) saveWindow();
     QMainWindow::closeEvent(event);
-}
-
-QString MainWindow::initialModel() const
-{
-    if (!m_options.model.isEmpty()) return m_options.model;
-    if (m_options.restoreState) {
-        const QString last = m_settings->value(keys::modelLast);
-        if (!last.isEmpty() && (last.startsWith(QLatin1String("exact:")) || QFileInfo::exists(last)))
-            return last;
-    }
-    return m_catalog.defaultSpec();
 }
 
 VlbController* MainWindow::boundController() const

@@ -1,14 +1,15 @@
 #pragma once
 // The main window: the control panel (left), the views of the current step (centre) over the timeline, and
-// the explanation, schedule, loss and step-metric tabs (right). It wires the controllers (model loading and
-// sampling on worker threads) to the views; the views only draw plain values the frame builder makes.
-#include "app/logic/frame_builder.h"
+// the explanation, schedule, loss and step-metric tabs (right). It assembles parts that each own their state:
+// the model (ModelState), the reference x_0 (ReferenceSelection), the run and its timeline (RunState), the
+// Exact q tab with its bound job (ExactPanel) and presentation mode (PresentationMode); the window connects
+// them to the panels and keeps what is the window's own: menus, docks, the status bar, dialogs and errors.
 #include "app/gui/presentation_mode.h"
-#include "app/logic/model.h"
-#include "app/logic/model_catalog.h"
+#include "app/gui/run_state.h"
+#include "app/logic/model_state.h"
+#include "app/logic/reference_selection.h"
 #include "widgets/types.h"
 
-#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>
 
@@ -38,7 +39,6 @@ class SweepDialog;
 class ExactPanel;
 class LossPanel;
 class MetricsPanel;
-class ModelLoader;
 class SamplingController;
 class SchedulePanel;
 class Settings;
@@ -71,11 +71,11 @@ public:
     ~MainWindow() override;
 
     /** Opens a model on the loader thread; the window keeps the current one until it has loaded. */
-    void openModel(const QString& spec);
+    void openModel(const QString& spec) { m_models->open(spec); }
     /** Runs `settings` (reverse process on the worker, or the forward process at once). */
     void sample(const widgets::RunSettings& settings);
-    void setCurrentStep(int step);
-    int currentStep() const;
+    void setCurrentStep(int step) { m_run->setCurrentStep(step); }
+    int currentStep() const { return m_run->currentStep(); }
     void setPresentationMode(bool on);
     /**
      * Opens a run file (main_window_runs.cpp): its first frame shows at once, without the model; the model
@@ -85,7 +85,7 @@ public:
     /** Saves the run shown (File > Save run); false (and one message) when there is none or it fails. */
     bool saveRun(const QString& path);
     /** The run shown came from a file and its model is not loaded (sampling, field and bound are off). */
-    bool modelMissing() const;
+    bool modelMissing() const { return m_models->isMissing(); }
     /**
      * Compare > Compare with…: opens (or brings up) the comparison window with the run shown as run A
      * (main_window_runs.cpp). Null (and one message) when there is no finished reverse run.
@@ -99,10 +99,13 @@ public:
     Tour* tour() const;
     bool presentationMode() const { return m_presentationMode.isOn(); }
 
-    const ModelHandle& model() const { return m_model; }
-    const Reference& reference() const { return m_reference; }
-    SamplingController* sampler() const { return m_sampler; }
-    FrameBuilder& frames() { return m_frames; }
+    const ModelHandle& model() const { return m_models->model(); }
+    const Reference& reference() const { return m_references->reference(); }
+    SamplingController* sampler() const { return m_run->sampler(); }
+    FrameBuilder& frames() { return m_run->frames(); }
+    ModelState* models() const { return m_models; }
+    ReferenceSelection* references() const { return m_references; }
+    RunState* run() const { return m_run; }
     CentralView* centralView() const { return m_central; }
     ExactPanel* exactPanel() const { return m_exact; }
     /** The Exact q tab's bound job (the panel owns it). */
@@ -124,82 +127,61 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    // main_window.cpp: assembly.
     void buildUi();
     void buildMenus();
+    void connectParts();
     void restoreWindow();
     void saveWindow();
-    QString initialModel() const;
+    /** Shows `s` in the control panel without taking it for an edit (the window sets the panel itself). */
+    void showSettings(const widgets::RunSettings& s);
 
-    void onModelLoaded(int request, const QString& spec, const ModelHandle& model);
-    void onModelFailed(int request, const QString& spec, const QString& message);
+    // main_window_models.cpp: the model part and the reference part meet the panel.
+    void onCatalogChanged();
+    void onModelChanged(const QString& spec, const QString& name);
+    void onLoadFailed(const QString& spec, const QString& message);
+    void onRunModelLoaded(const ModelHandle& model);
     void onSettingsChanged(const widgets::RunSettings& settings);
-    void onStepsAvailable(int recorded);
-    void onRunEnded(bool ok, const QString& status, const QString& error);
-    void onCurrentStepChanged(int step);
     void onDataPointClicked(int index);
-    void onFieldReady(long t, const QVector<QPointF>& origins, const QVector<QPointF>& vectors,
-                      const QVector<QPointF>& exactVectors);
-
-    void startForward(const widgets::RunSettings& settings);
-    void updateReference();
-    void scheduleFrame();
-    void syncExactFrames();
-    void showCurrentFrame();
-    void updateExplanation();
     void selectModelName(const QString& name);
-    void refreshCatalog();
-    void updateStatus();
-    void updateHint();
-    // Run files (main_window_runs.cpp).
+    void openModelDialog();
+    void chooseReferenceFile();
+    void drawReference();
+    void showTraining();
+
+    // main_window_frames.cpp: the run part meets the views.
+    void startForward(const widgets::RunSettings& settings);
+    void onStepsRecorded(const QVector<StepSummary>& fresh);
+    void onRunEnded(bool ok, const QString& status, const QString& error);
+    void showFrame(const Frame& frame);
+    void updateExplanation();
+    void syncExactFrames();
+    void saveTrajectory();
+    void saveFrameImage();
+
+    // main_window_runs.cpp: run files and Compare.
     void buildRunMenu(QMenu* file, QAction* before);
     void buildCompareMenu();
     void saveRunDialog();
     void openRunDialog();
     void addRecentRun(const QString& path);
     void rebuildRecentRuns();
-    /** The model the opened run was made with has loaded: it takes over the facts-only one. */
-    void attachRunModel(const ModelHandle& model);
     /** Says why an action that needs the model is off; true when it is. */
     bool refuseWithoutModel(const QString& what);
-    void showError(const QString& title, const QString& message, const QString& hint = QString());
 
-    void openModelDialog();
-    void chooseReferenceFile();
-    void drawReference();
-    void saveTrajectory();
-    void saveFrameImage();
+    // main_window_chrome.cpp: the status bar, the hint, errors, export and plots.
+    void updateStatus();
+    void updateHint();
+    void showError(const QString& title, const QString& message, const QString& hint = QString());
     void showExport();
     void savePlots();
-    void showTraining();
 
     Options m_options;
     std::unique_ptr<Settings> m_settings;
-    ModelCatalog m_catalog;
-    ModelLoader* m_loader = nullptr;
-    SamplingController* m_sampler = nullptr;
-    FrameBuilder m_frames;
-    ModelHandle m_model;
-    int m_loadRequest = 0;
-    QString m_loadingSpec;
-    bool m_loadIsUserChoice = false;
-
-    widgets::RunSettings m_runSettings; ///< the panel's last settings (to tell what changed)
-    widgets::RunSettings m_lastRun;     ///< what the views show
-    bool m_hasRun = false;
-    Reference m_reference;
-    widgets::ImageData m_drawing;
-    QString m_fileReferencePath;
-    Reference m_fileReference;
-    int m_applying = 0; // > 0 while the window sets the panel itself
-
-    int m_summaryCount = 0;
-    bool m_followLive = true;
-    bool m_framePending = false;
-    QElapsedTimer m_lastFrameClock; ///< since the last frame was shown
-    qint64 m_lastFrameCostMs = 0;   ///< what showing it took on this thread (built, views updated; x2 for the paint)
-    QElapsedTimer m_runClock;
-    double m_firstFrameMs = -1;
-    Frame m_shownFrame; ///< what the views show (the explanation is filled from it when it becomes visible)
+    ModelState* m_models = nullptr;
+    ReferenceSelection* m_references = nullptr;
+    RunState* m_run = nullptr;
+    widgets::RunSettings m_panelSettings; ///< the panel's last settings (to tell what an edit changed)
 
     widgets::ControlPanel* m_controls = nullptr;
     CentralView* m_central = nullptr;
@@ -215,7 +197,6 @@ private:
     QLabel* m_statusModel = nullptr;
     QLabel* m_statusDevice = nullptr;
     QLabel* m_statusTiming = nullptr;
-    QTimer* m_rerunTimer = nullptr;
     QTimer* m_explanationTimer = nullptr; ///< the explanation follows a fast scrub at most every 100 ms
     bool m_explanationStale = false;
     TrainingDialog* m_training = nullptr;
@@ -228,10 +209,6 @@ private:
     PresentationMode m_presentationMode{this};
     QString m_lastError;
     QPointer<Tour> m_tour;
-    // The run shown when it came from a file.
-    QString m_runPath;             ///< "" for a live run
-    QString m_attachSpec;          ///< the run's model, being opened behind it
-    bool m_trueStep = false;       ///< the run shown started from the noised reference
     QMenu* m_recentRuns = nullptr;
     QPointer<CompareWindow> m_compare;
 };

@@ -1,60 +1,34 @@
 // MainWindow: presentation mode, the hint line and the tour, errors, the status bar, export and plots.
 #include "app/gui/main_window.h"
-#include "app/gui/sweep_dialog.h"
 
-#include "app/logic/app_paths.h"
 #include "app/gui/central_view.h"
-#include "app/gui/exact_panel.h"
-#include "app/logic/vlb_controller.h"
-#include "app/gui/draw_dialog.h"
-#include "app/gui/help.h"
-#include "app/logic/model_loader.h"
+#include "app/gui/export_dialog.h"
+#include "app/gui/side_panels.h"
+#include "app/gui/sweep_dialog.h"
+#include "app/gui/tour.h"
 #include "app/logic/sampling_controller.h"
 #include "app/logic/settings.h"
-#include "app/gui/side_panels.h"
-#include "app/gui/tour.h"
-#include "app/gui/training_dialog.h"
-#include "core/errors.h"
 #include "widgets/control_panel.h"
 #include "widgets/explanation_panel.h"
-#include "widgets/image_panel_grid.h"
 #include "widgets/loss_plot.h"
 #include "widgets/plot_widget_base.h"
 #include "widgets/schedule_plot.h"
 #include "widgets/step_metrics_plot.h"
-#include "widgets/point_view.h"
 #include "widgets/timeline_bar.h"
-
-#include "app/gui/export_dialog.h"
 
 #include <QAction>
 #include <QDir>
-#include <QApplication>
-#include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileDialog>
-#include <QFileInfo>
-#include <QFileSystemWatcher>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QScrollArea>
-#include <QSettings>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTimer>
-#include <QVBoxLayout>
-
-#include <cmath>
 
 namespace difflens::gui {
 
-namespace {
-
 using widgets::RunSettings;
-
-} // namespace
 
 // --- chrome ------------------------------------------------------------------------------------------------
 
@@ -75,9 +49,9 @@ void MainWindow::setPresentationMode(bool on)
 
 void MainWindow::updateHint()
 {
-    if (!m_model) return;
-    const RunSettings run = m_hasRun ? m_lastRun : m_controls->settings();
-    m_central->setHint(nextStepHint(m_model->info.isImage, run, m_reference.isValid()));
+    if (!model()) return;
+    const RunSettings run = m_run->hasRun() ? m_run->lastRun() : m_controls->settings();
+    m_central->setHint(nextStepHint(model()->info.isImage, run, reference().isValid()));
 }
 
 Tour* MainWindow::tour() const
@@ -131,13 +105,13 @@ void MainWindow::showError(const QString& title, const QString& message, const Q
 
 void MainWindow::updateStatus()
 {
-    if (!m_model) {
+    if (!model()) {
         m_statusModel->setText(tr("no model"));
         m_statusDevice->clear();
         m_statusTiming->clear();
         return;
     }
-    const ModelInfo& info = m_model->info;
+    const ModelInfo& info = model()->info;
     const QString kind =
         info.isImage ? tr("%1×%2 images").arg(info.height).arg(info.width) : tr("%1-D points").arg(info.dim);
     QString name = info.name;
@@ -146,28 +120,31 @@ void MainWindow::updateStatus()
     m_statusModel->setToolTip(info.description + QStringLiteral("\n") + info.dataText);
     m_statusDevice->setText(info.device);
     QString timing;
-    const int n = m_sampler->recordedSteps();
-    if (m_frames.mode() == FrameBuilder::Mode::Reverse && n > 0) {
-        timing = tr("%1 ms/step").arg(1000.0 * m_sampler->elapsedSeconds() / n, 0, 'f', 1);
+    const SamplingController* sampler = m_run->sampler();
+    const int n = sampler->recordedSteps();
+    if (m_run->frames().mode() == FrameBuilder::Mode::Reverse && n > 0) {
+        timing = tr("%1 ms/step").arg(1000.0 * sampler->elapsedSeconds() / n, 0, 'f', 1);
         m_statusTiming->setToolTip(tr("first step on screen after %1 ms · %2 MB recorded")
-                                       .arg(m_firstFrameMs, 0, 'f', 0)
-                                       .arg(m_sampler->trajectoryBytes() / 1.0e6, 0, 'f', 1));
+                                       .arg(m_run->firstFrameMs(), 0, 'f', 0)
+                                       .arg(sampler->trajectoryBytes() / 1.0e6, 0, 'f', 1));
     }
-    if (m_reference.isValid())
+    if (reference().isValid())
         timing +=
-            (timing.isEmpty() ? QString() : QStringLiteral(" · ")) + tr("x₀: %1").arg(m_reference.label);
+            (timing.isEmpty() ? QString() : QStringLiteral(" · ")) + tr("x₀: %1").arg(reference().label);
     m_statusTiming->setText(timing);
 }
 
 void MainWindow::showExport()
 {
-    if (!m_sampler || !m_sampler->trajectory() || m_sampler->recordedSteps() < 1) {
+    const SamplingController* sampler = m_run->sampler();
+    if (!sampler->trajectory() || sampler->recordedSteps() < 1) {
         QMessageBox::information(this, tr("Nothing to export yet"),
                                  tr("Export uses the recorded run: press Sample first, then export."));
         return;
     }
     // The dialog reads the recording as it is now; a run still under way exports the steps recorded so far.
-    ExportDialog dialog(m_frames.model(), m_sampler->trajectory(), m_sampler->summaries(), currentStep(), this);
+    ExportDialog dialog(m_run->frames().model(), sampler->trajectory(), sampler->summaries(), currentStep(),
+                        this);
     connect(&dialog, &ExportDialog::exported, this, [this](const QString& path, int frames, qint64 bytes) {
         statusBar()->showMessage(tr("Exported %1 frames (%2 kB) to %3").arg(frames).arg(bytes / 1024).arg(path), 8000);
     });
@@ -199,9 +176,10 @@ void MainWindow::savePlots()
 
 SweepDialog* MainWindow::openSweep()
 {
-    if (!m_model) return nullptr;
+    if (!model()) return nullptr;
     if (refuseWithoutModel(tr("The sweep"))) return nullptr;
-    auto* dialog = new SweepDialog(m_model->info.spec, samplerChoices(m_model->info.scheduler), m_model->info.isImage, this);
+    const ModelInfo& info = model()->info;
+    auto* dialog = new SweepDialog(info.spec, samplerChoices(info.scheduler), info.isImage, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     if (m_options.interactive) dialog->show();
     return dialog;

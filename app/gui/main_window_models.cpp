@@ -1,64 +1,32 @@
-// MainWindow: models (the catalogue, opening on the loader thread, failures), the reference x_0 and the
-// control panel's settings.
+// MainWindow: the model part and the reference part meet the control panel and the views (a model opened or
+// refused, the panel edited, a data point clicked, a reference image or drawing chosen).
 #include "app/gui/main_window.h"
 
-#include "app/logic/app_paths.h"
 #include "app/gui/central_view.h"
-#include "app/gui/exact_panel.h"
-#include "app/logic/vlb_controller.h"
 #include "app/gui/draw_dialog.h"
-#include "app/gui/help.h"
-#include "app/logic/model_loader.h"
-#include "app/logic/sampling_controller.h"
-#include "app/logic/settings.h"
+#include "app/gui/exact_panel.h"
 #include "app/gui/side_panels.h"
 #include "app/gui/tour.h"
 #include "app/gui/training_dialog.h"
-#include "core/errors.h"
+#include "app/logic/app_paths.h"
+#include "app/logic/sampling_controller.h"
+#include "app/logic/settings.h"
 #include "widgets/control_panel.h"
 #include "widgets/explanation_panel.h"
-#include "widgets/image_panel_grid.h"
-#include "widgets/loss_plot.h"
-#include "widgets/plot_widget_base.h"
-#include "widgets/schedule_plot.h"
-#include "widgets/step_metrics_plot.h"
-#include "widgets/point_view.h"
-#include "widgets/timeline_bar.h"
-
-#include "app/gui/export_dialog.h"
 
 #include <QAction>
-#include <QDir>
-#include <QApplication>
-#include <QCloseEvent>
-#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFileSystemWatcher>
-#include <QLabel>
-#include <QMenuBar>
-#include <QMessageBox>
-#include <QScrollArea>
-#include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
-#include <QTabWidget>
 #include <QTimer>
-#include <QVBoxLayout>
-
-#include <cmath>
 
 namespace difflens::gui {
 
 namespace {
 
+using widgets::ReferenceSource;
 using widgets::RunSettings;
-
-bool sameReference(const RunSettings& a, const RunSettings& b)
-{
-    return a.referenceSource == b.referenceSource && a.referenceIndex == b.referenceIndex &&
-           a.referenceFile == b.referenceFile;
-}
 
 QString modelHint(const QString& current)
 {
@@ -75,68 +43,39 @@ QString modelHint(const QString& current)
 
 // --- models ----------------------------------------------------------------------------------------------
 
-void MainWindow::refreshCatalog()
+void MainWindow::onCatalogChanged()
 {
-    m_catalog.refresh(m_settings->value(keys::modelRecent));
-    ++m_applying;
-    m_controls->setModels(m_catalog.names());
-    if (m_model) selectModelName(m_catalog.nameFor(m_model->info.spec));
-    --m_applying;
+    {
+        const QSignalBlocker quiet(m_controls);
+        m_controls->setModels(m_models->catalog().names());
+    }
+    if (model()) selectModelName(m_models->currentName());
 }
 
 void MainWindow::selectModelName(const QString& name)
 {
     if (name.isEmpty()) return;
-    ++m_applying;
     RunSettings s = m_controls->settings();
     s.model = name;
-    m_controls->setSettings(s);
-    m_runSettings = m_controls->settings();
-    --m_applying;
+    showSettings(s);
 }
 
-void MainWindow::openModel(const QString& spec)
+void MainWindow::onModelChanged(const QString& spec, const QString& name)
 {
-    if (spec.isEmpty()) return;
-    m_loadingSpec = spec;
-    m_loadRequest = m_loader->load(spec, m_options.device);
-    statusBar()->showMessage(tr("Opening %1…").arg(spec));
-    if (!m_model) m_central->showMessage(tr("<h2>Opening %1…</h2>").arg(spec.toHtmlEscaped()));
-}
-
-void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHandle& model)
-{
-    if (request != m_loadRequest) return;
-    if (!m_attachSpec.isEmpty() && spec == m_attachSpec) {
-        attachRunModel(model);
-        return;
-    }
-    m_loadingSpec.clear();
-    m_sampler->cancel();
-    m_rerunTimer->stop();
-    m_model = model;
+    const ModelHandle model = m_models->model();
     const ModelInfo& info = model->info;
-    m_frames.setModel(model);
-    m_frames.setFieldEnabled(m_fieldAction->isChecked());
-    m_hasRun = false;
+    m_run->setModel(model);
+    m_run->frames().setFieldEnabled(m_fieldAction->isChecked());
 
-    QString name = m_catalog.nameFor(spec);
-    if (name.isEmpty()) {
-        name = m_catalog.add(spec);
-        ++m_applying;
-        m_controls->setModels(m_catalog.names());
-        --m_applying;
+    RunSettings s;
+    {
+        const QSignalBlocker quiet(m_controls);
+        m_controls->setTimesteps(info.T());
+        m_controls->setDatasetSize(info.referenceCount);
+        m_controls->setSamplers(samplerChoices(info.scheduler));
+        m_controls->setClasses(info.classNames);
+        s = m_controls->settings();
     }
-    for (const CatalogEntry& e : m_catalog.entries())
-        if (e.name == name && e.source == CatalogEntry::Source::Opened) m_settings->addRecentModel(e.spec);
-    m_settings->setValue(keys::modelLast, spec);
-
-    ++m_applying;
-    m_controls->setTimesteps(info.T());
-    m_controls->setDatasetSize(info.referenceCount);
-    m_controls->setSamplers(samplerChoices(info.scheduler));
-    m_controls->setClasses(info.classNames);
-    RunSettings s = m_controls->settings();
     s.model = name;
     s.batch = m_settings->value(info.isImage ? keys::samplerBatchImages : keys::samplerBatchPoints);
     if (info.isImage && !m_settings->isSet(keys::samplerSteps) && !info.isExact()) {
@@ -145,30 +84,27 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
         s.sampler = info.scheduler.isFlow() ? QStringLiteral("euler") : QStringLiteral("ddim");
         s.steps = info.scheduler.isFlow() ? 50 : 100;
     }
-    if (!info.isImage &&
-        (s.referenceSource == QLatin1String("file") || s.referenceSource == QLatin1String("draw")))
-        s.referenceSource = QStringLiteral("none");
+    if (!info.isImage && widgets::isImageSource(ReferenceSelection::choiceOf(s).source))
+        s.referenceSource = widgets::referenceSourceName(ReferenceSource::None);
     if (m_options.firstScreen && !m_settings->isSet(keys::referenceSource) && info.referenceCount > 0) {
         // The first screen shows the app's point at once: a dataset item as x_0, noised halfway and denoised,
         // so mu~ is the true step and sits beside the model's mu_theta.
-        s.referenceSource = QStringLiteral("dataset");
+        s.referenceSource = widgets::referenceSourceName(ReferenceSource::Dataset);
         s.referenceIndex = 0;
         s.mode = RunSettings::FromReference;
         s.t0 = std::max(1, info.T() / 2);
     }
-    m_controls->setSettings(s);
-    m_runSettings = m_controls->settings();
-    --m_applying;
+    showSettings(s);
 
     // A model opened behind an opened run (it attaches to the run) keeps the run's name in the title.
-    setWindowTitle(m_runPath.isEmpty()
+    const QString& runPath = m_run->path();
+    setWindowTitle(runPath.isEmpty()
                        ? tr("Diffusion Lens — %1").arg(info.name)
-                       : tr("Diffusion Lens — %1 (%2)").arg(QFileInfo(m_runPath).fileName(), info.name));
+                       : tr("Diffusion Lens — %1 (%2)").arg(QFileInfo(runPath).fileName(), info.name));
     m_central->setModel(info);
     m_central->showMessage(tr("<h2>%1</h2><p>%2</p><p>Press <b>Sample</b> to watch it denoise.</p>")
                                .arg(info.name.toHtmlEscaped(), info.dataText.toHtmlEscaped()));
     m_explanation->clearNumbers();
-    m_shownFrame = Frame();
     m_schedule->setSchedule(info.scheduler);
     m_loss->showLog(info.trainingLog, info.lossByTLog,
                     info.isExact()
@@ -178,13 +114,10 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
     m_metrics->reset(info.T(), false);
     m_exact->setModel(info); // cancels its bound job
     m_schedule->setWarning(priorWarningText(info));
-    m_timeline->pause();
-    m_timeline->setStepCount(0);
     m_referenceImageAction->setEnabled(info.isImage);
     m_fieldAction->setEnabled(!info.isImage && info.dim == 2);
-    m_fileReferencePath.clear();
-    if (m_drawing.width != info.width || m_drawing.height != info.height) m_drawing = widgets::ImageData();
-    updateReference();
+    m_references->setModel(model);
+    m_references->select(ReferenceSelection::choiceOf(m_controls->settings()));
     updateStatus();
     statusBar()->showMessage(tr("Opened %1").arg(info.name), 4000);
     Q_EMIT modelReady(spec);
@@ -196,24 +129,11 @@ void MainWindow::onModelLoaded(int request, const QString& spec, const ModelHand
         });
 }
 
-void MainWindow::onModelFailed(int request, const QString& spec, const QString& message)
+void MainWindow::onLoadFailed(const QString& spec, const QString& message)
 {
-    if (request != m_loadRequest) return;
-    m_loadingSpec.clear();
-    if (!m_attachSpec.isEmpty() && spec == m_attachSpec) { // the opened run stays, without its model
-        m_attachSpec.clear();
-        statusBar()->showMessage(tr("The run's model %1 could not be opened (%2): the run scrubs without it")
-                                     .arg(spec, message),
-                                 10000);
-        return;
-    }
-    if (!m_model) {
-        // Nothing to keep: fall back to the default model (the last one may have been deleted or moved), and
-        // to the exact model that needs no file when the default itself fails.
-        const QString exact = QStringLiteral("exact:8gaussians");
-        const QString next = spec != m_catalog.defaultSpec() ? m_catalog.defaultSpec()
-                             : spec != exact                 ? exact
-                                                             : QString();
+    if (!model()) {
+        // Nothing to keep: fall back to the default model, then to the exact model that needs no file.
+        const QString next = m_models->fallbackAfter(spec);
         if (!next.isEmpty()) {
             statusBar()->showMessage(tr("Could not open %1 (%2); opening %3").arg(spec, message, next), 8000);
             openModel(next);
@@ -227,15 +147,26 @@ void MainWindow::onModelFailed(int request, const QString& spec, const QString& 
             tr("<h2>No model</h2><p>%1</p><p>Use File ▸ Open model…</p>").arg(message.toHtmlEscaped()));
     }
     showError(tr("Cannot open the model"), tr("Could not open %1:\n%2").arg(spec, message),
-              modelHint(m_model ? m_model->info.name : QString()));
-    if (m_model) selectModelName(m_catalog.nameFor(m_model->info.spec));
+              modelHint(model() ? model()->info.name : QString()));
+    if (model()) selectModelName(m_models->currentName());
     statusBar()->showMessage(tr("Could not open %1").arg(spec), 6000);
+}
+
+void MainWindow::onRunModelLoaded(const ModelHandle& loaded)
+{
+    if (!m_run->canAttach(loaded)) return;
+    m_models->setModel(loaded);
+    m_run->attachModel(loaded, m_fieldAction->isChecked());
+    m_exact->setModel(loaded->info);
+    updateStatus();
+    statusBar()->showMessage(tr("The run's model %1 is loaded: sampling is back").arg(loaded->info.name),
+                             6000);
 }
 
 void MainWindow::openModelDialog()
 {
     if (!m_options.interactive) return;
-    const QString start = QFileInfo(m_model ? m_model->info.spec : QString()).absolutePath();
+    const QString start = QFileInfo(model() ? model()->info.spec : QString()).absolutePath();
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Open a model package or TorchScript file"), start,
         tr("Models (model.pt *.pt *.pth difflens.json scheduler_config.json);;All files (*)"));
@@ -254,7 +185,7 @@ void MainWindow::showTraining()
     if (!m_training) {
         m_training = new TrainingDialog(*m_settings, m_options.device, this);
         connect(m_training, &TrainingDialog::packageReady, this, [this](const QString& dir, bool useIt) {
-            refreshCatalog();
+            m_models->refreshCatalog();
             if (useIt) openModel(dir);
         });
     }
@@ -262,78 +193,46 @@ void MainWindow::showTraining()
     m_training->raise();
 }
 
-// --- reference and settings ------------------------------------------------------------------------------
+// --- the panel's settings and the reference --------------------------------------------------------------
 
 void MainWindow::onSettingsChanged(const RunSettings& s)
 {
-    if (m_applying > 0) return;
-    const RunSettings previous = m_runSettings;
-    m_runSettings = s;
+    const RunSettings previous = m_panelSettings;
+    m_panelSettings = s;
     m_settings->setRunSettings(s);
-    if (m_model)
-        m_settings->setValue(m_model->info.isImage ? keys::samplerBatchImages : keys::samplerBatchPoints,
+    if (model())
+        m_settings->setValue(model()->info.isImage ? keys::samplerBatchImages : keys::samplerBatchPoints,
                              s.batch);
-    if (!s.model.isEmpty() && (!m_model || s.model != m_catalog.nameFor(m_model->info.spec))) {
-        const QString spec = m_catalog.specFor(s.model);
-        if (!spec.isEmpty() && spec != m_loadingSpec) openModel(spec);
+    if (!s.model.isEmpty() && (!model() || s.model != m_models->currentName())) {
+        const QString spec = m_models->catalog().specFor(s.model);
+        if (!spec.isEmpty() && !m_models->isOpening(spec)) openModel(spec);
         return;
     }
-    if (!sameReference(previous, s)) {
-        updateReference();
-        if (m_hasRun && m_lastRun.mode != RunSettings::Forward) m_rerunTimer->start();
+    const bool newReference = ReferenceSelection::choiceOf(previous) != ReferenceSelection::choiceOf(s);
+    if (newReference) {
+        m_references->select(ReferenceSelection::choiceOf(m_controls->settings()));
+        m_run->scheduleRerun();
     }
     // The forward process is cheap: it follows the form as it is edited.
-    if (s.mode == RunSettings::Forward && m_model &&
-        (!sameReference(previous, s) || previous.mode != s.mode || previous.seed != s.seed ||
-         previous.batch != s.batch || previous.t0 != s.t0))
+    if (s.mode == RunSettings::Forward && model() &&
+        (newReference || previous.mode != s.mode || previous.seed != s.seed || previous.batch != s.batch ||
+         previous.t0 != s.t0))
         startForward(s);
-}
-
-void MainWindow::updateReference()
-{
-    m_reference = Reference();
-    if (!m_model) return;
-    const RunSettings s = m_controls->settings();
-    const ModelInfo& info = m_model->info;
-    try {
-        if (s.referenceSource == QLatin1String("dataset")) {
-            if (info.referenceCount > 0) m_reference = datasetReference(*m_model, s.referenceIndex);
-        } else if (s.referenceSource == QLatin1String("file") && !s.referenceFile.isEmpty()) {
-            if (s.referenceFile != m_fileReferencePath) {
-                m_fileReference = imageFileReference(*m_model, s.referenceFile);
-                m_fileReferencePath = s.referenceFile;
-            }
-            m_reference = m_fileReference;
-        } else if (s.referenceSource == QLatin1String("draw")) {
-            m_reference = drawingReference(*m_model, m_drawing);
-        }
-    } catch (const std::exception& e) {
-        showError(tr("Cannot use this reference"), QString::fromStdString(describeException(e)),
-                  tr("Choose a dataset item, another image file, or draw the reference."));
-    }
-    if (!info.isImage &&
-        (s.referenceSource == QLatin1String("file") || s.referenceSource == QLatin1String("draw")))
-        statusBar()->showMessage(
-            tr("Image files and drawings are references for image models: click a data point "
-               "to choose x₀"),
-            6000);
-    updateStatus();
-    updateHint();
 }
 
 void MainWindow::onDataPointClicked(int index)
 {
-    if (!m_model || m_model->info.isImage) return;
+    if (!model() || model()->info.isImage) return;
     RunSettings s = m_controls->settings();
-    s.referenceSource = QStringLiteral("dataset");
+    s.referenceSource = widgets::referenceSourceName(ReferenceSource::Dataset);
     s.referenceIndex = index;
     m_controls->setSettings(s); // emits settingsChanged: the reference follows, the run is repeated
 }
 
 void MainWindow::chooseReferenceFile()
 {
-    if (!m_model || !m_options.interactive) return;
-    if (!m_model->info.isImage) {
+    if (!model() || !m_options.interactive) return;
+    if (!model()->info.isImage) {
         statusBar()->showMessage(
             tr("Image files are references for image models: click a data point instead"), 6000);
         return;
@@ -348,21 +247,19 @@ void MainWindow::chooseReferenceFile()
 
 void MainWindow::drawReference()
 {
-    if (!m_model || !m_options.interactive) return;
-    const ModelInfo& info = m_model->info;
+    if (!model() || !m_options.interactive) return;
+    const ModelInfo& info = model()->info;
     if (!info.isImage) {
         statusBar()->showMessage(tr("Drawings are references for image models: click a data point instead"),
                                  6000);
         return;
     }
-    widgets::ImageData start = m_drawing;
-    if (!start.isValid() && m_reference.isValid()) start = referenceImage(*m_model, m_reference);
-    DrawDialog dialog(info.width, info.height, info.low, info.high, start, this);
+    DrawDialog dialog(info.width, info.height, info.low, info.high, m_references->drawingStart(), this);
     if (dialog.exec() != QDialog::Accepted) return;
-    m_drawing = dialog.image();
-    updateReference();
-    if (m_hasRun && m_lastRun.mode != RunSettings::Forward)
-        m_rerunTimer->start();
+    m_references->setDrawing(dialog.image());
+    m_references->select(ReferenceSelection::choiceOf(m_controls->settings()));
+    if (m_run->rerunsWithReference())
+        m_run->scheduleRerun();
     else if (m_controls->settings().mode == RunSettings::Forward)
         startForward(m_controls->settings());
 }

@@ -40,11 +40,6 @@ QString runFileIn(const QMimeData* mime)
     return {};
 }
 
-bool modelIsThere(const QString& spec)
-{
-    return spec.startsWith(QLatin1String("exact:")) || (!spec.isEmpty() && QFileInfo::exists(spec));
-}
-
 } // namespace
 
 void MainWindow::buildRunMenu(QMenu* file, QAction* before)
@@ -71,8 +66,8 @@ void MainWindow::buildCompareMenu()
     compare->addAction(tr("Compare with a &saved run…"), this, [this] {
         CompareWindow* w = openCompare();
         if (!w || !m_options.interactive) return;
-        const QString path = QFileDialog::getOpenFileName(w, tr("Open a run as B"), QFileInfo(m_runPath).absolutePath(),
-                                                          runFileFilter());
+        const QString path = QFileDialog::getOpenFileName(
+            w, tr("Open a run as B"), QFileInfo(m_run->path()).absolutePath(), runFileFilter());
         if (!path.isEmpty()) w->openRunB(path);
     });
 }
@@ -84,27 +79,27 @@ CompareWindow* MainWindow::compareWindow() const
 
 CompareWindow* MainWindow::openCompare()
 {
-    const auto trajectory = m_frames.mode() == FrameBuilder::Mode::Reverse ? m_frames.trajectory() : nullptr;
-    if (!m_model || !trajectory || m_frames.availableFrames() < 1) {
+    const auto trajectory = m_run->reverseRun();
+    if (!model() || !trajectory || m_run->frames().availableFrames() < 1) {
         showError(tr("No run to compare"), tr("Compare starts from a reverse run: sample first (the forward process has "
                                               "no sampler to compare)."));
         return nullptr;
     }
-    if (m_sampler->isRunning()) {
+    if (m_run->sampler()->isRunning()) {
         showError(tr("The run is still sampling"), tr("Compare takes the finished run as run A: wait until it ends."));
         return nullptr;
     }
     CompareSide a;
-    a.model = m_model;
-    a.modelSpec = m_model->info.spec;
+    a.model = model();
+    a.modelSpec = model()->info.spec;
     a.trajectory = trajectory;
-    a.summaries = m_frames.summaries();
-    a.settings = m_lastRun;
-    a.reference = m_reference;
-    a.trueStep = m_trueStep;
+    a.summaries = m_run->frames().summaries();
+    a.settings = m_run->lastRun();
+    a.reference = reference();
+    a.trueStep = m_run->trueStep();
     if (!m_compare) {
         CompareWindow::Options o;
-        for (const CatalogEntry& e : m_catalog.entries())
+        for (const CatalogEntry& e : m_models->catalog().entries())
             if (e.spec != a.modelSpec) o.models << e.spec;
         o.device = m_options.device;
         o.interactive = m_options.interactive;
@@ -121,18 +116,13 @@ CompareWindow* MainWindow::openCompare()
     return m_compare;
 }
 
-bool MainWindow::modelMissing() const
-{
-    return m_model && !hasDenoiser(*m_model);
-}
-
 bool MainWindow::refuseWithoutModel(const QString& what)
 {
     if (!modelMissing()) return false;
     showError(tr("The run's model is not loaded"),
               tr("%1 needs the model this run was made with (%2), which is not loaded%3.")
-                  .arg(what, m_model->info.spec,
-                       m_attachSpec.isEmpty() ? QString() : tr(" yet: it is being opened")),
+                  .arg(what, model()->info.spec,
+                       m_models->runModelSpec().isEmpty() ? QString() : tr(" yet: it is being opened")),
               tr("Scrubbing, the panels and export work without it. Open the model (File ▸ Open model…) to "
                  "sample again."));
     return true;
@@ -141,7 +131,7 @@ bool MainWindow::refuseWithoutModel(const QString& what)
 void MainWindow::saveRunDialog()
 {
     if (!m_options.interactive) return;
-    QString path = QFileDialog::getSaveFileName(this, tr("Save the run"), m_runPath, runFileFilter());
+    QString path = QFileDialog::getSaveFileName(this, tr("Save the run"), m_run->path(), runFileFilter());
     if (path.isEmpty()) return;
     if (!path.endsWith(QLatin1String(kRunFileExtension))) path += QLatin1String(kRunFileExtension);
     saveRun(path);
@@ -149,13 +139,12 @@ void MainWindow::saveRunDialog()
 
 bool MainWindow::saveRun(const QString& path)
 {
-    const auto trajectory = m_frames.mode() == FrameBuilder::Mode::Reverse ? m_frames.trajectory() : nullptr;
-    if (!m_model || !trajectory) {
+    if (!model() || !m_run->reverseRun()) {
         showError(tr("No run to save"), tr("Sample first: a run file holds a reverse run."));
         return false;
     }
     try {
-        saveRunFile(path, *m_model, trajectory, m_lastRun, m_frames.summaries(), m_trueStep);
+        m_run->save(path);
     } catch (const std::exception& e) {
         showError(tr("Cannot save the run"), QString::fromStdString(describeException(e)));
         return false;
@@ -168,8 +157,8 @@ bool MainWindow::saveRun(const QString& path)
 void MainWindow::openRunDialog()
 {
     if (!m_options.interactive) return;
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a run"), QFileInfo(m_runPath).absolutePath(),
-                                                      runFileFilter());
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open a run"), QFileInfo(m_run->path()).absolutePath(), runFileFilter());
     if (!path.isEmpty()) openRun(path);
 }
 
@@ -182,24 +171,11 @@ bool MainWindow::openRun(const QString& path)
         showError(tr("Cannot open the run"), QString::fromStdString(describeException(e)));
         return false;
     }
-    m_sampler->cancel();
-    m_rerunTimer->stop();
     // The loaded model keeps serving when it is the run's own: nothing is off then.
-    const bool ownModel = m_model && hasDenoiser(*m_model) && m_model->info.spec == run.modelSpec &&
-                          m_model->info.shape == run.model->info.shape;
-    m_model = ownModel ? m_model : run.model;
-    const ModelInfo& info = m_model->info;
-    m_runPath = path;
-    m_trueStep = run.trueStep;
-    m_frames.setModel(m_model);
-    m_frames.setFieldEnabled(m_fieldAction->isChecked() && !modelMissing());
-    m_frames.setReverse(run.trajectory, run.trueStep);
-    m_frames.appendSummaries(run.summaries);
-    m_reference = run.reference;
-    m_lastRun = run.settings;
-    m_hasRun = true;
-    m_summaryCount = run.summaries.size();
-    m_followLive = false;
+    if (!m_models->serves(run.modelSpec, run.model->info.shape)) m_models->setModel(run.model);
+    const ModelInfo& info = model()->info;
+    m_run->showOpenedRun(run, model(), m_fieldAction->isChecked());
+    m_references->setReference(run.reference);
 
     m_central->setModel(info);
     m_schedule->setSchedule(info.scheduler);
@@ -207,55 +183,30 @@ bool MainWindow::openRun(const QString& path)
     m_metrics->reset(info.T(), run.reference.isValid(), run.trueStep);
     m_metrics->append(run.summaries);
     m_controls->setBusy(false);
-    ++m_applying;
-    m_controls->setTimesteps(info.T());
+    {
+        const QSignalBlocker quiet(m_controls);
+        m_controls->setTimesteps(info.T());
+    }
     RunSettings shown = run.settings;
     shown.model = m_controls->settings().model; // the model box lists models, not runs
-    m_controls->setSettings(shown);
-    m_runSettings = m_controls->settings();
-    --m_applying;
-    m_timeline->pause();
-    m_timeline->setStepCount(m_frames.totalFrames());
-    m_timeline->setTimestepLabels(m_frames.timestepLabels());
-    m_timeline->setAvailableSteps(m_frames.availableFrames());
-    m_timeline->setCurrentStep(0);
-    scheduleFrame();
+    showSettings(shown);
     setWindowTitle(tr("Diffusion Lens — %1").arg(QFileInfo(path).fileName()));
     addRecentRun(path);
     updateStatus();
     updateHint();
     if (modelMissing()) {
-        m_attachSpec = modelIsThere(run.modelSpec) ? run.modelSpec : QString();
+        const bool behind = ModelState::isAvailable(run.modelSpec);
         statusBar()->showMessage(
-            m_attachSpec.isEmpty()
-                ? tr("Opened %1 without its model (%2 is not here): scrubbing and export work; sampling, the "
-                     "score field and the bound need the model")
+            behind
+                ? tr("Opened %1; opening its model %2 behind it…")
                       .arg(QFileInfo(path).fileName(), run.modelSpec)
-                : tr("Opened %1; opening its model %2 behind it…").arg(QFileInfo(path).fileName(), run.modelSpec),
+                : tr("Opened %1 without its model (%2 is not here): scrubbing and export work; sampling, the "
+                     "score field and the bound need the model")
+                      .arg(QFileInfo(path).fileName(), run.modelSpec),
             10000);
-        if (!m_attachSpec.isEmpty()) openModel(m_attachSpec);
+        m_models->openForRun(run.modelSpec);
     }
     return true;
-}
-
-void MainWindow::attachRunModel(const ModelHandle& model)
-{
-    m_attachSpec.clear();
-    m_loadingSpec.clear();
-    const auto trajectory = m_frames.trajectory();
-    if (!trajectory || model->info.shape != m_model->info.shape) return;
-    const QVector<StepSummary> summaries = m_frames.summaries();
-    const int step = m_timeline->currentStep();
-    m_model = model;
-    m_frames.setModel(model);
-    m_frames.setFieldEnabled(m_fieldAction->isChecked());
-    m_frames.setReverse(trajectory, m_trueStep);
-    m_frames.appendSummaries(summaries);
-    m_exact->setModel(model->info);
-    m_timeline->setCurrentStep(step);
-    scheduleFrame();
-    updateStatus();
-    statusBar()->showMessage(tr("The run's model %1 is loaded: sampling is back").arg(model->info.name), 6000);
 }
 
 void MainWindow::addRecentRun(const QString& path)

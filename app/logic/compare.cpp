@@ -5,6 +5,7 @@
 #include "app/logic/schedule_series.h"
 #include "core/errors.h"
 #include "core/export.h"
+#include "core/sampler.h"
 #include "core/trajectory.h"
 #include "widgets/format.h"
 #include "widgets/image_utils.h"
@@ -19,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace difflens::gui {
 
@@ -30,6 +32,16 @@ QString samplerLabel(const CompareSide& side, const QString& name)
         for (const auto& [key, label] : samplerChoices(side.model->info.scheduler))
             if (key.compare(name, Qt::CaseInsensitive) == 0) return label;
     return name.toUpper();
+}
+
+/** A run's sampler, parsed from its settings' name (nullopt for a name this build does not know). */
+std::optional<SamplerKind> samplerKindOf(const QString& name)
+{
+    try {
+        return parseSamplerKind(name.toLower().toStdString());
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
 }
 
 QString modelLabel(const QString& spec)
@@ -112,7 +124,7 @@ QString describeSide(const CompareSide& side, bool withModel)
     if (withModel) parts << modelLabel(side.modelSpec);
     parts << samplerLabel(side, s.sampler);
     if (side.trajectory) parts << QStringLiteral("%1 steps").arg(side.trajectory->stepCount());
-    if (s.sampler.compare(QLatin1String("ddim"), Qt::CaseInsensitive) == 0 && s.eta > 0)
+    if (samplerKindOf(s.sampler) == SamplerKind::Ddim && s.eta > 0)
         parts << QStringLiteral("η = %1").arg(widgets::formatSig(s.eta, 2));
     if (side.model && side.model->info.isExact() && !side.model->info.scheduler.isFlow()) parts << scheduleOf(side);
     if (side.model && side.model->info.numClasses > 0 && s.classIndex >= 0)
@@ -177,7 +189,8 @@ ComparePlan planComparison(const CompareSide& a, const CompareRequest& r, QStrin
             return fail(QStringLiteral("run A already uses %1: choose another sampler").arg(samplerLabel(a, r.text)));
         plan.settings.sampler = r.text.toLower();
         // DDPM runs every timestep; the others keep A's step count unless it was DDPM's full chain.
-        if (plan.settings.sampler != QLatin1String("ddpm") && a.settings.sampler.compare(QLatin1String("ddpm"), Qt::CaseInsensitive) == 0)
+        if (samplerKindOf(plan.settings.sampler) != SamplerKind::Ddpm &&
+            samplerKindOf(a.settings.sampler) == SamplerKind::Ddpm)
             plan.settings.steps = std::min(a.settings.steps, 50);
         plan.change = QStringLiteral("sampler: %1 → %2").arg(samplerLabel(a, a.settings.sampler), samplerLabel(a, r.text));
         break;
@@ -187,8 +200,9 @@ ComparePlan planComparison(const CompareSide& a, const CompareRequest& r, QStrin
             return fail(QStringLiteral("steps must be 1..%1 (the model's T)").arg(info.T()));
         if (a.trajectory && r.steps == a.trajectory->stepCount())
             return fail(QStringLiteral("run A already has %1 steps: choose another count").arg(r.steps));
-        if (a.settings.sampler.compare(QLatin1String("ddpm"), Qt::CaseInsensitive) == 0 && r.steps != info.T())
-            plan.settings.sampler = QStringLiteral("ddim"); // DDPM always runs the whole chain
+        // DDPM always runs the whole chain: fewer steps are DDIM's.
+        if (samplerKindOf(a.settings.sampler) == SamplerKind::Ddpm && r.steps != info.T())
+            plan.settings.sampler = QString::fromStdString(samplerName(SamplerKind::Ddim));
         plan.settings.steps = r.steps;
         plan.change = QStringLiteral("steps: %1 → %2").arg(a.trajectory ? a.trajectory->stepCount() : a.settings.steps).arg(r.steps);
         break;

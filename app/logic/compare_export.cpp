@@ -87,7 +87,8 @@ QImage renderCompareFrame(const Frame& a, const Frame& b, const Frame& differenc
 ExportResult runCompareExport(const CompareSide& a, const CompareSide& b, CompareAlign align, const ExportOptions& o,
                               const std::function<void(int, int)>& progress, const std::atomic_bool* cancel)
 {
-    if (o.format == QLatin1String("csv") || o.format == QLatin1String("trajectory-csv"))
+    const std::optional<ExportFormat> format = parseExportFormat(o.format);
+    if (format == ExportFormat::Csv || format == ExportFormat::TrajectoryCsv)
         throw ConfigError("a comparison exports as gif, mp4, frames or filmstrip (export each run for its CSV)");
     const QString problem = validateExportOptions(o);
     if (!problem.isEmpty()) throw ConfigError(problem.toStdString());

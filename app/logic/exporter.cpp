@@ -26,12 +26,40 @@ QStringList exportPanelKeys()
             QStringLiteral("mutilde"), QStringLiteral("x0"),    QStringLiteral("diff")};
 }
 
+QString exportFormatName(ExportFormat format)
+{
+    switch (format) {
+    case ExportFormat::Gif: return QStringLiteral("gif");
+    case ExportFormat::Mp4: return QStringLiteral("mp4");
+    case ExportFormat::Frames: return QStringLiteral("frames");
+    case ExportFormat::Filmstrip: return QStringLiteral("filmstrip");
+    case ExportFormat::Csv: return QStringLiteral("csv");
+    case ExportFormat::TrajectoryCsv: return QStringLiteral("trajectory-csv");
+    }
+    return {};
+}
+
+std::optional<ExportFormat> parseExportFormat(const QString& name)
+{
+    for (ExportFormat f : {ExportFormat::Gif, ExportFormat::Mp4, ExportFormat::Frames,
+                           ExportFormat::Filmstrip, ExportFormat::Csv, ExportFormat::TrajectoryCsv})
+        if (name == exportFormatName(f)) return f;
+    return std::nullopt;
+}
+
+QString frameSelectionSpec(FrameSelection selection, int n)
+{
+    switch (selection) {
+    case FrameSelection::Log: return QStringLiteral("log:%1").arg(n);
+    case FrameSelection::Every: return QStringLiteral("every:%1").arg(n);
+    case FrameSelection::All: break;
+    }
+    return QStringLiteral("all");
+}
+
 QString validateExportOptions(const ExportOptions& o)
 {
-    static const QStringList formats = {QStringLiteral("gif"), QStringLiteral("mp4"),
-                                        QStringLiteral("frames"), QStringLiteral("filmstrip"),
-                                        QStringLiteral("csv"), QStringLiteral("trajectory-csv")};
-    if (!formats.contains(o.format))
+    if (!parseExportFormat(o.format))
         return QStringLiteral("unknown format '%1' (gif, mp4, frames, filmstrip, csv, trajectory-csv)").arg(o.format);
     if (o.forwardProcess && !o.forwardReference.isValid())
         return QStringLiteral("the forward process needs a reference x_0");
@@ -196,7 +224,8 @@ void writeFrames(const ExportOptions& o, int total, const std::function<QImage(i
                  const std::function<void(int, int)>& progress, const std::atomic_bool* cancel)
 {
     const std::string path = o.path.toStdString();
-    if (o.format == QLatin1String("filmstrip")) {
+    const std::optional<ExportFormat> format = parseExportFormat(o.format);
+    if (format == ExportFormat::Filmstrip) {
         std::vector<RgbFrame> tiles;
         for (int k = 0; k < total; ++k) {
             tiles.push_back(toRgbFrame(render(k)));
@@ -236,11 +265,12 @@ ExportResult runExport(const ModelHandle& model, std::shared_ptr<const Trajector
     const QString problem = validateExportOptions(o);
     if (!problem.isEmpty()) throw ConfigError(problem.toStdString());
     if (!model || (!trajectory && !o.forwardProcess)) throw Error("there is no recorded run to export: sample first");
+    const ExportFormat format = *parseExportFormat(o.format); // validated above
     ExportResult result;
     result.path = o.path;
     const std::string path = o.path.toStdString();
 
-    if (o.format == QLatin1String("csv")) {
+    if (format == ExportFormat::Csv) {
         std::string text = "step,t,mean_kl_nats,mean_gap,seconds\n";
         char line[160];
         for (int i = 0; i < summaries.size(); ++i) {
@@ -282,7 +312,7 @@ ExportResult runExport(const ModelHandle& model, std::shared_ptr<const Trajector
         return renderExportFrame(frame, o, model->info);
     };
 
-    if (o.format == QLatin1String("trajectory-csv")) {
+    if (format == ExportFormat::TrajectoryCsv) {
         if (model->info.isImage)
             throw Error("a trajectory CSV is for point models; save image runs with File > Save trajectory (.pt)");
         const bool twoD = model->info.dim == 2;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace difflens {
 class Trajectory;
@@ -22,14 +23,46 @@ struct RgbFrame;
 
 namespace difflens::gui {
 
+/**
+ * What an export writes. ExportOptions::format holds its name (the CLI's --format, the tests and the dialog
+ * pass names); the export parses the name once and decides on the enum.
+ */
+enum class ExportFormat
+{
+    Gif,
+    Mp4,
+    Frames,    ///< a folder of PNGs
+    Filmstrip, ///< one PNG grid
+    Csv,       ///< the per-step numbers
+    TrajectoryCsv
+};
+/** "gif" | "mp4" | "frames" | "filmstrip" | "csv" | "trajectory-csv". */
+QString exportFormatName(ExportFormat format);
+std::optional<ExportFormat> parseExportFormat(const QString& name);
+/** GIF and MP4 play at a frame rate and hold their last frame. */
+inline bool isAnimation(ExportFormat format)
+{
+    return format == ExportFormat::Gif || format == ExportFormat::Mp4;
+}
+
+/** Which recorded steps an export shows; ExportOptions::frames holds core's spec of it (selectFrames). */
+enum class FrameSelection
+{
+    Log,   ///< n frames, denser near t = 0
+    Every, ///< every n-th step
+    All
+};
+/** "log:n", "every:n" or "all". */
+QString frameSelectionSpec(FrameSelection selection, int n);
+
 struct ExportOptions
 {
-    QString format = QStringLiteral("gif"); ///< gif | mp4 | frames | filmstrip | csv | trajectory-csv
+    QString format = QStringLiteral("gif"); ///< an ExportFormat's name (exportFormatName)
     /** Image panels by key: xt, x0hat, mu, mutilde, x0, diff (reverse runs); empty: all the run has. */
     QStringList panels;
     int sample = -1; ///< -1: the batch (up to maxRows rows); else that sample only
     int maxRows = 4;
-    QString frames = QStringLiteral("log:60"); ///< all | every:K | log:N
+    QString frames = QStringLiteral("log:60"); ///< frameSelectionSpec(): all | every:K | log:N
     bool reverseOrder = false;                 ///< play from the last step back to the first
     double fps = 12.0;
     int loopCount = 0; ///< GIF: 0 loops forever

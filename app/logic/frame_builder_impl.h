@@ -1,7 +1,8 @@
 #pragma once
-// FrameBuilder's private parts, shared by its files: frame_builder.cpp (the public API and the forward process),
-// frame_builder_reverse.cpp (frames of a recorded reverse run) and frame_builder_exact.cpp (the Exact q tab's
-// parts of a frame). Included only by those three [torch] files.
+// FrameBuilder's private parts, shared by its files: frame_builder.cpp (the public API),
+// frame_builder_reverse.cpp (frames of a recorded reverse run), frame_builder_forward.cpp (the forward
+// process) and frame_builder_exact.cpp (the Exact q tab's parts of a frame). Included only by those four
+// [torch] files.
 #include "app/logic/frame_builder.h"
 
 #include "app/logic/model_runtime.h"
@@ -185,7 +186,11 @@ struct FrameBuilder::Impl
     torch::Tensor conditionalVelocityOf(const StepRecord& r) const;
     ImageGridFrame pathGrid(const StepRecord& r, int i) const;
     Frame reverseFrame(int i);
+    /** Forward frame i (x_t with t = i) with its Exact q parts; forwardViews: without them. */
     Frame forwardFrame(int i);
+    Frame forwardViews(int i);
+    /** The forward process's (t, x) density of 1-D data (d's range and size are set). */
+    void forwardDensity(DensityMap& d) const;
     ImageGridFrame reverseGrid(const StepRecord& r, int i) const;
     PointFrame reversePoints(const StepRecord& r, int i) const;
     void addField(PointFrame& f, long t) const;

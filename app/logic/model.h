@@ -24,12 +24,39 @@ struct Mixture1d
     bool isEmpty() const { return means.empty(); }
 };
 
+/** How a model is stored: a TorchScript file, a built-in net's weights, or an exact denoiser (no file). */
+enum class ModelFormat
+{
+    Unknown,
+    TorchScript,
+    Builtin,
+    Exact
+};
+/** "torchscript" | "builtin" | "exact" (core's package format names); "" for Unknown. */
+inline QString modelFormatName(ModelFormat format)
+{
+    switch (format) {
+    case ModelFormat::TorchScript: return QStringLiteral("torchscript");
+    case ModelFormat::Builtin: return QStringLiteral("builtin");
+    case ModelFormat::Exact: return QStringLiteral("exact");
+    case ModelFormat::Unknown: break;
+    }
+    return {};
+}
+/** The format a package or run file names (parsed once, where the model is opened); Unknown for any other. */
+inline ModelFormat parseModelFormat(const QString& name)
+{
+    for (ModelFormat f : {ModelFormat::TorchScript, ModelFormat::Builtin, ModelFormat::Exact})
+        if (name == modelFormatName(f)) return f;
+    return ModelFormat::Unknown;
+}
+
 struct ModelInfo
 {
     QString spec;        ///< what openModel was given: a folder, a .pt file or exact:NAME
     QString name;        ///< package name (or the spec)
     QString description; ///< describeModel(): one fact per line, for tooltips and the About box
-    QString format;      ///< "torchscript" | "builtin" | "exact"
+    ModelFormat format = ModelFormat::Unknown;
     QString dataset;     ///< the dataset it was trained on ("" when unknown)
     QString dataText;    ///< "points in 2-D, values in [-4, 4]"
     bool isImage = false;
@@ -63,7 +90,7 @@ struct ModelInfo
             n *= s;
         return shape.empty() ? 0 : n;
     }
-    bool isExact() const { return format == QLatin1String("exact"); }
+    bool isExact() const { return format == ModelFormat::Exact; }
 };
 
 struct Model

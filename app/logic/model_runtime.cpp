@@ -83,7 +83,7 @@ ModelHandle makeModel(const QString& spec, LoadedModel loaded, torch::Device dev
     info.spec = spec;
     info.name = qs(p.name.empty() ? spec.toStdString() : p.name);
     info.description = qs(describeModel(loaded)).trimmed();
-    info.format = qs(p.format);
+    info.format = parseModelFormat(qs(p.format));
     info.isImage = p.data.isImage();
     info.shape = p.data.shape;
     if (info.isImage) {

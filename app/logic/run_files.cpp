@@ -113,7 +113,7 @@ void saveRunFile(const QString& path, const Model& model, const std::shared_ptr<
     run.noiseReference = trueStep && trajectory->reference().defined();
     run.trajectory = trajectory;
     run.settings = settingsJson(settings);
-    run.settings["model_format"] = info.format.toStdString();
+    run.settings["model_format"] = modelFormatName(info.format).toStdString();
     const int n = std::min<int>(summaries.size(), trajectory->recordedSteps());
     const QVector<StepSummary> steps = summaries.mid(0, n);
     if (n > 0) {
@@ -189,7 +189,7 @@ OpenedRun openRunFile(const QString& path)
     ModelInfo& info = model->info;
     info.spec = out.modelSpec;
     info.name = qs(run.modelName.empty() ? run.modelSpec : run.modelName);
-    info.format = qs(run.settings.value("model_format", std::string()));
+    info.format = parseModelFormat(qs(run.settings.value("model_format", std::string())));
     info.description = QObject::tr("Opened from the run file %1; its model (%2) is not loaded.")
                            .arg(QFileInfo(path).fileName(), out.modelSpec);
     info.isImage = run.data.isImage();
