@@ -6,6 +6,7 @@
 // as a StepRecord.
 #include "core/diffusion.h"
 #include "core/path.h"
+#include "core/sampler_names.h"
 #include "core/schedule.h"
 
 #include <torch/types.h>
@@ -32,8 +33,6 @@ SamplerKind parseSamplerKind(const std::string& name);
 /** The DPM-Solver++ order a sampler name fixes (dpmpp-2m: 2), 0 for every other name. */
 int solverOrderOfName(const std::string& name);
 std::string samplerName(SamplerKind k);
-/** The names parseSamplerKind accepts, for --help, menus and messages. */
-const std::vector<std::string>& samplerNames();
 /** A label for menus: "DDPM", "Euler (ODE)", ... */
 std::string samplerLabel(SamplerKind k);
 /** The sampler a model opens with: its scheduler class's (flow: euler; DDIMScheduler: ddim; else ddpm). */

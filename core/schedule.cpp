@@ -47,7 +47,6 @@ const std::vector<std::string> kPredictionTypes = {"epsilon", "sample", "v_predi
 const char* const kFlowClass = "FlowMatchEulerDiscreteScheduler";
 const std::vector<std::string> kVarianceTypes = {"fixed_small", "fixed_small_log", "fixed_large",
                                                  "fixed_large_log", "learned_range"};
-const std::vector<std::string> kSpacings = {"linspace", "leading", "trailing"};
 
 std::string joined(const std::vector<std::string>& names)
 {
@@ -67,6 +66,18 @@ const std::vector<std::string>& betaScheduleNames()
 {
     static const std::vector<std::string> names = {"linear", "linear_improved", "scaled_linear",
                                                    "squaredcos_cap_v2", "cosine", "sigmoid", "custom"};
+    return names;
+}
+
+const std::vector<std::string>& timestepSpacingNames()
+{
+    static const std::vector<std::string> names = {"linspace", "leading", "trailing"};
+    return names;
+}
+
+const std::vector<std::string>& solverTypeNames()
+{
+    static const std::vector<std::string> names = {"midpoint", "heun"};
     return names;
 }
 
@@ -236,14 +247,16 @@ void SchedulerConfig::validate() const
         throw ConfigError("unknown prediction_type '" + predictionType + "' (known: " + joined(kPredictionTypes) +
                           ")");
     parseVarianceType(varianceType);
-    if (!contains(kSpacings, timestepSpacing))
-        throw ConfigError("unknown timestep_spacing '" + timestepSpacing + "' (known: " + joined(kSpacings) + ")");
+    if (!contains(timestepSpacingNames(), timestepSpacing))
+        throw ConfigError("unknown timestep_spacing '" + timestepSpacing +
+                          "' (known: " + joined(timestepSpacingNames()) + ")");
     if (!(clipSampleRange > 0)) throw ConfigError("clip_sample_range must be positive");
     if (stepsOffset < 0) throw ConfigError("steps_offset must not be negative");
     if (solverOrder < 1 || solverOrder > 3)
         throw ConfigError("solver_order " + std::to_string(solverOrder) + " is out of range (1, 2 or 3)");
-    if (solverType != "midpoint" && solverType != "heun")
-        throw ConfigError("unknown solver_type '" + solverType + "' (known: midpoint, heun)");
+    if (!contains(solverTypeNames(), solverType))
+        throw ConfigError("unknown solver_type '" + solverType + "' (known: " + joined(solverTypeNames()) +
+                          ")");
     if (algorithmType != "dpmsolver++")
         throw ConfigError("algorithm_type '" + algorithmType + "' is not supported (only dpmsolver++)");
     if (finalSigmasType != "zero")

@@ -75,6 +75,9 @@ struct SchedulerConfig
 const std::vector<std::string>& schedulerClassNames();
 /** The names accepted for beta_schedule, for messages and menus. */
 const std::vector<std::string>& betaScheduleNames();
+/** The names accepted for timestep_spacing and solver_type, for messages and the command line's choices. */
+const std::vector<std::string>& timestepSpacingNames();
+const std::vector<std::string>& solverTypeNames();
 
 /** Betas of a schedule; throws ConfigError for unknown names, T < 1 or betas outside (0, 1). */
 std::vector<double> makeBetas(const SchedulerConfig& config);

@@ -8,7 +8,7 @@ PKGS=(
   build-essential cmake ninja-build ccache pkg-config git
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libtorch-dev libopenblas0-openmp
-  libopencv-dev libgif-dev zlib1g-dev nlohmann-json3-dev
+  libopencv-dev libgif-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
   python3-torch python3-numpy
   dataset-fashion-mnist
   xvfb xauth

@@ -418,6 +418,37 @@ print(json.dumps({"out": list(out.shape), "mean": out.mean().item(), "keys": sor
         QCOMPARE(py.out.trimmed(), QByteArray("1 (21, 8, 2) torch.float16"));
     }
 
+    // --help is generated from the declared options: types, defaults and choice sets, with the hand-written
+    // explanations below them; the overview lists the commands. Without arguments the usage goes to stderr.
+    void help()
+    {
+        const Run r = cli({"sample", "--help"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.err.isEmpty(), r.err.constData());
+        const QString text = QString::fromUtf8(r.out);
+        QVERIFY2(text.contains("--spacing TEXT:{linspace,leading,trailing}"), qPrintable(text));
+        QVERIFY2(text.contains(
+                     "--sampler TEXT:{ddpm,ddim,euler,heun,sde,dpmpp-1m,dpmpp-2m,dpmpp-3m,euler-ancestral}"),
+                 qPrintable(text));
+        QVERIFY2(text.contains("--device TEXT=auto") && text.contains("--num-samples INT:[1,inf)=1"),
+                 qPrintable(text));
+        QVERIFY2(text.contains("Ctrl-C stops between steps"), qPrintable(text));
+        const Run overview = cli({"--help"});
+        QCOMPARE(overview.exitCode, 0);
+        for (const char* command :
+             {"schedule", "sample", "info", "train", "dataset", "eval", "train-classifier", "guidance-sweep",
+              "guidance-target", "export", "export-model"})
+            QVERIFY2(overview.out.contains(QByteArray("\n  ") + command + " "), command);
+        QVERIFY(overview.out.contains("--max-memory SIZE"));
+        const Run none = cli({});
+        QCOMPARE(none.exitCode, 2);
+        QVERIFY(none.out.isEmpty() && none.err.contains("schedule"));
+        const Run unknown = cli({"frobnicate"});
+        QCOMPARE(unknown.exitCode, 2);
+        QVERIFY2(unknown.err.startsWith("difflens-cli: unknown command 'frobnicate'\n"),
+                 unknown.err.constData());
+    }
+
     void badInputs_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -526,6 +557,40 @@ print(json.dumps({"out": list(out.shape), "mean": out.mean().item(), "keys": sor
         QTest::newRow("exact spec class out of range")
             << QStringList{"sample", "--model", "exact:gmm1d?class=5&guidance=3", "--steps", "2"} << false << 1
             << "class 5 is outside this model's classes 0..2";
+        // The parser (CLI11, app/cli/options.cpp): choices, ranges and values refused in one line, exit 2.
+        QTest::newRow("choice not in the set")
+            << QStringList{"schedule", "--beta-schedule", "linear", "--timesteps", "10", "--format", "xml"}
+            << false << 2 << "--format must be csv or json, got 'xml'";
+        QTest::newRow("spacing not in the set")
+            << QStringList{"sample", "--model", "exact:moons", "--spacing", "sideways"} << false << 2
+            << "--spacing must be linspace, leading or trailing, got 'sideways'";
+        QTest::newRow("steps below the range")
+            << QStringList{"sample", "--model", "exact:moons", "--steps", "0"} << false << 2
+            << "--steps must be at least 1";
+        QTest::newRow("solver order out of range")
+            << QStringList{"sample", "--model", "exact:moons", "--sampler", "dpmpp-2m", "--solver-order", "5"}
+            << false << 2 << "--solver-order 5 is out of range (1, 2 or 3)";
+        QTest::newRow("p-uncond out of range")
+            << QStringList{"train",      "--dataset", "moons", "--conditional",
+                           "--p-uncond", "1.5",       "--out", m_tmp.filePath("pu")}
+            << false << 2 << "--p-uncond must lie in [0, 1]";
+        QTest::newRow("eta not a number")
+            << QStringList{"sample", "--model", "exact:moons", "--sampler", "ddim", "--eta", "x"} << false
+            << 2 << "--eta must be a number, got 'x'";
+        QTest::newRow("integer out of range")
+            << QStringList{"sample", "--model", "exact:moons", "--steps", "99999999999"} << false << 2
+            << "--steps is out of range";
+        QTest::newRow("missing value") << QStringList{"sample", "--steps", "3", "--model"} << false << 2
+                                       << "option --model needs a value";
+        QTest::newRow("flag given a value") << QStringList{"sample", "--model", "exact:moons", "--json=1"}
+                                            << false << 2 << "option --json takes no value";
+        QTest::newRow("unknown option with a value")
+            << QStringList{"eval", "--bogus=3", "--model", "exact:moons"} << false << 2
+            << "unknown option --bogus";
+        QTest::newRow("stray argument") << QStringList{"schedule", "--beta-schedule", "linear", "extra"}
+                                        << false << 2 << "unexpected argument 'extra'";
+        QTest::newRow("global option without a value")
+            << QStringList{"info", "--max-memory"} << false << 2 << "option --max-memory needs a value";
         QTest::newRow("conditional training without labels")
             << QStringList{"train", "--dataset", "swissroll", "--conditional", "--out", m_tmp.filePath("sr"), "--steps", "1"}
             << false << 1 << "has no class labels";

@@ -1,5 +1,4 @@
 // difflens-cli eval / train-classifier: how good a model is, in numbers with their floors and ceilings.
-#include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/guidance_cli.h"
 #include "core/datasets.h"
@@ -27,30 +26,6 @@ namespace difflens::cli {
 
 namespace {
 
-const char* kEvalHelp =
-    "usage: difflens-cli eval --model PATH [--sampler NAME] [--steps N] [--eta E] [--sde-noise S] [--num-samples N]\n"
-    "         [--seed S] [--vlb] [--vlb-samples B] [--classifier FILE] [--device D] [--json]\n"
-    "       difflens-cli eval --model PATH --sweep-nfe 5,10,20,50,100,1000 [--samplers ddim,dpmpp-2m,...]\n"
-    "         [--no-exact | --exact] [--karras] [--spacing S] [--num-samples N] [--seed S] [--json]\n"
-    "\n"
-    "Points: sliced Wasserstein distance and MMD between samples and fresh data, each with the\n"
-    "data-vs-data floor and the N(0, I)-vs-data ceiling; mixtures: log-likelihood under the known density\n"
-    "and the share of samples per mode. Images: Frechet distance in the feature space of the shipped\n"
-    "Fashion-MNIST classifier with the test-vs-train floor and the noise ceiling. Both: distance of each\n"
-    "sample to its nearest training item (memorisation). --vlb: the variational bound in bits/dim.\n"
-    "\n"
-    "Class-conditional models: --class C|all [--guidance W | --sweep-guidance 0,1,2,3,5,8] samples\n"
-    "--num-samples per class (default 500 images, 2000 points) with classifier-free guidance and reports the\n"
-    "class accuracy (images: the shipped classifier; points: the nearest labelled component or data point) and\n"
-    "the distance to that class's data (images: Frechet in classifier features; points: sliced Wasserstein)\n"
-    "with its data-vs-data floor; --sweep-guidance prints the accuracy / distance trade-off table.\n"
-    "--sweep-nfe: the same distance for each sampler at each number of model calls (NFE; Heun calls twice per\n"
-    "step), with the data floor, and (unless --no-exact) the same sweep with the exact denoiser of the model's\n"
-    "dataset: that curve is the solver's error alone, the model's is solver plus network (the error budget;\n"
-    "for images only with --exact: the exact denoiser of 60000 images is slow).\n";
-
-const char* kClassifierHelp = "usage: difflens-cli train-classifier --out FILE [--epochs E] [--seed S]\n";
-
 nlohmann::json triple(double model, double floor, double ceiling)
 {
     return {{"model", model}, {"floor", floor}, {"ceiling", ceiling}, {"ratio_to_floor", model / floor}};
@@ -68,60 +43,46 @@ std::string defaultClassifierPath(const ModelPackage& pkg)
     return candidates.back().string();
 }
 
-int cmdEval(const Argv& argv)
+int cmdEval(const EvalArgs& args)
 {
-    const Args args(argv,
-                    [] {
-                        auto v = samplerOptionNames();
-                        v.insert(v.end(), {"model", "num-samples", "seed", "vlb-samples", "classifier", "device",
-                                           "class", "guidance", "sweep-guidance", "sweep-nfe", "samplers"});
-                        return v;
-                    }(),
-                    [] {
-                        auto f = samplerFlagNames();
-                        f.insert(f.end(), {"help", "json", "vlb", "no-exact", "exact"});
-                        return f;
-                    }());
-    if (args.flag("help")) {
-        std::fputs(kEvalHelp, stdout);
-        return 0;
-    }
-    if (args.has("sweep-nfe")) return runNfeSweep(args);
-    if (!args.has("model")) throw UsageError("--model is required");
-    const auto device = resolveDevice(args.str("device", "auto"));
-    auto model = openModel(args.str("model"), device);
+    if (!args.sweepNfe.empty()) return runNfeSweep(args);
+    if (args.model.empty()) throw UsageError("--model is required");
+    const auto device = resolveDevice(args.device);
+    auto model = openModel(args.model, device);
     const auto& pkg = model.package;
-    if (args.has("class") || args.has("guidance") || args.has("sweep-guidance")) {
-        if (args.has("guidance") && args.has("sweep-guidance"))
+    if (args.classLabel || args.guidance || !args.sweepGuidance.empty()) {
+        if (args.guidance && !args.sweepGuidance.empty())
             throw UsageError("--guidance and --sweep-guidance exclude each other");
-        if (!args.has("class")) throw UsageError("--guidance and --sweep-guidance need --class C (or --class all)");
+        if (!args.classLabel)
+            throw UsageError("--guidance and --sweep-guidance need --class C (or --class all)");
         std::vector<int64_t> classes;
-        if (args.str("class") == "all") {
+        if (*args.classLabel == "all") {
             validateGuidance(model.denoiser->numClasses(), 0, std::nan(""));
             for (int64_t c = 0; c < model.denoiser->numClasses(); ++c) classes.push_back(c);
         } else {
-            classes.push_back(parseClass(args.str("class"), model));
+            classes.push_back(parseClass(*args.classLabel, model));
         }
-        const auto scales = parseScales(args.str("sweep-guidance", args.str("guidance", "1")));
+        const auto scales =
+            checkScales(args.sweepGuidance.empty() ? std::vector<double>{args.guidance.value_or(1.0)}
+                                                   : args.sweepGuidance);
         nlohmann::ordered_json j;
         j["model"] = pkg.name;
-        j.update(evalGuidance(args, model, classes, scales, args.str("classifier", defaultClassifierPath(pkg)),
-                              args.flag("json")));
-        if (args.flag("json")) std::cout << j.dump(2) << "\n";
+        j.update(evalGuidance(args, model, classes, scales,
+                              args.classifier.value_or(defaultClassifierPath(pkg)), args.json));
+        if (args.json) std::cout << j.dump(2) << "\n";
         return 0;
     }
     const auto& spec = pkg.data;
-    if (args.flag("vlb") && pkg.scheduler.isFlow())
+    if (args.vlb && pkg.scheduler.isFlow())
         throw UsageError("--vlb is the DDPM chain's variational bound; a flow-matching model has no such bound here");
     if (!spec.known()) throw DataError("the model's data shape is unknown: eval needs a package with difflens.json");
     const std::string datasetName = spec.dataset.empty() ? "" : spec.dataset;
     if (datasetName.empty()) throw DataError("the package does not name the dataset it was trained on");
     const auto dataset = openDataset(datasetName == "fashion-mnist" ? "fashion-mnist" : datasetName, spec.shape);
-    const SchedulerConfig scheduler = schedulerFromArgs(args, pkg.scheduler);
-    const SamplerSettings settings = samplerSettingsFromArgs(args, scheduler);
-    const int64_t n = args.int64("num-samples", spec.isImage() ? 1000 : 10000);
-    const uint64_t seed = static_cast<uint64_t>(args.int64("seed", 0));
-    if (n < 2) throw UsageError("--num-samples must be at least 2");
+    const SchedulerConfig scheduler = schedulerFromArgs(args.sampler, pkg.scheduler);
+    const SamplerSettings settings = samplerSettingsFromArgs(args.sampler, scheduler, args.classLabel.has_value());
+    const int64_t n = args.numSamples.value_or(spec.isImage() ? 1000 : 10000); // >= 2: checked by the parser
+    const uint64_t seed = static_cast<uint64_t>(args.seed);
 
     nlohmann::ordered_json j;
     j["model"] = pkg.name;
@@ -169,7 +130,7 @@ int cmdEval(const Argv& argv)
     } else {
         const auto train = readFashionMnist(fashionMnistDir(), "train");
         const auto test = readFashionMnist(fashionMnistDir(), "test");
-        const std::string clsPath = args.str("classifier", defaultClassifierPath(pkg));
+        const std::string clsPath = args.classifier.value_or(defaultClassifierPath(pkg));
         auto cls = loadFashionClassifier(clsPath);
         const int64_t m = std::min<int64_t>(n, 10000);
         const auto trainSub = train.index_select(0, torch::randperm(train.size(0), gen, torch::kInt64).slice(0, 0, m));
@@ -187,8 +148,8 @@ int cmdEval(const Argv& argv)
                                           {"model_min", nn.distance.min().item<double>()},
                                           {"test_images_mean", nnTest.distance.mean().item<double>()}};
     }
-    if (args.flag("vlb")) {
-        const int64_t b = args.int64("vlb-samples", spec.isImage() ? 16 : 256);
+    if (args.vlb) {
+        const int64_t b = args.vlbSamples.value_or(spec.isImage() ? 16 : 256);
         const auto x0 = spec.isImage() ? dataset->first(b, seed + 7) : dataset->sample(b, gen);
         ProgressBar vbar("vlb", pkg.scheduler.numTrainTimesteps);
         const auto vlb = metrics::variationalBound(*model.denoiser, pkg.scheduler, x0, spec.isImage(), seed,
@@ -209,7 +170,7 @@ int cmdEval(const Argv& argv)
             std::fprintf(stderr, "warning: %s\n", warning);
         }
     }
-    if (args.flag("json")) {
+    if (args.json) {
         std::cout << j.dump(2) << "\n";
     } else {
         for (auto it = j.begin(); it != j.end(); ++it) std::cout << it.key() << ": " << it.value().dump() << "\n";
@@ -217,21 +178,16 @@ int cmdEval(const Argv& argv)
     return 0;
 }
 
-int cmdTrainClassifier(const Argv& argv)
+int cmdTrainClassifier(const ClassifierArgs& args)
 {
-    const Args args(argv, {"out", "epochs", "seed"}, {"help"});
-    if (args.flag("help")) {
-        std::fputs(kClassifierHelp, stdout);
-        return 0;
-    }
-    if (!args.has("out")) throw UsageError("--out FILE is required");
-    const int epochs = args.integer("epochs", 3);
+    if (args.out.empty()) throw UsageError("--out FILE is required");
     ProgressBar bar("classifier", 1);
-    const auto report = trainFashionClassifier(args.str("out"), epochs, static_cast<uint64_t>(args.int64("seed", 0)),
-                                               [&](int s, int total, double) { bar.update(s * 1 / std::max(1, total)); });
+    const auto report =
+        trainFashionClassifier(args.out, args.epochs, static_cast<uint64_t>(args.seed),
+                               [&](int s, int total, double) { bar.update(s * 1 / std::max(1, total)); });
     bar.finish();
     std::printf("classifier: %d epochs, train loss %.4f, test accuracy %.4f -> %s\n", report.epochs,
-                report.trainLoss, report.testAccuracy, args.str("out").c_str());
+                report.trainLoss, report.testAccuracy, args.out.c_str());
     return 0;
 }
 

@@ -3,7 +3,6 @@
 // classifier Frechet distance for images) beside the data-vs-data floor; with the exact denoiser of the
 // model's dataset as a second row per sampler, whose error is the solver's alone (an exact denoiser has no
 // network error), so the gap between the two rows is the network's share: the error budget.
-#include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "core/errors.h"
 #include "core/runtime.h"
@@ -16,42 +15,23 @@
 
 namespace difflens::cli {
 
-namespace {
-
-std::vector<int> parseNfeList(const std::string& text)
-{
-    std::string s = text;
-    for (char& c : s)
-        if (c == '[' || c == ']' || c == ' ') c = ',';
-    std::vector<int> out;
-    for (const auto& part : splitList(s)) {
-        char* end = nullptr;
-        const long v = std::strtol(part.c_str(), &end, 10);
-        if (*end != '\0' || v < 1) throw UsageError("--sweep-nfe takes positive call counts like 5,10,20,50");
-        out.push_back(static_cast<int>(v));
-    }
-    if (out.empty()) throw UsageError("--sweep-nfe takes positive call counts like 5,10,20,50");
-    return out;
-}
-
-} // namespace
-
-int runNfeSweep(const Args& args)
+int runNfeSweep(const EvalArgs& args)
 {
     NfeSweepOptions o;
-    o.model = args.str("model");
-    o.device = resolveDevice(args.str("device", "auto"));
-    o.nfes = parseNfeList(args.str("sweep-nfe"));
-    if (args.has("samplers")) o.samplers = splitList(args.str("samplers"));
+    o.model = args.model;
+    o.device = resolveDevice(args.device);
+    o.nfes = args.sweepNfe; // each >= 1: checked by the parser
+    if (!args.samplers.empty()) o.samplers = args.samplers;
     for (const auto& name : o.samplers)
         parseSamplerKind(name); // one clear line for an unknown name, before the model is opened
-    o.numSamples = args.int64("num-samples", 0);
-    if (args.has("num-samples") && o.numSamples < 2) throw UsageError("--num-samples must be at least 2");
-    o.seed = static_cast<uint64_t>(args.int64("seed", 0));
-    o.exactRows = !args.flag("no-exact");
-    o.exactForImages = args.flag("exact");
-    o.adjustScheduler = [&args](const SchedulerConfig& c) { return schedulerFromArgs(args, c); };
-    o.classifierPath = [&args](const ModelPackage& pkg) { return args.str("classifier", defaultClassifierPath(pkg)); };
+    o.numSamples = args.numSamples.value_or(0); // 0: the sweep's default; given, >= 2: checked by the parser
+    o.seed = static_cast<uint64_t>(args.seed);
+    o.exactRows = !args.noExact;
+    o.exactForImages = args.exact;
+    o.adjustScheduler = [&args](const SchedulerConfig& c) { return schedulerFromArgs(args.sampler, c); };
+    o.classifierPath = [&args](const ModelPackage& pkg) {
+        return args.classifier.value_or(defaultClassifierPath(pkg));
+    };
     ProgressBar bar("sweep", 100);
     const NfeSweepResult r = difflens::runNfeSweep(o, [&](int done, int total) { bar.update(100 * done / std::max(1, total)); });
     bar.finish();
@@ -84,7 +64,7 @@ int runNfeSweep(const Args& args)
     }
     j["rows"] = rows;
     if (!r.note.empty()) j["note"] = r.note;
-    if (args.flag("json")) {
+    if (args.json) {
         std::cout << j.dump(2) << "\n";
         return 0;
     }

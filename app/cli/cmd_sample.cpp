@@ -1,5 +1,4 @@
 // difflens-cli sample / info: run a reverse process with any model and report what happened.
-#include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/interrupt.h"
 #include "app/cli/guidance_cli.h"
@@ -27,27 +26,6 @@ namespace difflens::cli {
 
 namespace {
 
-const char* kSampleHelp =
-    "usage: difflens-cli sample --model PATH [--scheduler-config FILE] [--sampler NAME] [--steps N]\n"
-    "         [--eta E] [--sde-noise S] [--seed S] [--num-samples B] [--init X_T.pt] [--reference X0.pt] [--t0 T]\n"
-    "         [--shape D|C,H,W] [--out FINAL.pt] [--trajectory FILE.pt] [--save-run RUN] [--device auto|cpu|cuda[:i]]\n"
-    "         [--json] [--class C [--guidance W]]\n"
-    "\n"
-    "PATH: a model package folder, a TorchScript file (scheduler_config.json and difflens.json beside it are\n"
-    "read when present), or exact:DATASET[?n=N&seed=S&path=flow].\n"
-    "%s"
-    "--reference adds mu~(x_t, x_0) and the per-step KL; --t0 starts from the reference noised to\n"
-    "timestep T instead of pure noise. Output tensors are .pt files Python's torch.load reads.\n"
-    "--class C (an index or a class name) samples a class-conditional model toward class C with\n"
-    "classifier-free guidance of scale --guidance W (default 1: plain conditional; 0: unconditional), in\n"
-    "diffusers' convention out(x, none) + W (out(x, C) - out(x, none)), in the model's own output space.\n"
-    "--save-run writes a run file (model, settings, seed, reference, trajectory in float16, per-step summaries)\n"
-    "that the app opens and scrubs without the model; 'difflens-cli info --run RUN' describes one.\n"
-    "Ctrl-C stops between steps and still writes what was made.\n";
-
-const char* kInfoHelp = "usage: difflens-cli info --model PATH [--device auto|cpu|cuda[:i]] [--json]\n"
-                        "       difflens-cli info --run RUN [--json]   (a run file written by sample --save-run or the app)\n";
-
 /** `info --run`: the run file's header, as JSON or as a few lines. */
 int describeRunFile(const std::string& path, bool json)
 {
@@ -70,19 +48,6 @@ int describeRunFile(const std::string& path, bool json)
                 h.value("init", std::string("noise")) == "noised_reference" ? "the noised reference" : "noise");
     std::printf("reference:   %s\n", h.value("has_reference", false) ? "yes (mu~ and the KL per step)" : "none");
     return 0;
-}
-
-std::vector<int64_t> parseShape(const std::string& s)
-{
-    std::vector<int64_t> shape;
-    for (const auto& part : splitList(s)) {
-        char* end = nullptr;
-        const long long v = std::strtoll(part.c_str(), &end, 10);
-        if (*end != '\0' || v < 1) throw UsageError("--shape must be positive integers like 2 or 1,28,28");
-        shape.push_back(v);
-    }
-    if (shape.empty()) throw UsageError("--shape must be positive integers like 2 or 1,28,28");
-    return shape;
 }
 
 /**
@@ -123,20 +88,15 @@ double mean(const std::vector<double>& v)
 
 } // namespace
 
-int cmdInfo(const Argv& argv)
+int cmdInfo(const InfoArgs& args)
 {
-    const Args args(argv, {"model", "device", "run"}, {"help", "json"});
-    if (args.flag("help")) {
-        std::fputs(kInfoHelp, stdout);
-        return 0;
+    if (!args.run.empty()) {
+        if (!args.model.empty()) throw UsageError("give --model or --run, not both");
+        return describeRunFile(args.run, args.json);
     }
-    if (args.has("run")) {
-        if (args.has("model")) throw UsageError("give --model or --run, not both");
-        return describeRunFile(args.str("run"), args.flag("json"));
-    }
-    if (!args.has("model")) throw UsageError("--model (or --run) is required");
-    const auto model = openModel(args.str("model"), resolveDevice(args.str("device", "cpu")));
-    if (args.flag("json")) {
+    if (args.model.empty()) throw UsageError("--model (or --run) is required");
+    const auto model = openModel(args.model, resolveDevice(args.device));
+    if (args.json) {
         nlohmann::ordered_json j;
         j["name"] = model.package.name;
         j["kind"] = model.denoiser->kind();
@@ -153,32 +113,11 @@ int cmdInfo(const Argv& argv)
     return 0;
 }
 
-const char* const kSamplerOptionsHelp =
-    "--sampler ddpm|ddim (the DDPM chain) | euler|heun (the probability-flow ODE) | sde (Euler-Maruyama with\n"
-    "noise g_t = S s_t, --sde-noise S, default 1; 0 is the ODE) | dpmpp-2m|dpmpp-3m (DPM-Solver++ multistep,\n"
-    "orders 2 and 3; dpmpp-1m is first order) | euler-ancestral. On DDPM models euler, heun, euler-ancestral and\n"
-    "dpmpp-* are diffusers' EulerDiscrete / HeunDiscrete / EulerAncestralDiscrete / DPMSolverMultistep schedulers\n"
-    "(Heun costs 2 steps - 1 model calls). The default is the model's own: its scheduler_config.json class,\n"
-    "euler for flow-matching models, ddpm otherwise. --steps defaults to all training timesteps (ddpm), 25\n"
-    "(dpmpp) or 50. Solver settings over the model's config: --karras (Karras sigmas), --spacing\n"
-    "linspace|leading|trailing, --solver-order 1|2|3, --solver-type midpoint|heun. --clipped-eps auto|on|off:\n"
-    "DDIM re-derives eps from the clipped x0^ (GLIDE; diffusers' use_clipped_model_output); auto: with --class.\n";
-
-std::vector<std::string> samplerOptionNames()
+SchedulerConfig schedulerFromArgs(const SamplerArgs& args, SchedulerConfig config)
 {
-    return {"sampler", "steps", "eta", "sde-noise", "spacing", "solver-order", "solver-type", "clipped-eps"};
-}
-
-std::vector<std::string> samplerFlagNames()
-{
-    return {"karras"};
-}
-
-SchedulerConfig schedulerFromArgs(const Args& args, SchedulerConfig config)
-{
-    if (args.flag("karras")) config.useKarrasSigmas = true;
-    if (args.has("spacing")) config.timestepSpacing = args.str("spacing");
-    if (args.has("solver-type")) config.solverType = args.str("solver-type");
+    if (args.karras) config.useKarrasSigmas = true;
+    if (args.spacing) config.timestepSpacing = *args.spacing;
+    if (args.solverType) config.solverType = *args.solverType;
     try {
         config.validate();
     } catch (const ConfigError& e) {
@@ -187,79 +126,57 @@ SchedulerConfig schedulerFromArgs(const Args& args, SchedulerConfig config)
     return config;
 }
 
-SamplerSettings samplerSettingsFromArgs(const Args& args, const SchedulerConfig& config)
+SamplerSettings samplerSettingsFromArgs(const SamplerArgs& args, const SchedulerConfig& config, bool guided)
 {
     SamplerSettings s;
-    s.kind = args.has("sampler") ? parseSamplerKind(args.str("sampler")) : defaultSamplerFor(config);
-    s.solverOrder = solverOrderOfName(args.str("sampler"));
-    if (args.has("solver-order")) {
+    s.kind = args.sampler ? parseSamplerKind(*args.sampler) : defaultSamplerFor(config);
+    s.solverOrder = solverOrderOfName(args.sampler.value_or(""));
+    if (args.solverOrder) {
         if (s.kind != SamplerKind::DpmSolver)
             throw UsageError("--solver-order is DPM-Solver++'s: use it with --sampler dpmpp-2m (or the model's dpmpp)");
-        s.solverOrder = args.integer("solver-order", 2);
-        if (s.solverOrder < 1 || s.solverOrder > 3)
-            throw UsageError("--solver-order " + args.str("solver-order") + " is out of range (1, 2 or 3)");
+        s.solverOrder = *args.solverOrder; // 1..3: checked by the parser
     }
-    s.steps = args.integer("steps", 0);
-    if (args.has("steps") && s.steps < 1) throw UsageError("--steps must be at least 1");
-    s.eta = args.real("eta", 0.0);
-    if (args.has("eta") && s.kind != SamplerKind::Ddim) throw UsageError("--eta is DDIM's: use it with --sampler ddim");
-    s.sdeNoise = args.real("sde-noise", 1.0);
-    if (args.has("sde-noise") && s.kind != SamplerKind::Sde)
+    s.steps = args.steps.value_or(0);
+    s.eta = args.eta.value_or(0.0);
+    if (args.eta && s.kind != SamplerKind::Ddim)
+        throw UsageError("--eta is DDIM's: use it with --sampler ddim");
+    s.sdeNoise = args.sdeNoise.value_or(1.0);
+    if (args.sdeNoise && s.kind != SamplerKind::Sde)
         throw UsageError("--sde-noise sets the SDE sampler's noise: use it with --sampler sde");
-    if (!(s.sdeNoise >= 0.0)) throw UsageError("--sde-noise must be >= 0");
     // --clipped-eps auto (default): DDIM re-derives eps from the clipped x0^ when a class is given (guided
     // sampling overshoots with the kept eps: core/MATH.md, "Guidance"); on/off force it.
-    const std::string clipped = args.str("clipped-eps", "auto");
-    if (clipped != "auto" && clipped != "on" && clipped != "off")
-        throw UsageError("--clipped-eps must be auto, on or off, got '" + clipped + "'");
+    const std::string clipped = args.clippedEps.value_or("auto"); // auto, on or off: checked by the parser
     if (clipped == "on" && s.kind != SamplerKind::Ddim)
         throw UsageError("--clipped-eps is DDIM's (the DDPM step uses no eps): use it with --sampler ddim");
-    s.clippedModelOutput = s.kind == SamplerKind::Ddim && (clipped == "on" || (clipped == "auto" && args.has("class")));
+    s.clippedModelOutput = s.kind == SamplerKind::Ddim && (clipped == "on" || (clipped == "auto" && guided));
     if (!samplerServesPath(s.kind, config.isFlow() ? PathKind::Flow : PathKind::Vp))
         throw UsageError("--sampler " + samplerName(s.kind) + " follows the DDPM chain; this is a flow-matching "
                          "model: use euler, heun or sde");
     return s;
 }
 
-int cmdSample(const Argv& argv)
+int cmdSample(const SampleArgs& args)
 {
-    const Args args(argv,
-                    [] {
-                        auto v = samplerOptionNames();
-                        v.insert(v.end(), {"model", "scheduler-config", "seed", "num-samples", "init", "reference",
-                                           "t0", "shape", "out", "trajectory", "save-run", "device", "class", "guidance"});
-                        return v;
-                    }(),
-                    [] {
-                        auto f = samplerFlagNames();
-                        f.insert(f.end(), {"help", "json"});
-                        return f;
-                    }());
-    if (args.flag("help")) {
-        std::printf(kSampleHelp, kSamplerOptionsHelp);
-        return 0;
-    }
-    if (!args.has("model")) throw UsageError("--model is required");
-    const auto device = resolveDevice(args.str("device", "auto"));
-    auto model = openModel(args.str("model"), device, args.str("scheduler-config"));
-    const GuidanceChoice guidance = applyGuidance(args, model);
+    if (args.model.empty()) throw UsageError("--model is required");
+    const auto device = resolveDevice(args.device);
+    auto model = openModel(args.model, device, args.schedulerConfig);
+    const GuidanceChoice guidance = applyGuidance(args.classLabel, args.guidance, model);
     const auto& pkg = model.package;
-    const SchedulerConfig scheduler = schedulerFromArgs(args, pkg.scheduler);
-    SamplerSettings settings = samplerSettingsFromArgs(args, scheduler);
-    settings.startT = args.has("t0") ? args.integer("t0", -1) : -1;
+    const SchedulerConfig scheduler = schedulerFromArgs(args.sampler, pkg.scheduler);
+    SamplerSettings settings = samplerSettingsFromArgs(args.sampler, scheduler, guidance.active());
+    settings.startT = args.t0.value_or(-1);
     const SamplerKind kind = settings.kind;
     const double eta = settings.eta;
     auto process = std::make_shared<ReverseProcess>(scheduler, settings);
 
     SamplerOptions options;
-    options.seed = static_cast<uint64_t>(args.int64("seed", 0));
-    options.batch = args.int64("num-samples", 1);
-    if (options.batch < 1) throw UsageError("--num-samples must be at least 1");
+    options.seed = static_cast<uint64_t>(args.seed);
+    options.batch = args.numSamples; // >= 1: checked by the parser
     options.device = device;
     options.discreteData = pkg.data.isImage();
-    options.sampleShape = args.has("shape") ? parseShape(args.str("shape")) : pkg.data.shape;
-    if (args.has("init")) options.init = loadTensor(args.str("init"));
-    if (args.has("reference")) options.reference = loadTensor(args.str("reference"));
+    options.sampleShape = args.shape.empty() ? pkg.data.shape : args.shape;
+    if (!args.init.empty()) options.init = loadTensor(args.init);
+    if (!args.reference.empty()) options.reference = loadTensor(args.reference);
     if (settings.startT >= 0) {
         if (!options.reference.defined()) throw UsageError("--t0 needs --reference (the x_0 to noise)");
         options.noiseReference = !options.init.defined();
@@ -275,14 +192,15 @@ int cmdSample(const Argv& argv)
                             std::string(c10::str(c10::IntArrayRef(options.sampleShape))).substr(1));
     }
 
-    checkSamplingMemory(model, options, process->stepCount(), args.has("trajectory") || args.has("save-run"));
+    checkSamplingMemory(model, options, process->stepCount(),
+                        !args.trajectory.empty() || !args.saveRun.empty());
 
     std::unique_ptr<Trajectory> trajectory;
-    if (args.has("trajectory"))
+    if (!args.trajectory.empty())
         trajectory = std::make_unique<Trajectory>(process, options.reference, options.discreteData);
     // A run file keeps x_t in float16, as the app holds a run in memory.
     std::shared_ptr<Trajectory> runTrajectory;
-    if (args.has("save-run"))
+    if (!args.saveRun.empty())
         runTrajectory = std::make_shared<Trajectory>(process, options.reference, options.discreteData, torch::kFloat16);
     std::vector<double> klPerStep, gapPerStep;
     std::vector<long> tPerStep;
@@ -303,11 +221,11 @@ int cmdSample(const Argv& argv)
     }();
     bar.finish();
 
-    if (args.has("out")) saveTensor(args.str("out"), result.sample);
-    if (trajectory) trajectory->save(args.str("trajectory"));
+    if (!args.out.empty()) saveTensor(args.out, result.sample);
+    if (trajectory) trajectory->save(args.trajectory);
     if (runTrajectory) {
         RunRecord run;
-        run.modelSpec = args.str("model");
+        run.modelSpec = args.model;
         run.modelName = pkg.name;
         run.data = pkg.data;
         run.scheduler = pkg.scheduler;
@@ -322,11 +240,11 @@ int cmdSample(const Argv& argv)
             run.summaries["kl"] = torch::tensor(klPerStep, torch::kFloat64);
             run.summaries["mean_gap"] = torch::tensor(gapPerStep, torch::kFloat64);
         }
-        saveRun(args.str("save-run"), run);
+        saveRun(args.saveRun, run);
     }
 
     const double perStepMs = result.steps ? 1000.0 * result.seconds / result.steps : 0.0;
-    if (args.flag("json")) {
+    if (args.json) {
         nlohmann::ordered_json j;
         j["model"] = pkg.name;
         j["sampler"] = process->label();

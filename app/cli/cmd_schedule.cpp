@@ -1,5 +1,4 @@
 // difflens-cli schedule: the noise schedule and every derived table.
-#include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "core/schedule.h"
 
@@ -9,43 +8,23 @@
 
 namespace difflens::cli {
 
-namespace {
-const char* kHelp =
-    "usage: difflens-cli schedule (--config scheduler_config.json | --beta-schedule NAME --timesteps T\n"
-    "                              [--beta-start B0 --beta-end B1]) [--format csv|json]\n"
-    "\n"
-    "Prints one row per timestep index t = 0..T-1 with the columns\n"
-    "t,beta,alpha,alpha_bar,alpha_bar_prev,beta_tilde,posterior_log_variance_clipped,\n"
-    "posterior_mean_coef1,posterior_mean_coef2,snr\n"
-    "Schedules: linear (beta_start..beta_end literally, as diffusers), linear_improved (improved DDPM:\n"
-    "scaled by 1000/T), scaled_linear, squaredcos_cap_v2 (= cosine), sigmoid (diffusers'/GeoDiff).\n";
-}
-
-int cmdSchedule(const Argv& argv)
+int cmdSchedule(const ScheduleArgs& args)
 {
-    const Args args(argv, {"config", "beta-schedule", "timesteps", "beta-start", "beta-end", "format"}, {"help"});
-    if (args.flag("help")) {
-        std::fputs(kHelp, stdout);
-        return 0;
-    }
-    if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
     SchedulerConfig config;
-    if (args.has("config")) {
-        if (args.has("beta-schedule") || args.has("timesteps"))
+    if (args.config) {
+        if (args.betaSchedule || args.timesteps)
             throw UsageError("give either --config or --beta-schedule/--timesteps, not both");
-        config = SchedulerConfig::fromFile(args.str("config"));
+        config = SchedulerConfig::fromFile(*args.config);
     } else {
-        if (!args.has("beta-schedule")) throw UsageError("--config or --beta-schedule is required");
-        config.betaSchedule = args.str("beta-schedule");
-        config.numTrainTimesteps = args.integer("timesteps", 1000);
-        config.betaStart = args.real("beta-start", config.betaStart);
-        config.betaEnd = args.real("beta-end", config.betaEnd);
+        if (!args.betaSchedule) throw UsageError("--config or --beta-schedule is required");
+        config.betaSchedule = *args.betaSchedule;
+        config.numTrainTimesteps = args.timesteps.value_or(1000);
+        config.betaStart = args.betaStart.value_or(config.betaStart);
+        config.betaEnd = args.betaEnd.value_or(config.betaEnd);
     }
-    const std::string format = args.str("format", "csv");
-    if (format != "csv" && format != "json") throw UsageError("--format must be csv or json");
     const NoiseSchedule schedule = NoiseSchedule::fromConfig(config);
     const auto& cols = scheduleTableColumns();
-    if (format == "csv") {
+    if (args.format == "csv") {
         std::string header;
         for (size_t c = 0; c < cols.size(); ++c) header += (c ? "," : "") + cols[c];
         std::printf("%s\n", header.c_str());

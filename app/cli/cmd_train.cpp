@@ -1,5 +1,4 @@
 // difflens-cli train / dataset: train a built-in p_theta into a model package; write dataset samples.
-#include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/interrupt.h"
 #include "core/datasets.h"
@@ -25,43 +24,11 @@ namespace difflens::cli {
 
 namespace {
 
-const char* kTrainHelp =
-    "usage: difflens-cli train --dataset NAME|PATH --arch mlp|unet --out DIR [--resume] [--steps N]\n"
-    "         [--batch B] [--lr LR] [--warmup N] [--grad-clip C] [--ema-decay D] [--seed S]\n"
-    "         [--timesteps T] [--beta-schedule NAME] [--beta-start B0] [--beta-end B1]\n"
-    "         [--objective ddpm|flow] [--prediction epsilon|sample|v_prediction] [--learn-variance]\n"
-    "         [--loss simple|hybrid]\n"
-    "         [--hidden H] [--blocks K] [--base C] [--mults 1,2,2] [--no-attention] [--image-size C,H,W]\n"
-    "         [--checkpoint-every N] [--device auto|cpu|cuda[:i]] [--threads N] [--init-from PACKAGE]\n"
-    "         [--init-weights PACKAGE]\n"
-    "         [--conditional [--p-uncond P]]\n"
-    "\n"
-    "Writes a model package to DIR: model.pt (EMA weights), difflens.json, scheduler_config.json,\n"
-    "loss.csv, loss_by_t.csv and checkpoint.pt (atomically, every --checkpoint-every steps and on Ctrl-C).\n"
-    "--resume continues DIR's checkpoint exactly where it stopped (architecture and schedule from DIR).\n"
-    "--objective flow trains flow matching (the velocity eps - x_0 on x_t = (1 - t) x_0 + t eps).\n"
-    "--init-weights PACKAGE starts a new run from another package's weights (same architecture).\n"
-    "--init-from PACKAGE continues a published package whose checkpoint is gone: its weights, schedule,\n"
-    "architecture, training settings, step count and loss log; a fresh optimizer (not bitwise --resume).\n"
-    "--conditional trains a class-conditional net (a class embedding plus a null class) on a labelled dataset,\n"
-    "dropping each label with probability --p-uncond (default 0.1) so that one net also serves classifier-free\n"
-    "guidance. With --init-from an unconditional package it starts from that net (the class embedding at 0).\n"
-    "Datasets: gmm1d, moons, 8gaussians, swissroll, checkerboard, spirals, rings, fashion-mnist,\n"
-    "a folder of images, an image file, or points:IMAGE (dark pixels as a 2-D density).\n";
-
-const char* kDatasetHelp =
-    "usage: difflens-cli dataset NAME|PATH --num N [--seed S] [--image-size C,H,W] --out FILE.pt [--labels L.pt]\n"
-    "Writes N samples ([N, d] points or [N, C, H, W] images, in the models' value range) for torch.load.\n"
-    "Labelled datasets also write the class of each sample, int64 [N], to --labels (default: FILE.labels.pt\n"
-    "beside FILE.pt): 8gaussians/gmm1d the component, moons the moon, rings the ring, spirals the arm,\n"
-    "checkerboard the square, fashion-mnist its 10 classes.\n";
-
-std::vector<int64_t> parseSize(const std::string& s)
+/** --image-size C,H,W (empty: the dataset's own size). */
+const std::vector<int64_t>& imageSize(const std::vector<int64_t>& size)
 {
-    std::vector<int64_t> out;
-    for (const auto& p : splitList(s)) out.push_back(std::stoll(p));
-    if (out.size() != 3) throw UsageError("--image-size must be C,H,W, e.g. 1,28,28");
-    return out;
+    if (!size.empty() && size.size() != 3) throw UsageError("--image-size must be C,H,W, e.g. 1,28,28");
+    return size;
 }
 
 void writePackage(const std::string& dir, ModelPackage pkg, Trainer& trainer)
@@ -97,34 +64,24 @@ std::vector<LossLogEntry> readLossLog(const std::string& path)
     return log;
 }
 
-int cmdTrain(const Argv& argv)
+int cmdTrain(const TrainArgs& args)
 {
-    const Args args(argv,
-                    {"dataset", "arch", "out", "steps", "batch", "lr", "warmup", "grad-clip", "ema-decay", "seed",
-                     "timesteps", "beta-schedule", "beta-start", "beta-end", "prediction", "objective", "loss", "hidden", "blocks",
-                     "base", "mults", "image-size", "checkpoint-every", "device", "threads", "weight-decay", "init-from",
-                     "init-weights", "p-uncond"},
-                    {"help", "resume", "learn-variance", "no-attention", "conditional"});
-    if (args.flag("help")) {
-        std::fputs(kTrainHelp, stdout);
-        return 0;
-    }
-    if (!args.has("out")) throw UsageError("--out DIR is required");
-    if (args.has("threads")) torch::set_num_threads(args.integer("threads", 1));
-    const std::string dir = args.str("out");
-    const auto device = resolveDevice(args.str("device", "auto"));
+    if (args.out.empty()) throw UsageError("--out DIR is required");
+    if (args.threads) torch::set_num_threads(*args.threads);
+    const std::string& dir = args.out;
+    const auto device = resolveDevice(args.device);
     const std::string checkpoint = (fs::path(dir) / "checkpoint.pt").string();
 
     ModelPackage pkg;
     TrainOptions opt;
     std::string datasetName;
-    const bool initFrom = args.has("init-from");
-    if (initFrom && args.flag("resume")) throw UsageError("--resume and --init-from exclude each other");
-    const bool continuing = initFrom || args.flag("resume");
-    const std::string source = initFrom ? args.str("init-from") : dir;
+    const bool initFrom = args.initFrom.has_value();
+    if (initFrom && args.resume) throw UsageError("--resume and --init-from exclude each other");
+    const bool continuing = initFrom || args.resume;
+    const std::string source = initFrom ? *args.initFrom : dir;
     int64_t initStepsDone = 0;
     if (continuing) {
-        if (args.flag("resume") && !fs::exists(checkpoint))
+        if (args.resume && !fs::exists(checkpoint))
             throw DataError("nothing to resume: '" + checkpoint + "' does not exist");
         std::error_code same;
         if (initFrom && fs::equivalent(source, dir, same))
@@ -150,77 +107,75 @@ int cmdTrain(const Argv& argv)
         opt.pUncond = json_util::getDouble(tr, "p_uncond", opt.pUncond, o);
         initStepsDone = json_util::getInt(tr, "steps_done", 0, o);
     } else {
-        if (!args.has("dataset")) throw UsageError("--dataset is required");
-        datasetName = args.str("dataset");
+        if (args.dataset.empty()) throw UsageError("--dataset is required");
+        datasetName = args.dataset;
     }
-    auto dataset = std::shared_ptr<const Dataset>(
-        openDataset(datasetName, args.has("image-size") ? parseSize(args.str("image-size")) : std::vector<int64_t>{}));
+    auto dataset = std::shared_ptr<const Dataset>(openDataset(datasetName, imageSize(args.imageSize)));
     const DataSpec spec = dataset->spec();
 
     if (!continuing) {
-        const std::string arch = args.str("arch", spec.isImage() ? "unet" : "mlp");
+        const std::string arch = args.arch.value_or(spec.isImage() ? "unet" : "mlp");
         pkg.format = "builtin";
         pkg.name = fs::path(dir).filename().string();
         pkg.data = spec;
         SchedulerConfig& sc = pkg.scheduler;
-        const std::string objective = args.str("objective", "ddpm");
-        if (objective != "ddpm" && objective != "flow")
-            throw UsageError("--objective must be ddpm or flow, got '" + objective + "'");
-        if (objective == "flow") {
+        if (args.objective == "flow") {
             // Flow matching: the velocity eps - x_0 on x_t = (1 - t) x_0 + t eps (diffusers' FlowMatchEuler config).
-            for (const char* k : {"beta-schedule", "beta-start", "beta-end", "prediction", "learn-variance"})
-                if (args.has(k)) throw UsageError(std::string("--") + k + " is the DDPM chain's; --objective flow has none");
-            sc = SchedulerConfig::flowMatching(args.integer("timesteps", 1000));
+            const std::pair<const char*, bool> chainOnly[] = {
+                {"beta-schedule", args.betaSchedule.has_value()},
+                {"beta-start", args.betaStart.has_value()},
+                {"beta-end", args.betaEnd.has_value()},
+                {"prediction", args.prediction.has_value()},
+                {"learn-variance", args.learnVariance}};
+            for (const auto& [name, given] : chainOnly)
+                if (given)
+                    throw UsageError(std::string("--") + name +
+                                     " is the DDPM chain's; --objective flow has none");
+            sc = SchedulerConfig::flowMatching(args.timesteps);
         }
-        sc.numTrainTimesteps = args.integer("timesteps", 1000);
-        sc.betaSchedule = args.str("beta-schedule", "linear");
-        sc.betaStart = args.real("beta-start", sc.betaStart);
-        sc.betaEnd = args.real("beta-end", sc.betaEnd);
-        if (!sc.isFlow()) sc.predictionType = args.str("prediction", "epsilon");
+        sc.numTrainTimesteps = args.timesteps;
+        sc.betaSchedule = args.betaSchedule.value_or("linear");
+        sc.betaStart = args.betaStart.value_or(sc.betaStart);
+        sc.betaEnd = args.betaEnd.value_or(sc.betaEnd);
+        if (!sc.isFlow()) sc.predictionType = args.prediction.value_or("epsilon");
         // Clip x0^ to the data range: images to [-1, 1]; points to their box (a few DDIM outliers otherwise).
         // Flow models follow diffusers' FlowMatchEuler, which never clips.
         sc.clipSample = !sc.isFlow();
         sc.clipSampleRange = spec.isImage() ? 1.0 : spec.high;
-        if (args.flag("learn-variance")) sc.varianceType = "learned_range";
+        if (args.learnVariance) sc.varianceType = "learned_range";
         sc.validate();
         if (arch == "mlp") {
             if (spec.isImage()) throw UsageError("--arch mlp is for point datasets; use --arch unet for images");
             MlpConfig c;
             c.dim = static_cast<int>(spec.shape[0]);
-            c.hidden = args.integer("hidden", c.hidden);
-            c.blocks = args.integer("blocks", c.blocks);
-            c.learnVariance = args.flag("learn-variance");
+            c.hidden = args.hidden.value_or(c.hidden);
+            c.blocks = args.blocks.value_or(c.blocks);
+            c.learnVariance = args.learnVariance;
             pkg.architecture = c.toJson();
-        } else if (arch == "unet") {
+        } else { // unet: the parser lets no other name through
             if (!spec.isImage()) throw UsageError("--arch unet is for image datasets; use --arch mlp for points");
             UnetConfig c;
             c.channels = static_cast<int>(spec.shape[0]);
             c.size = static_cast<int>(spec.shape[1]);
-            c.base = args.integer("base", c.base);
-            if (args.has("mults")) {
-                c.mults.clear();
-                for (const auto& m : splitList(args.str("mults"))) c.mults.push_back(std::stoi(m));
-            }
-            c.attention = !args.flag("no-attention");
-            c.learnVariance = args.flag("learn-variance");
+            c.base = args.base.value_or(c.base);
+            if (!args.mults.empty()) c.mults = args.mults;
+            c.attention = !args.noAttention;
+            c.learnVariance = args.learnVariance;
             pkg.architecture = c.toJson();
-        } else {
-            throw UsageError("--arch must be mlp or unet");
         }
         opt.batch = spec.isImage() ? 64 : 512;
         opt.lr = spec.isImage() ? 2e-4 : 1e-3;
         opt.emaDecay = spec.isImage() ? 0.9995 : 0.995;
-        opt.loss = args.str("loss", args.flag("learn-variance") ? "hybrid" : "simple");
-        opt.seed = static_cast<uint64_t>(args.int64("seed", 0));
+        opt.loss = args.loss.value_or(args.learnVariance ? "hybrid" : "simple");
+        opt.seed = static_cast<uint64_t>(args.seed);
     }
-    if (args.flag("conditional") && args.flag("resume") && !opt.conditional)
+    if (args.conditional && args.resume && !opt.conditional)
         throw UsageError("'" + dir + "' trains an unconditional net: --resume keeps it so; use --init-from to "
                          "continue it as a conditional one in another folder");
     const bool wasConditional = opt.conditional;
-    opt.conditional = opt.conditional || args.flag("conditional");
-    if (!opt.conditional && args.has("p-uncond")) throw UsageError("--p-uncond needs --conditional");
-    opt.pUncond = args.real("p-uncond", opt.pUncond);
-    if (!(opt.pUncond >= 0 && opt.pUncond <= 1)) throw UsageError("--p-uncond must lie in [0, 1]");
+    opt.conditional = opt.conditional || args.conditional;
+    if (!opt.conditional && args.pUncond) throw UsageError("--p-uncond needs --conditional");
+    opt.pUncond = args.pUncond.value_or(opt.pUncond); // in [0, 1]: checked by the parser
     if (opt.conditional) {
         if (dataset->numClasses() == 0)
             throw DataError("the dataset '" + datasetName + "' has no class labels, so it cannot train a conditional "
@@ -229,14 +184,14 @@ int cmdTrain(const Argv& argv)
         pkg.numClasses = dataset->numClasses();
         pkg.classNames = dataset->classNames();
     }
-    opt.steps = args.int64("steps", continuing ? opt.steps : (spec.isImage() ? 20000 : 5000));
-    opt.batch = args.int64("batch", opt.batch);
-    opt.lr = args.real("lr", opt.lr);
-    opt.warmupSteps = args.int64("warmup", opt.warmupSteps);
-    opt.gradClip = args.real("grad-clip", opt.gradClip);
-    opt.emaDecay = args.real("ema-decay", opt.emaDecay);
-    opt.weightDecay = args.real("weight-decay", opt.weightDecay);
-    opt.checkpointEvery = args.int64("checkpoint-every", opt.checkpointEvery);
+    opt.steps = args.steps.value_or(continuing ? opt.steps : (spec.isImage() ? 20000 : 5000));
+    opt.batch = args.batch.value_or(opt.batch);
+    opt.lr = args.lr.value_or(opt.lr);
+    opt.warmupSteps = args.warmup.value_or(opt.warmupSteps);
+    opt.gradClip = args.gradClip.value_or(opt.gradClip);
+    opt.emaDecay = args.emaDecay.value_or(opt.emaDecay);
+    opt.weightDecay = args.weightDecay.value_or(opt.weightDecay);
+    opt.checkpointEvery = args.checkpointEvery.value_or(opt.checkpointEvery);
     opt.logEvery = 1;
     pkg.training = {{"dataset", datasetName}, {"batch", opt.batch},         {"lr", opt.lr},
                     {"warmup", opt.warmupSteps}, {"grad_clip", opt.gradClip}, {"ema_decay", opt.emaDecay},
@@ -261,17 +216,17 @@ int cmdTrain(const Argv& argv)
     torch::manual_seed(opt.seed);
     auto net = makeNet(pkg.architecture), ema = makeNet(pkg.architecture);
     Trainer trainer(net, ema, dataset, pkg.scheduler, opt, device);
-    if (args.flag("resume")) trainer.resume(checkpoint);
-    if (args.has("init-weights")) {
+    if (args.resume) trainer.resume(checkpoint);
+    if (args.initWeights) {
         // A new run (its own objective, schedule and step count) that starts from another package's weights:
         // e.g. a flow-matching UNet fine-tuned from the DDPM one, whose features and time embedding carry over.
         if (continuing) throw UsageError("--init-weights starts a new run: not with --resume or --init-from");
-        const auto other = ModelPackage::read(args.str("init-weights"));
+        const auto other = ModelPackage::read(*args.initWeights);
         auto otherArch = other.architecture, ownArch = pkg.architecture;
         otherArch.erase("num_classes");
         ownArch.erase("num_classes");
         if (other.format != "builtin" || otherArch != ownArch)
-            throw UsageError("--init-weights '" + args.str("init-weights") +
+            throw UsageError("--init-weights '" + *args.initWeights +
                              "' is not a built-in net of the same architecture as this run");
         auto published = makeNet(other.architecture);
         loadNetWeights(*published, other.modelFile);
@@ -334,35 +289,28 @@ int cmdTrain(const Argv& argv)
     return finished ? 0 : 130;
 }
 
-int cmdDataset(const Argv& argv)
+int cmdDataset(const DatasetArgs& args)
 {
-    const Args args(argv, {"num", "seed", "out", "image-size", "labels"}, {"help"});
-    if (args.flag("help")) {
-        std::fputs(kDatasetHelp, stdout);
-        return 0;
-    }
-    if (args.positional().size() != 1) throw UsageError("name one dataset (or path)");
-    if (!args.has("out")) throw UsageError("--out FILE.pt is required");
-    const int64_t n = args.int64("num", 1000);
-    if (n < 1) throw UsageError("--num must be at least 1");
-    auto ds = openDataset(args.positional()[0],
-                          args.has("image-size") ? parseSize(args.str("image-size")) : std::vector<int64_t>{});
+    if (args.names.size() != 1) throw UsageError("name one dataset (or path)");
+    if (args.out.empty()) throw UsageError("--out FILE.pt is required");
+    const int64_t n = args.num; // >= 1: checked by the parser
+    auto ds = openDataset(args.names[0], imageSize(args.imageSize));
     // The samples and their serialized copy.
     checkMemory(std::to_string(n) + " samples of " + ds->name(),
                 2.0 * 4.0 * static_cast<double>(n) * static_cast<double>(ds->spec().numel()));
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(args.int64("seed", 0)));
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(args.seed));
     torch::Tensor labels;
     const bool labelled = ds->numClasses() > 0;
-    if (!labelled && args.has("labels"))
+    if (!labelled && !args.labels.empty())
         throw DataError("the dataset '" + ds->name() + "' has no class labels to write to --labels");
     const auto samples = ds->sample(n, gen, labelled ? &labels : nullptr);
-    saveTensor(args.str("out"), samples);
+    saveTensor(args.out, samples);
     std::printf("%lld samples of %s (%s) -> %s\n", static_cast<long long>(n), ds->name().c_str(),
-                ds->spec().describe().c_str(), args.str("out").c_str());
+                ds->spec().describe().c_str(), args.out.c_str());
     if (labelled) {
-        std::string labelsPath = args.str("labels");
+        std::string labelsPath = args.labels;
         if (labelsPath.empty()) {
-            fs::path p(args.str("out"));
+            fs::path p(args.out);
             labelsPath = (p.parent_path() / (p.stem().string() + ".labels.pt")).string();
         }
         saveTensor(labelsPath, labels);

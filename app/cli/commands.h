@@ -1,6 +1,7 @@
 #pragma once
-// difflens-cli sub-commands. Each takes the arguments after its name and returns the exit code; errors are
+// difflens-cli sub-commands. Each takes its parsed options (options.h) and returns the exit code; errors are
 // thrown (difflens::Error, UsageError) and printed by main() as one line.
+#include "app/cli/options.h"
 #include "core/sampler.h"
 
 #include <string>
@@ -13,37 +14,28 @@ struct ModelPackage;
 
 namespace difflens::cli {
 
-using Argv = std::vector<std::string>;
-class Args;
-
 /** --sampler (default: the model's own), --steps, --eta, --sde-noise, --solver-order, checked for this config. */
-SamplerSettings samplerSettingsFromArgs(const Args& args, const SchedulerConfig& config);
+SamplerSettings samplerSettingsFromArgs(const SamplerArgs& args, const SchedulerConfig& config, bool guided = false);
 /** The model's scheduler config with --karras, --spacing and --solver-type applied (UsageError when invalid). */
-SchedulerConfig schedulerFromArgs(const Args& args, SchedulerConfig config);
+SchedulerConfig schedulerFromArgs(const SamplerArgs& args, SchedulerConfig config);
 /** The shipped Fashion-MNIST classifier next to a package, or in the source tree. */
 std::string defaultClassifierPath(const ModelPackage& pkg);
 /** eval --sweep-nfe: sample quality against model calls for several samplers (cmd_eval_sweep.cpp). */
-int runNfeSweep(const Args& args);
+int runNfeSweep(const EvalArgs& args);
 
-int cmdSchedule(const Argv& args);
-int cmdSample(const Argv& args);
-int cmdInfo(const Argv& args);
-int cmdTrain(const Argv& args);
-int cmdDataset(const Argv& args);
-int cmdEval(const Argv& args);
-int cmdTrainClassifier(const Argv& args);
-int cmdGuidanceTarget(const Argv& args);
-int cmdGuidanceSweep(const Argv& args);
-int cmdExportModel(const Argv& args);
+int cmdSchedule(const ScheduleArgs& args);
+int cmdSample(const SampleArgs& args);
+int cmdInfo(const InfoArgs& args);
+int cmdTrain(const TrainArgs& args);
+int cmdDataset(const DatasetArgs& args);
+int cmdEval(const EvalArgs& args);
+int cmdTrainClassifier(const ClassifierArgs& args);
+int cmdGuidanceTarget(const GuidanceTargetArgs& args);
+int cmdGuidanceSweep(const GuidanceSweepArgs& args);
+int cmdExportModel(const ExportModelArgs& args);
 /** Only in builds with Qt (DIFFLENS_CLI_EXPORT): frames are painted with the widgets. */
-int cmdExport(const Argv& args);
+int cmdExport(const ExportArgs& args);
 
-/** Names of the sampler options every sampling command takes (--sampler, --steps, --eta, --sde-noise, ...). */
-std::vector<std::string> samplerOptionNames();
-/** The sampler flags (--karras). */
-std::vector<std::string> samplerFlagNames();
-/** The help lines for them. */
-extern const char* const kSamplerOptionsHelp;
 /** loss.csv (step,loss,ema_loss) as log entries; lines that do not parse are skipped; empty when missing. */
 std::vector<LossLogEntry> readLossLog(const std::string& path);
 

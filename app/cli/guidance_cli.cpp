@@ -33,15 +33,6 @@ std::string lower(std::string s)
     return s;
 }
 
-double parseScale(const std::string& text)
-{
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0')
-        throw UsageError("a guidance scale must be a number, got '" + text + "'");
-    return v;
-}
-
 /** Labelled reference data: [m, ...] items and their labels, m large enough to hold `perClass` of each class.
  */
 std::pair<torch::Tensor, torch::Tensor> labelledData(const Dataset& data, int64_t perClass, uint64_t seed)
@@ -68,6 +59,18 @@ torch::Tensor classifyPoints(const Dataset& data, const torch::Tensor& points, c
     if (const auto* mix = data.mixture())
         return data.componentClasses().index_select(0, torch::cdist(points, mix->means).argmin(1));
     return refLabels.index_select(0, metrics::nearestNeighbours(points, refItems).index);
+}
+
+/** Guidance scales as printed: "0, 1, 3, 7" (sep ", ") or "1,3,7". */
+std::string scaleList(const std::vector<double>& scales, const char* sep)
+{
+    std::string out;
+    for (double w : scales) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%s%g", out.empty() ? "" : sep, w);
+        out += buf;
+    }
+    return out;
 }
 
 torch::Tensor classifyImages(FashionClassifier& net, const torch::Tensor& images)
@@ -102,32 +105,29 @@ int64_t parseClass(const std::string& text, const LoadedModel& model)
                      (known.empty() ? std::string() : " or one of " + known));
 }
 
-GuidanceChoice applyGuidance(const Args& args, LoadedModel& model)
+GuidanceChoice applyGuidance(const std::optional<std::string>& classLabel, std::optional<double> scale,
+                             LoadedModel& model)
 {
     GuidanceChoice g;
-    if (args.has("class")) g.classIndex = parseClass(args.str("class"), model);
-    if (args.has("guidance")) g.scale = parseScale(args.str("guidance"));
+    if (classLabel) g.classIndex = parseClass(*classLabel, model);
+    if (scale) g.scale = *scale;
     validateGuidance(model.denoiser->numClasses(), g.classIndex, g.scale);
     if (g.active())
         model.denoiser = std::make_shared<GuidedDenoiser>(model.denoiser, g.classIndex, g.effectiveScale());
     return g;
 }
 
-std::vector<double> parseScales(const std::string& text)
+const std::vector<double>& checkScales(const std::vector<double>& scales)
 {
-    std::vector<double> out;
-    for (const auto& part : splitList(text)) {
-        const double w = parseScale(part);
+    for (double w : scales)
         validateGuidance(1, 0, w);
-        out.push_back(w);
-    }
-    if (out.empty()) throw UsageError("give guidance scales like 0,1,2,3,5,8");
-    return out;
+    if (scales.empty()) throw UsageError("give guidance scales like 0,1,2,3,5,8");
+    return scales;
 }
 
-nlohmann::ordered_json evalGuidance(const Args& args, LoadedModel& model, const std::vector<int64_t>& classes,
-                                    const std::vector<double>& scales, const std::string& classifierPath,
-                                    bool json)
+nlohmann::ordered_json evalGuidance(const EvalArgs& args, LoadedModel& model,
+                                    const std::vector<int64_t>& classes, const std::vector<double>& scales,
+                                    const std::string& classifierPath, bool json)
 {
     const auto& pkg = model.package;
     const auto& spec = pkg.data;
@@ -136,10 +136,11 @@ nlohmann::ordered_json evalGuidance(const Args& args, LoadedModel& model, const 
         throw DataError("the model has " + std::to_string(model.denoiser->numClasses()) +
                         " classes but its dataset '" + spec.dataset + "' has " +
                         std::to_string(dataset->numClasses()));
-    const ReverseProcess process(pkg.scheduler, samplerSettingsFromArgs(args, pkg.scheduler));
+    const SchedulerConfig scheduler = schedulerFromArgs(args.sampler, pkg.scheduler);
+    const ReverseProcess process(scheduler, samplerSettingsFromArgs(args.sampler, scheduler, true));
     const SamplerKind kind = process.settings().kind;
-    const int64_t n = args.int64("num-samples", spec.isImage() ? 500 : 2000);
-    const uint64_t seed = static_cast<uint64_t>(args.int64("seed", 0));
+    const int64_t n = args.numSamples.value_or(spec.isImage() ? 500 : 2000);
+    const uint64_t seed = static_cast<uint64_t>(args.seed);
     const auto inner = model.denoiser;
 
     // Reference data per class: images, the training set (distance) and test set (floor); points, two draws.
@@ -216,119 +217,63 @@ nlohmann::ordered_json evalGuidance(const Args& args, LoadedModel& model, const 
     return j;
 }
 
-namespace {
-
-const char* kTargetHelp =
-    "usage: difflens-cli guidance-target DATASET [--class C] [--guidance 1,3,7] [--num-samples N] [--steps "
-    "S]\n"
-    "         [--seed S] [--out FILE.png] [--json]\n"
-    "\n"
-    "Guided sampling is not sampling the tilted target p(x|c)^w p(x)^(1-w) / Z. For a labelled mixture\n"
-    "(8gaussians, gmm1d) this draws exact guided samples (the exact conditional denoiser, DDPM, linear T = "
-    "1000)\n"
-    "for each w and compares them with the tilted target's density on a grid: total variation between the\n"
-    "samples' histogram and the target (w = 1: both are p(x|c), so that row is the sampling-noise floor), "
-    "means,\n"
-    "spreads and mean distance from the origin. --out writes one row per w: target | samples (2-D heat "
-    "maps)\n"
-    "or the target's density in red over the samples' histogram (1-D).\n";
-
-const char* kSweepHelp =
-    "usage: difflens-cli guidance-sweep --model PATH --class C [--scales 0,1,3,7] [--num-samples B] [--seed "
-    "S]\n"
-    "         [--sampler NAME] [--steps N] [--eta E] [--sde-noise S] [--out STRIP.png] [--gif FILE.gif] "
-    "[--frames SPEC]\n"
-    "         [--fps F] [--device D]\n"
-    "\n"
-    "The same x_T (same seed) sampled toward class C at several guidance scales: --out writes the final "
-    "samples\n"
-    "as a filmstrip, one row per scale (images: B of them, default 8; points: a scatter of B, default 512);\n"
-    "--gif animates x_t step by step, all scales side by side (--frames all|every:K|log:N, default "
-    "log:30).\n";
-
-} // namespace
-
-int cmdGuidanceSweep(const Argv& argv)
+int cmdGuidanceSweep(const GuidanceSweepArgs& args)
 {
-    const Args args(argv,
-                    [] {
-                        auto v = samplerOptionNames();
-                        v.insert(v.end(), {"model", "class", "scales", "num-samples", "seed", "out", "gif",
-                                           "frames", "fps", "device"});
-                        return v;
-                    }(),
-                    {"help"});
-    if (args.flag("help")) {
-        std::fputs(kSweepHelp, stdout);
-        return 0;
-    }
-    if (!args.has("model")) throw UsageError("--model is required");
-    if (!args.has("out") && !args.has("gif")) throw UsageError("give --out STRIP.png and/or --gif FILE.gif");
-    auto model = openModel(args.str("model"), resolveDevice(args.str("device", "auto")));
-    if (!args.has("class")) throw UsageError("--class C is required (the class to guide toward)");
-    const int64_t c = parseClass(args.str("class"), model);
-    const auto scales = parseScales(args.str("scales", "0,1,3,7"));
+    if (args.model.empty()) throw UsageError("--model is required");
+    if (args.out.empty() && args.gif.empty()) throw UsageError("give --out STRIP.png and/or --gif FILE.gif");
+    auto model = openModel(args.model, resolveDevice(args.device));
+    if (!args.classLabel) throw UsageError("--class C is required (the class to guide toward)");
+    const int64_t c = parseClass(*args.classLabel, model);
+    const auto& scales = checkScales(args.scales);
     const auto& spec = model.package.data;
     if (!spec.known())
         throw DataError("the model's data shape is unknown: a sweep needs a package with difflens.json");
-    const ReverseProcess process(model.package.scheduler,
-                                 samplerSettingsFromArgs(args, model.package.scheduler));
+    const SchedulerConfig scheduler = schedulerFromArgs(args.sampler, model.package.scheduler);
+    const ReverseProcess process(scheduler, samplerSettingsFromArgs(args.sampler, scheduler, true));
     SamplerOptions o;
-    o.seed = static_cast<uint64_t>(args.int64("seed", 0));
-    o.batch = args.int64("num-samples", spec.isImage() ? 8 : 512);
-    if (o.batch < 1) throw UsageError("--num-samples must be at least 1");
+    o.seed = static_cast<uint64_t>(args.seed);
+    o.batch = args.numSamples.value_or(spec.isImage() ? 8 : 512); // >= 1: checked by the parser
     o.sampleShape = spec.shape;
     o.device = model.denoiser->device();
     o.discreteData = spec.isImage();
-    const auto frames = args.has("gif") ? selectFrames(process.stepCount(), args.str("frames", "log:30"))
-                                        : std::vector<int>{process.stepCount() - 1};
+    const auto frames = !args.gif.empty() ? selectFrames(process.stepCount(), args.frames)
+                                          : std::vector<int>{process.stepCount() - 1};
     ProgressBar bar("guidance sweep", static_cast<int>(scales.size()));
     const auto sweep = sampleGuidanceSweep(model.denoiser, process, o, c, scales, frames,
                                            [&](int done, int) { bar.update(done); });
     bar.finish();
-    std::string rows;
-    for (double w : scales) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%s%g", rows.empty() ? "" : ", ", w);
-        rows += buf;
-    }
-    if (args.has("out")) {
-        writePng(args.str("out"), renderGuidanceSweepFrame(sweep, sweep.steps.size() - 1, spec));
+    const std::string rows = scaleList(scales, ", ");
+    if (!args.out.empty()) {
+        writePng(args.out, renderGuidanceSweepFrame(sweep, sweep.steps.size() - 1, spec));
         std::printf("class %lld, %s per scale, %s: %s -> %s\n", static_cast<long long>(c),
                     spec.isImage() ? "images" : "points", spec.isImage() ? "rows" : "panels", rows.c_str(),
-                    args.str("out").c_str());
+                    args.out.c_str());
     }
-    if (args.has("gif")) {
+    if (!args.gif.empty()) {
         AnimationOptions ao;
-        ao.fps = args.real("fps", 10.0);
-        auto writer = makeAnimationWriter("gif", args.str("gif"), ao);
+        ao.fps = args.fps;
+        auto writer = makeAnimationWriter("gif", args.gif, ao);
         for (size_t k = 0; k < sweep.steps.size(); ++k)
             writer->addFrame(renderGuidanceSweepFrame(sweep, k, spec));
         writer->finish();
         std::printf("%zu frames (steps %d..%d), scales %s -> %s\n", sweep.steps.size(),
-                    sweep.steps.front() + 1, sweep.steps.back() + 1, rows.c_str(), args.str("gif").c_str());
+                    sweep.steps.front() + 1, sweep.steps.back() + 1, rows.c_str(), args.gif.c_str());
     }
     return 0;
 }
 
-int cmdGuidanceTarget(const Argv& argv)
+int cmdGuidanceTarget(const GuidanceTargetArgs& args)
 {
-    const Args args(argv, {"class", "guidance", "num-samples", "steps", "seed", "out"}, {"help", "json"});
-    if (args.flag("help")) {
-        std::fputs(kTargetHelp, stdout);
-        return 0;
-    }
-    if (args.positional().size() != 1)
+    if (args.datasets.size() != 1)
         throw UsageError("name one labelled mixture dataset (8gaussians or gmm1d)");
-    const auto dataset = openDataset(args.positional()[0]);
+    const auto dataset = openDataset(args.datasets[0]);
     TiltedComparisonOptions o;
-    o.classIndex = args.int64("class", 0);
+    o.classIndex = args.classIndex;
     validateGuidance(dataset->numClasses(), o.classIndex, std::nan(""));
-    if (args.has("guidance")) o.scales = parseScales(args.str("guidance"));
-    o.samples = args.int64("num-samples", 4000);
-    o.steps = args.integer("steps", 1000);
-    o.seed = static_cast<uint64_t>(args.int64("seed", 0));
-    if (o.samples < 100) throw UsageError("--num-samples must be at least 100 (a histogram needs them)");
+    if (!args.guidance.empty()) o.scales = checkScales(args.guidance);
+    o.samples = args.numSamples; // >= 100: checked by the parser
+    o.steps = args.steps;
+    o.seed = static_cast<uint64_t>(args.seed);
     ProgressBar bar("guided sampling", static_cast<int>(o.scales.size()));
     const auto rows = compareGuidedWithTilted(*dataset, o, [&](int done, int) { bar.update(done); });
     bar.finish();
@@ -339,7 +284,7 @@ int cmdGuidanceTarget(const Argv& argv)
     j["class"] = o.classIndex;
     j["samples"] = o.samples;
     nlohmann::json table = nlohmann::json::array();
-    if (!args.flag("json"))
+    if (!args.json)
         std::printf("%-6s %-10s %-22s %-22s %-16s %-16s\n", "w", "TV", "mean samples|target", "",
                     "std samples|target", "radius samples|target");
     for (const auto& r : rows) {
@@ -351,7 +296,7 @@ int cmdGuidanceTarget(const Argv& argv)
                          {"target_std", r.targetStd},
                          {"sample_radius", r.sampleRadius},
                          {"target_radius", r.targetRadius}});
-        if (!args.flag("json")) {
+        if (!args.json) {
             std::string sm, tm;
             char buf[32];
             for (double v : r.sampleMean)
@@ -363,14 +308,14 @@ int cmdGuidanceTarget(const Argv& argv)
         }
     }
     j["table"] = table;
-    if (args.has("out")) {
-        writePng(args.str("out"), renderTiltedComparison(rows, dim, grid));
-        j["image"] = args.str("out");
-        if (!args.flag("json"))
-            std::printf("-> %s (rows: w = %s; left target, right samples)\n", args.str("out").c_str(),
-                        args.str("guidance", "1,3,7").c_str());
+    if (!args.out.empty()) {
+        writePng(args.out, renderTiltedComparison(rows, dim, grid));
+        j["image"] = args.out;
+        if (!args.json)
+            std::printf("-> %s (rows: w = %s; left target, right samples)\n", args.out.c_str(),
+                        scaleList(o.scales, ",").c_str());
     }
-    if (args.flag("json")) std::cout << j.dump(2) << "\n";
+    if (args.json) std::cout << j.dump(2) << "\n";
     return 0;
 }
 

@@ -3,13 +3,13 @@
 // the model in classifier-free guidance, and the class-conditional figures of eval (class accuracy, distance
 // to the class's data) and its --sweep-guidance table. Also the `guidance-target` command: exact guided
 // samples beside the tilted target p(x|c)^w p(x)^(1-w) (core/MATH.md, "Guidance").
-#include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "models/registry.h"
 
 #include <nlohmann/json.hpp>
 
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,14 +31,15 @@ struct GuidanceChoice
 int64_t parseClass(const std::string& text, const LoadedModel& model);
 
 /**
- * Reads --class and --guidance, validates them against the model (one line per problem: class out of range,
- * guidance on an unconditional model, negative scale) and, with a class, replaces model.denoiser by a
- * GuidedDenoiser around it. Returns the choice.
+ * Validates --class and --guidance against the model (one line per problem: class out of range, guidance on
+ * an unconditional model, negative scale) and, with a class, replaces model.denoiser by a GuidedDenoiser
+ * around it. Returns the choice.
  */
-GuidanceChoice applyGuidance(const Args& args, LoadedModel& model);
+GuidanceChoice applyGuidance(const std::optional<std::string>& classLabel, std::optional<double> scale,
+                             LoadedModel& model);
 
-/** The guidance scales of --sweep-guidance "0,1,2,3,5,8" (each >= 0). */
-std::vector<double> parseScales(const std::string& text);
+/** Guidance scales to compare (--sweep-guidance, --scales), each checked to be >= 0. */
+const std::vector<double>& checkScales(const std::vector<double>& scales);
 
 /**
  * eval's class-conditional part: for the classes asked for (--class C or all), per guidance scale, samples
@@ -47,8 +48,8 @@ std::vector<double> parseScales(const std::string& text);
  * (images: Frechet distance in classifier features; points: sliced Wasserstein), with the data-vs-data floor.
  * Prints the trade-off table to stdout unless json; returns the figures as JSON.
  */
-nlohmann::ordered_json evalGuidance(const Args& args, LoadedModel& model, const std::vector<int64_t>& classes,
-                                    const std::vector<double>& scales, const std::string& classifierPath,
-                                    bool json);
+nlohmann::ordered_json evalGuidance(const EvalArgs& args, LoadedModel& model,
+                                    const std::vector<int64_t>& classes, const std::vector<double>& scales,
+                                    const std::string& classifierPath, bool json);
 
 } // namespace difflens::cli

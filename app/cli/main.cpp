@@ -1,6 +1,6 @@
 // difflens-cli: the headless front end of Diffusion Lens (schedules, sampling, training, evaluation, export).
-#include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "app/cli/options.h"
 #include "core/errors.h"
 #include "core/resources.h"
 #include "core/runtime.h"
@@ -12,48 +12,15 @@
 
 namespace {
 
-const char* kUsage =
-    "usage: difflens-cli COMMAND [options]\n"
-    "\n"
-    "commands:\n"
-    "  schedule   print a noise schedule and its derived tables (CSV or JSON)\n"
-    "  sample     run DDPM or DDIM with a model; per-step records, trajectory, summary\n"
-    "  info       describe a model: kind, schedule, data shape, parameter count\n"
-    "  train      train a built-in MLP or UNet into a model package (resumable)\n"
-    "  dataset    write samples of a dataset as a .pt tensor\n"
-    "  eval       sample quality and likelihood figures with their floors and ceilings\n"
-    "  train-classifier  train the Fashion-MNIST classifier behind the image Frechet distance\n"
-    "  guidance-sweep    the same x_T at several guidance scales: filmstrip PNG and GIF\n"
-    "  guidance-target   exact guided samples beside the tilted target p(x|c)^w p(x)^(1-w) (8gaussians, gmm1d)\n"
-    "  export     step-by-step GIF, MP4, PNG frames, filmstrip or CSV of a sampled run\n"
-    "  export-model  a built-in net as a PyTorch state_dict plus the Python module that defines it\n"
-    "\n"
-    "Run 'difflens-cli COMMAND --help' for a command's options.\n"
-    "Every command takes --max-memory SIZE (e.g. 8G; default 75% of this machine's memory, or\n"
-    "DIFFLENS_MAX_MEMORY): work estimated to need more is refused before it starts.\n";
-
-/** Takes --max-memory SIZE / --max-memory=SIZE out of the arguments (any command) and sets the limit. */
-difflens::cli::Argv takeMemoryLimit(difflens::cli::Argv args)
+/** --max-memory SIZE (any command) sets the limit; a size that does not parse is a usage error. */
+void applyMemoryLimit(const std::optional<std::string>& size)
 {
-    difflens::cli::Argv rest;
-    for (size_t i = 0; i < args.size(); ++i) {
-        std::string value;
-        if (args[i] == "--max-memory") {
-            if (i + 1 >= args.size()) throw difflens::cli::UsageError("option --max-memory needs a value");
-            value = args[++i];
-        } else if (args[i].rfind("--max-memory=", 0) == 0) {
-            value = args[i].substr(13);
-        } else {
-            rest.push_back(args[i]);
-            continue;
-        }
-        try {
-            difflens::setMemoryLimitBytes(difflens::parseMemorySize(value));
-        } catch (const difflens::ConfigError& e) {
-            throw difflens::cli::UsageError(std::string("--max-memory: ") + e.what());
-        }
+    if (!size) return;
+    try {
+        difflens::setMemoryLimitBytes(difflens::parseMemorySize(*size));
+    } catch (const difflens::ConfigError& e) {
+        throw difflens::cli::UsageError(std::string("--max-memory: ") + e.what());
     }
-    return rest;
 }
 
 } // namespace
@@ -62,39 +29,49 @@ int main(int argc, char** argv)
 {
     using namespace difflens;
     using namespace difflens::cli;
+    CommandLine line;
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        std::fputs(line.help().c_str(), argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     const std::string command = argv[1];
-    const Argv given(argv + 2, argv + argc);
-    const std::map<std::string, std::function<int(const Argv&)>> commands = {
-        {"schedule", cmdSchedule}, {"sample", cmdSample}, {"info", cmdInfo},
-        {"train", cmdTrain},       {"dataset", cmdDataset},
-        {"eval", cmdEval},         {"train-classifier", cmdTrainClassifier},
-        {"guidance-target", cmdGuidanceTarget}, {"guidance-sweep", cmdGuidanceSweep},
-        {"export-model", cmdExportModel},
+    if (!line.hasCommand(command)) {
+        std::fprintf(stderr, "difflens-cli: unknown command '%s'\n%s", command.c_str(), line.help().c_str());
+        return 2;
+    }
+    const CliArgs& a = line.options();
+    const std::map<std::string, std::function<int()>> commands = {
+        {"schedule", [&] { return cmdSchedule(a.schedule); }},
+        {"sample", [&] { return cmdSample(a.sample); }},
+        {"info", [&] { return cmdInfo(a.info); }},
+        {"train", [&] { return cmdTrain(a.train); }},
+        {"dataset", [&] { return cmdDataset(a.dataset); }},
+        {"eval", [&] { return cmdEval(a.eval); }},
+        {"train-classifier", [&] { return cmdTrainClassifier(a.trainClassifier); }},
+        {"guidance-target", [&] { return cmdGuidanceTarget(a.guidanceTarget); }},
+        {"guidance-sweep", [&] { return cmdGuidanceSweep(a.guidanceSweep); }},
+        {"export-model", [&] { return cmdExportModel(a.exportModel); }},
 #ifdef DIFFLENS_CLI_EXPORT
-        {"export", cmdExport},
+        {"export", [&] { return cmdExport(a.exportRun); }},
 #else
-        {"export", [](const Argv&) -> int {
+        {"export",
+         []() -> int {
              throw difflens::Error("export paints frames with Qt: this difflens-cli was built without Qt "
                                    "(DIFFLENS_WITH_QT=OFF); use a build with the GUI");
          }},
 #endif
     };
-    const auto it = commands.find(command);
-    if (it == commands.end()) {
-        std::fprintf(stderr, "difflens-cli: unknown command '%s'\n%s", command.c_str(), kUsage);
-        return 2;
-    }
     try {
-        const Argv rest = takeMemoryLimit(given);
+        if (!line.parse(std::vector<std::string>(argv + 1, argv + argc))) {
+            std::fputs(line.help().c_str(), stdout);
+            return 0;
+        }
+        applyMemoryLimit(a.maxMemory);
         initRuntime();
-        return it->second(rest);
+        return commands.at(command)();
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "difflens-cli %s: %s (see 'difflens-cli %s --help')\n", command.c_str(), e.what(),
-                     command.c_str());
+        std::fprintf(stderr, "difflens-cli %s: %s (see 'difflens-cli %s --help')\n", command.c_str(),
+                     e.what(), command.c_str());
         return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "difflens-cli %s: error: %s\n", command.c_str(), describeException(e).c_str());

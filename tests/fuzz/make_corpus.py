@@ -115,9 +115,13 @@ if os.path.exists(os.path.join(fm, "train-images-idx3-ubyte.gz")):
 for i, s in enumerate(["moons", "gmm1d", "8gaussians?n=50&seed=3", "swissroll?n=500&T=200&schedule=cosine",
                        "checkerboard?T=1000&schedule=scaled_linear", "fashion-mnist?n=10&seed=1"]):
     put("fuzz_exact_spec", "spec-%d" % i, s)
-for i, s in enumerate(["--model\nexact:moons\n--steps\n50\n--seed=3\n--json",
-                       "--eta=0.5\n--image-size\n1,28,28\n--out\nx.pt\nfoo",
-                       "--steps\n-12\n--seed\n99999999999999999999\n--help"]):
+# difflens-cli's arguments after the program name, one per line, the command first.
+for i, s in enumerate(["sample\n--model\nexact:moons\n--steps\n50\n--seed=3\n--json",
+                       "dataset\n--eta=0.5\n--image-size\n1,28,28\n--out\nx.pt\nfoo",
+                       "sample\n--steps\n-12\n--seed\n99999999999999999999\n--help",
+                       "eval\n--sweep-nfe\n[5, 10]\n--samplers\nddim,heun\n--json=1",
+                       "train\n--arch\ncnn\n--p-uncond\n2\n--max-memory\n8G",
+                       "export-model\npackage\n--to\npytorch\nout\n--"]):
     put("fuzz_cli_args", "argv-%d" % i, s)
 
 if cli:  # a built-in MLP's weights as `difflens-cli train` writes them (first byte 1: the builtin loader)
