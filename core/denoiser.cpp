@@ -4,6 +4,7 @@
 
 #include "core/errors.h"
 #include "core/load_probe.h"
+#include "core/pickle_scan.h"
 
 #include <torch/script.h>
 

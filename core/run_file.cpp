@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "core/json_util.h"
+#include "core/pickle_scan.h"
 #include "core/tensor_io.h"
 #include "core/trajectory.h"
 
@@ -39,6 +40,7 @@ c10::Dict<c10::IValue, c10::IValue> readRunDict(const std::string& path, nlohman
     const auto data = readWholeFile(path);
     bytes = data.size();
     const std::string notRun = "'" + path + "' is not a Diffusion Lens run file";
+    checkPickleLengths(data.data(), data.size(), path);
     c10::IValue value;
     try {
         value = torch::pickle_load(data);

@@ -3,6 +3,7 @@
 #include "core/errors.h"
 #include "core/json_util.h"
 #include "core/load_probe.h"
+#include "core/pickle_scan.h"
 #include "core/resources.h"
 
 #include <torch/torch.h>
@@ -436,6 +437,11 @@ void saveNetWeights(DenoiserNet& net, const std::string& path)
 
 void loadNetWeights(DenoiserNet& net, const std::string& path)
 {
+    try {
+        checkPickleLengthsOfFile(path);
+    } catch (const DataError& e) {
+        throw ModelError(e.what());
+    }
     probeInChildProcess(path, "built-in net weights", [&] {
         torch::serialize::InputArchive archive;
         archive.load_from(path);

@@ -262,6 +262,10 @@ int cmdTrain(const TrainArgs& args)
                  static_cast<long long>(opt.steps));
 
     const StopOnSignal stop(true); // Ctrl-C and SIGTERM: write the package, then stop
+    // A new run's folder is a package before its first checkpoint exists: a kill between that checkpoint and
+    // the package written after it would otherwise leave checkpoint.pt without the difflens.json --resume
+    // reads the run's settings from (test_crash_safety caught it: "is not a built-in net package").
+    if (!args.resume) writePackage(dir, pkg, trainer);
     ProgressBar bar("training", static_cast<int>(opt.steps));
     const int64_t chunk = opt.checkpointEvery > 0 ? opt.checkpointEvery : opt.steps;
     bool finished = trainer.currentStep() >= opt.steps;
