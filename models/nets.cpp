@@ -429,10 +429,7 @@ void saveNetWeights(DenoiserNet& net, const std::string& path)
         std::remove(tmp.c_str());
         throw IoError("cannot write '" + path + "': " + describeException(e));
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw IoError("cannot replace '" + path + "'");
-    }
+    json_util::commitAtomic(tmp, path, "the weights");
 }
 
 void loadNetWeights(DenoiserNet& net, const std::string& path)
