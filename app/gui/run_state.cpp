@@ -26,6 +26,9 @@ RunState::RunState(widgets::TimelineBar* timeline, QObject* parent)
     });
     connect(m_sampler, &SamplingController::stepsAvailable, this, &RunState::onStepsAvailable);
     connect(m_sampler, &SamplingController::finished, this, [this](double seconds) {
+        // The last step is drawn at once: a live frame may still be waiting out its pacing delay (up to
+        // 400 ms, scheduleFrame), and whoever hears runEnded expects the view to show the run's end.
+        if (m_framePending) showCurrentFrame();
         const int n = m_sampler->recordedSteps();
         Q_EMIT runEnded(true,
                         tr("%1 steps in %2 s (%3 ms per step)")
