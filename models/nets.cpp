@@ -32,6 +32,7 @@ nlohmann::json MlpConfig::toJson() const
                         {"blocks", blocks}, {"embed", embed}, {"input_scale", inputScale},
                         {"learn_variance", learnVariance}};
     if (numClasses > 0) j["num_classes"] = numClasses; // absent: unconditional, as in packages made before
+    if (xSkip) j["x_skip"] = true;                     // absent: the architecture of packages made before
     return j;
 }
 
@@ -47,6 +48,7 @@ MlpConfig MlpConfig::fromJson(const nlohmann::json& j)
     c.inputScale = getDouble(j, "input_scale", c.inputScale, o);
     c.learnVariance = getBool(j, "learn_variance", c.learnVariance, o);
     c.numClasses = getInt(j, "num_classes", 0, o);
+    c.xSkip = getBool(j, "x_skip", false, o);
     if (c.numClasses < 0) throw ConfigError(o + ": num_classes must be 0 (unconditional) or more");
     if (c.dim < 1 || c.dim > 3) throw ConfigError(o + ": dim must be 1, 2 or 3");
     if (c.hidden < 1 || c.blocks < 0 || c.embed < 2) throw ConfigError(o + ": sizes must be positive");
@@ -67,6 +69,12 @@ MlpNet::MlpNet(const MlpConfig& c) : m_config(c)
     for (int i = 0; i < c.blocks; ++i) m_blocks->push_back(torch::nn::Linear(c.hidden, c.hidden));
     m_norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden})));
     m_out = register_module("out", torch::nn::Linear(c.hidden, c.learnVariance ? 2 * c.dim : c.dim));
+    if (c.xSkip) {
+        m_xGain = register_module("x_gain", torch::nn::Linear(c.embed, c.dim));
+        torch::NoGradGuard g;
+        m_xGain->weight.zero_();
+        m_xGain->bias.zero_();
+    }
 }
 
 torch::Tensor MlpNet::forward(torch::Tensor x, torch::Tensor t)
@@ -87,7 +95,11 @@ torch::Tensor MlpNet::forwardConditional(torch::Tensor x, torch::Tensor t, torch
     parts.push_back(temb);
     auto h = F::gelu(m_in->forward(torch::cat(parts, 1)));
     for (const auto& block : *m_blocks) h = h + F::gelu(block->as<torch::nn::LinearImpl>()->forward(h)); // tiny-diffusion block
-    return m_out->forward(m_norm->forward(h));
+    auto out = m_out->forward(m_norm->forward(h));
+    if (!m_xGain) return out;
+    const auto linear = m_xGain->forward(temb) * x; // the learned per-time gain on x_t (MlpConfig::xSkip)
+    if (!m_config.learnVariance) return out + linear;
+    return torch::cat({out.narrow(1, 0, m_config.dim) + linear, out.narrow(1, m_config.dim, m_config.dim)}, 1);
 }
 
 // ---------------- UNet ----------------
@@ -315,7 +327,8 @@ double MlpConfig::parameterCount() const
 {
     // Mirrors MlpNet's layers: input Linear, `blocks` hidden Linears, LayerNorm, output Linear.
     const double h = hidden, in = static_cast<double>(dim + 1) * embed, out = learnVariance ? 2.0 * dim : dim;
-    return (in + 1) * h + blocks * (h + 1) * h + 2 * h + (h + 1) * out;
+    const double gain = xSkip ? (embed + 1.0) * dim : 0.0, classes = numClasses > 0 ? (numClasses + 1.0) * embed : 0.0;
+    return (in + 1) * h + blocks * (h + 1) * h + 2 * h + (h + 1) * out + gain + classes;
 }
 
 double UnetConfig::parameterCount() const

@@ -25,6 +25,12 @@ struct MlpConfig
     double inputScale = 25.0; // x is embedded as sin/cos(inputScale * x * freqs) (tiny-diffusion)
     bool learnVariance = false;
     int numClasses = 0; // 0: unconditional
+    // A per-time linear path from x_t to the prediction: out += g(t) * x_t, g a Linear of the time (and class)
+    // embedding, zero at the start. The optimal prediction for Gaussian data is linear in x_t (eps: s x / (a^2 + s^2));
+    // with it the net extrapolates linearly past the inputs it was trained on instead of through its sin/cos
+    // features (without it, the rare x_T of norm 4 and more made Euler and DPM-Solver++ run away, see README).
+    // Absent from packages made before it: false.
+    bool xSkip = false;
     nlohmann::json toJson() const;
     static MlpConfig fromJson(const nlohmann::json& j);
     /** The net's parameter count, computed without building it (for the memory check before allocating). */
@@ -44,6 +50,7 @@ private:
     MlpConfig m_config;
     torch::nn::Embedding m_classEmbed{nullptr}; // [numClasses + 1, embed], the null class last
     torch::nn::Linear m_in{nullptr}, m_out{nullptr};
+    torch::nn::Linear m_xGain{nullptr}; // [embed -> dim], with xSkip only
     torch::nn::ModuleList m_blocks;
     torch::nn::LayerNorm m_norm{nullptr};
 };

@@ -12,7 +12,14 @@ cd "$(dirname "$0")/.."
 TIME="${1:-20}"
 bash scripts/setup.sh >/dev/null
 cmake --preset sanitize >/dev/null
-cmake --build build/sanitize -j "${DIFFLENS_JOBS:-$(nproc)}" --target difflens_fuzzers >/dev/null
+# The build's output goes to a log; when it fails, its last lines are printed (CI shows only what reaches us).
+mkdir -p build/sanitize
+if ! cmake --build build/sanitize -j "${DIFFLENS_JOBS:-$(nproc)}" --target difflens_fuzzers \
+    >build/sanitize/fuzz-build.log 2>&1; then
+  echo "[fuzz] the sanitize build of the harnesses failed; its last lines:"
+  tail -40 build/sanitize/fuzz-build.log
+  exit 2
+fi
 
 OUT=build/sanitize/fuzz
 mkdir -p "$OUT/artifacts" "$OUT/logs"
@@ -49,12 +56,15 @@ wait
 execs=0
 for name in "${TARGETS[@]}"; do
   log="$OUT/logs/$name.log"
-  n=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+  # (|| true: under pipefail a log without the line must not end the script before the summary.)
+  n=$( (grep -o 'stat::number_of_executed_units: [0-9]*' "$log" || true) | awk '{print $2}' | tail -1)
   # A run that stopped on a crash prints no final stats: take its last status line (#N ...).
-  [ -z "$n" ] && n=$(grep -o '^#[0-9]*' "$log" | tr -d '#' | tail -1)
+  [ -z "$n" ] && n=$( (grep -o '^#[0-9]*' "$log" || true) | tr -d '#' | tail -1)
   execs=$((execs + ${n:-0}))
   if grep -q 'ERROR: \|SUMMARY: \|==ERROR\|deadly signal\|Test unit written' "$log"; then
-    echo "[fuzz] $name: finding, see $log" >&2
+    # On stdout, with the report itself: CI keeps only what the run prints.
+    echo "[fuzz] $name: finding, see $log; its report:"
+    (grep -n -m1 -A40 'ERROR: \|==ERROR\|deadly signal' "$log" || tail -40 "$log") | head -60
   fi
 done
 crashes=$(( $(ls "$OUT/artifacts" | grep -cE '(crash|leak|timeout|oom)-' || true) - before ))

@@ -151,6 +151,7 @@ int cmdTrain(const TrainArgs& args)
             c.hidden = args.hidden.value_or(c.hidden);
             c.blocks = args.blocks.value_or(c.blocks);
             c.learnVariance = args.learnVariance;
+            c.xSkip = !args.noXSkip; // new MLPs extrapolate linearly in x_t (MlpConfig::xSkip)
             pkg.architecture = c.toJson();
         } else { // unet: the parser lets no other name through
             if (!spec.isImage()) throw UsageError("--arch unet is for image datasets; use --arch mlp for points");

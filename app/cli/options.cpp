@@ -191,6 +191,7 @@ void addTrain(CLI::App& root, TrainArgs& a)
     add(cmd, "--loss", a.loss, "simple or hybrid (default: hybrid with --learn-variance, else simple)");
     add(cmd, "--hidden", a.hidden, "MLP: the hidden width");
     add(cmd, "--blocks", a.blocks, "MLP: the residual blocks");
+    flag(cmd, "--no-x-skip", a.noXSkip, "MLP: no per-time linear path from x_t (the architecture before it)");
     add(cmd, "--base", a.base, "UNet: the base channels");
     add(cmd, "--mults", a.mults, "UNet: channel multipliers per level, e.g. 1,2,2");
     flag(cmd, "--no-attention", a.noAttention, "UNet: no attention blocks");

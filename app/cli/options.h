@@ -87,7 +87,7 @@ struct TrainArgs
     std::vector<int64_t> imageSize;
     std::string device = "auto";
     std::optional<std::string> initFrom, initWeights;
-    bool resume = false, learnVariance = false, noAttention = false, conditional = false;
+    bool resume = false, learnVariance = false, noAttention = false, conditional = false, noXSkip = false;
 };
 
 struct DatasetArgs

@@ -73,6 +73,7 @@ void TrainingController::start(const TrainingParams& params)
         mc.dim = static_cast<int>(spec.shape[0]);
         mc.hidden = params.hidden;
         mc.blocks = params.blocks;
+        mc.xSkip = true; // as the CLI's train: the per-time linear path from x_t (MlpConfig::xSkip)
         pkg.architecture = mc.toJson();
         TrainOptions opt;
         opt.steps = params.steps;

@@ -35,21 +35,30 @@ def timestep_embedding(t, dim, scale=1.0):
 class MLP(nn.Module):
     """Points: every coordinate and t get a sinusoidal embedding; residual GELU blocks (tiny-diffusion)."""
 
-    def __init__(self, dim=2, hidden=128, blocks=3, embed=64, input_scale=25.0, learn_variance=False):
+    def __init__(self, dim=2, hidden=128, blocks=3, embed=64, input_scale=25.0, learn_variance=False, x_skip=False):
         super().__init__()
         self.dim, self.embed, self.input_scale = dim, embed, input_scale
         self.input = nn.Linear((dim + 1) * embed, hidden)
         self.blocks = nn.ModuleList([nn.Linear(hidden, hidden) for _ in range(blocks)])
         self.norm = nn.LayerNorm(hidden)
         self.out = nn.Linear(hidden, 2 * dim if learn_variance else dim)
+        # x_skip: out += x_gain(t embedding) * x, a per-time linear path from x_t (models/nets.h, MlpConfig::xSkip)
+        self.x_gain = nn.Linear(embed, dim) if x_skip else None
 
     def forward(self, x, t):
         parts = [timestep_embedding(x[:, i], self.embed, self.input_scale) for i in range(self.dim)]
-        parts.append(timestep_embedding(t, self.embed))
+        temb = timestep_embedding(t, self.embed)
+        parts.append(temb)
         h = F.gelu(self.input(torch.cat(parts, 1)))
         for block in self.blocks:
             h = h + F.gelu(block(h))
-        return self.out(self.norm(h))
+        out = self.out(self.norm(h))
+        if self.x_gain is None:
+            return out
+        linear = self.x_gain(temb) * x
+        if out.shape[1] == self.dim:
+            return out + linear
+        return torch.cat([out[:, :self.dim] + linear, out[:, self.dim:]], 1)
 
 
 class ResBlock(nn.Module):
