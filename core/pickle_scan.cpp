@@ -77,12 +77,58 @@ void scanPickle(const unsigned char* p, const unsigned char* end, const std::str
     }
 }
 
+/** The zip's own bookkeeping, checked the way a reader relies on it (PKWARE APPNOTE 4.3): the end record, then
+    every central directory entry and the local header it points to, all inside the file. LibTorch's miniz
+    trusts these offsets (fuzz_tensor_file: a memmove from a wild address in mz_zip_reader_init). Zip64
+    archives (fields at their 0xFFFF.. escape values: files past 4 GB) are left to LibTorch. */
+void checkZipStructure(const unsigned char* bytes, size_t size, const std::string& path)
+{
+    const auto refuse = [&](const std::string& what) {
+        throw DataError("'" + path + "' is a damaged zip archive (" + what + "); a file written by torch.save or "
+                        "torch.jit.save is a whole zip archive");
+    };
+    // End of central directory: "PK\5\6" and 18 bytes of fields, then a comment of up to 65,535 bytes.
+    const size_t kEnd = 22;
+    if (size < kEnd) refuse("too short for its end record");
+    size_t eocd = size - kEnd;
+    const size_t lowest = size > kEnd + 65535 ? size - kEnd - 65535 : 0;
+    while (std::memcmp(bytes + eocd, "PK\x05\x06", 4) != 0) {
+        if (eocd == lowest) refuse("no end-of-central-directory record");
+        --eocd;
+    }
+    const uint64_t disk = littleEndian(bytes + eocd + 4, 2), cdDisk = littleEndian(bytes + eocd + 6, 2);
+    const uint64_t entriesHere = littleEndian(bytes + eocd + 8, 2), entries = littleEndian(bytes + eocd + 10, 2);
+    const uint64_t cdSize = littleEndian(bytes + eocd + 12, 4), cdOffset = littleEndian(bytes + eocd + 16, 4);
+    if (entries == 0xFFFF || entriesHere == 0xFFFF || cdSize == 0xFFFFFFFF || cdOffset == 0xFFFFFFFF) return;
+    if (disk != 0 || cdDisk != 0 || entriesHere != entries) refuse("it claims to span several disks");
+    if (entries == 0) refuse("no entries");
+    if (cdOffset > eocd || cdSize > eocd - cdOffset) refuse("the central directory lies outside the file");
+    // Central directory entries: "PK\1\2", 42 bytes of fields, name, extra, comment.
+    size_t at = cdOffset;
+    for (uint64_t i = 0; i < entries; ++i) {
+        if (at + 46 > cdOffset + cdSize || std::memcmp(bytes + at, "PK\x01\x02", 4) != 0)
+            refuse("central directory entry " + std::to_string(i + 1) + " is missing");
+        const uint64_t packed = littleEndian(bytes + at + 20, 4), local = littleEndian(bytes + at + 42, 4);
+        const size_t entryEnd = at + 46 + littleEndian(bytes + at + 28, 2) + littleEndian(bytes + at + 30, 2) +
+                                littleEndian(bytes + at + 32, 2);
+        if (entryEnd > cdOffset + cdSize) refuse("central directory entry " + std::to_string(i + 1) + " is cut off");
+        if (packed == 0xFFFFFFFF || local == 0xFFFFFFFF) return; // zip64 extra fields: LibTorch's to judge
+        if (local + 30 > cdOffset || std::memcmp(bytes + local, "PK\x03\x04", 4) != 0)
+            refuse("entry " + std::to_string(i + 1) + " points to no local header");
+        const uint64_t dataStart = local + 30 + littleEndian(bytes + local + 26, 2) + littleEndian(bytes + local + 28, 2);
+        if (dataStart > cdOffset || packed > cdOffset - dataStart)
+            refuse("entry " + std::to_string(i + 1) + " runs past the central directory");
+        at = entryEnd;
+    }
+}
+
 } // namespace
 
 void checkPickleLengths(const char* data, size_t size, const std::string& path)
 {
     const auto* bytes = reinterpret_cast<const unsigned char*>(data);
     const unsigned char* end = bytes + size;
+    if (size >= 4 && std::memcmp(bytes, "PK\x03\x04", 4) == 0) checkZipStructure(bytes, size, path);
     // Local file headers: "PK\3\4", 26 bytes of fields (name length at +26, extra length at +28), name, extra.
     for (size_t at = 0; at + 30 <= size; ++at) {
         if (std::memcmp(bytes + at, "PK\x03\x04", 4) != 0) continue;

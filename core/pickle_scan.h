@@ -5,14 +5,16 @@
 // run for 30 s under ASan (and costs a few GB in a release build) before the read failed. The scan walks each
 // *.pkl record's opcodes and refuses a length that runs past the end of the file, which no valid file has
 // (PyTorch stores its records uncompressed). It stops quietly at an opcode it does not know: LibTorch then
-// decides, as before.
+// decides, as before. Before that it checks the zip's own structure (the end record, every central directory
+// entry and the local header it points to lie inside the file): LibTorch's zip reader trusts those offsets.
 #include <cstddef>
 #include <string>
 
 namespace difflens {
 
-/** DataError naming `path` when a pickle record of the archive in [data, data + size) claims more bytes than
-    the file holds after it. Anything that is not such an archive passes unchecked. */
+/** DataError naming `path` when the zip archive in [data, data + size) is structurally damaged, or a pickle
+    record of it claims more bytes than the file holds after it. Anything that does not start like a zip archive
+    passes unchecked (the loader says what it is not). */
 void checkPickleLengths(const char* data, size_t size, const std::string& path);
 
 /** The same for a file on disk (read whole; a file that cannot be read passes: the loader says why). */

@@ -23,7 +23,12 @@ fi
 
 OUT=build/sanitize/fuzz
 mkdir -p "$OUT/artifacts" "$OUT/logs"
-TARGETS=(${FUZZ_TARGETS:-$(cd build/sanitize/tests/fuzz && ls fuzz_* | grep -v '\.' | sort)})
+# The harness executables only (not AUTOMOC's fuzz_*_autogen folders, whose contents `ls fuzz_*` would list).
+TARGETS=(${FUZZ_TARGETS:-$(find build/sanitize/tests/fuzz -maxdepth 1 -type f -executable -name 'fuzz_*' -printf '%f\n' | sort)})
+[ "${#TARGETS[@]}" -gt 0 ] || { echo "[fuzz] no harness in build/sanitize/tests/fuzz"; exit 2; }
+for name in "${TARGETS[@]}"; do
+  [ -x "build/sanitize/tests/fuzz/$name" ] || { echo "[fuzz] no harness named $name"; exit 2; }
+done
 SUPP="$PWD/tests/sanitizers"
 export ASAN_OPTIONS="detect_leaks=1:detect_odr_violation=0:strict_string_checks=1"
 export LSAN_OPTIONS="suppressions=$SUPP/lsan.supp:print_suppressions=0"
