@@ -330,7 +330,12 @@ public:
             cv::cvtColor(img, gray, img.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
         const int maxSide = 256;
         const double s = std::min(1.0, static_cast<double>(maxSide) / std::max(gray.cols, gray.rows));
-        if (s < 1.0) cv::resize(gray, gray, cv::Size(), s, s, cv::INTER_AREA);
+        // An explicit size of at least 1 x 1: a 1 x 5000 strip scaled by 256 / 5000 would round to 0 rows, which
+        // cv::resize refuses with an exception (fuzz_image_file).
+        if (s < 1.0)
+            cv::resize(gray, gray,
+                       cv::Size(std::max(1, int(std::lround(gray.cols * s))), std::max(1, int(std::lround(gray.rows * s)))),
+                       0, 0, cv::INTER_AREA);
         cv::Mat f;
         gray.convertTo(f, CV_32F, 1.0 / 255.0);
         auto darkness = 1.0 - torch::from_blob(f.data, {f.rows, f.cols}, torch::kFloat32).clone();

@@ -77,16 +77,18 @@ void scanPickle(const unsigned char* p, const unsigned char* end, const std::str
     }
 }
 
-/** The zip's own bookkeeping, checked the way a reader relies on it (PKWARE APPNOTE 4.3): the end record, then
-    every central directory entry and the local header it points to, all inside the file. LibTorch's miniz
-    trusts these offsets (fuzz_tensor_file: a memmove from a wild address in mz_zip_reader_init). Zip64
-    archives (fields at their 0xFFFF.. escape values: files past 4 GB) are left to LibTorch. */
+/** The zip's own bookkeeping, checked the way a reader relies on it (PKWARE APPNOTE 4.3, zip64 included): the
+    end record, then every central directory entry and the local header it points to, all inside the file, and
+    each record's stated size possible for the bytes it has. LibTorch's miniz trusts these numbers: a wild central
+    directory offset made mz_zip_reader_init memmove from outside the file, and a record claiming 4 GB made
+    getRecord allocate that much before reading it (fuzz_tensor_file, fuzz_model_file). */
 void checkZipStructure(const unsigned char* bytes, size_t size, const std::string& path)
 {
     const auto refuse = [&](const std::string& what) {
         throw DataError("'" + path + "' is a damaged zip archive (" + what + "); a file written by torch.save or "
                         "torch.jit.save is a whole zip archive");
     };
+    const auto at = [&](uint64_t offset, uint64_t length) { return offset <= size && length <= size - offset; };
     // End of central directory: "PK\5\6" and 18 bytes of fields, then a comment of up to 65,535 bytes.
     const size_t kEnd = 22;
     if (size < kEnd) refuse("too short for its end record");
@@ -96,29 +98,73 @@ void checkZipStructure(const unsigned char* bytes, size_t size, const std::strin
         if (eocd == lowest) refuse("no end-of-central-directory record");
         --eocd;
     }
-    const uint64_t disk = littleEndian(bytes + eocd + 4, 2), cdDisk = littleEndian(bytes + eocd + 6, 2);
-    const uint64_t entriesHere = littleEndian(bytes + eocd + 8, 2), entries = littleEndian(bytes + eocd + 10, 2);
-    const uint64_t cdSize = littleEndian(bytes + eocd + 12, 4), cdOffset = littleEndian(bytes + eocd + 16, 4);
-    if (entries == 0xFFFF || entriesHere == 0xFFFF || cdSize == 0xFFFFFFFF || cdOffset == 0xFFFFFFFF) return;
+    uint64_t disk = littleEndian(bytes + eocd + 4, 2), cdDisk = littleEndian(bytes + eocd + 6, 2);
+    uint64_t entriesHere = littleEndian(bytes + eocd + 8, 2), entries = littleEndian(bytes + eocd + 10, 2);
+    uint64_t cdSize = littleEndian(bytes + eocd + 12, 4), cdOffset = littleEndian(bytes + eocd + 16, 4);
+    uint64_t cdLimit = eocd; // where the central directory must end
+    if (entries == 0xFFFF || entriesHere == 0xFFFF || cdSize == 0xFFFFFFFF || cdOffset == 0xFFFFFFFF) {
+        // Zip64: a 20-byte locator ("PK\6\7") just before the end record points to the zip64 end record
+        // ("PK\6\6": disk numbers at +16 and +20, entries at +24 and +32, size at +40, offset at +48).
+        if (eocd < 20 || std::memcmp(bytes + eocd - 20, "PK\x06\x07", 4) != 0) refuse("no zip64 end locator");
+        const uint64_t record = littleEndian(bytes + eocd - 20 + 8, 8);
+        if (!at(record, 56) || record + 56 > eocd - 20 || std::memcmp(bytes + record, "PK\x06\x06", 4) != 0)
+            refuse("no zip64 end record");
+        disk = littleEndian(bytes + record + 16, 4);
+        cdDisk = littleEndian(bytes + record + 20, 4);
+        entriesHere = littleEndian(bytes + record + 24, 8);
+        entries = littleEndian(bytes + record + 32, 8);
+        cdSize = littleEndian(bytes + record + 40, 8);
+        cdOffset = littleEndian(bytes + record + 48, 8);
+        cdLimit = record;
+    }
     if (disk != 0 || cdDisk != 0 || entriesHere != entries) refuse("it claims to span several disks");
     if (entries == 0) refuse("no entries");
-    if (cdOffset > eocd || cdSize > eocd - cdOffset) refuse("the central directory lies outside the file");
+    if (cdOffset > cdLimit || cdSize > cdLimit - cdOffset) refuse("the central directory lies outside the file");
+    if (entries > cdSize / 46) refuse("more entries than its central directory holds");
     // Central directory entries: "PK\1\2", 42 bytes of fields, name, extra, comment.
-    size_t at = cdOffset;
+    uint64_t entry = cdOffset;
+    const uint64_t cdEnd = cdOffset + cdSize;
     for (uint64_t i = 0; i < entries; ++i) {
-        if (at + 46 > cdOffset + cdSize || std::memcmp(bytes + at, "PK\x01\x02", 4) != 0)
-            refuse("central directory entry " + std::to_string(i + 1) + " is missing");
-        const uint64_t packed = littleEndian(bytes + at + 20, 4), local = littleEndian(bytes + at + 42, 4);
-        const size_t entryEnd = at + 46 + littleEndian(bytes + at + 28, 2) + littleEndian(bytes + at + 30, 2) +
-                                littleEndian(bytes + at + 32, 2);
-        if (entryEnd > cdOffset + cdSize) refuse("central directory entry " + std::to_string(i + 1) + " is cut off");
-        if (packed == 0xFFFFFFFF || local == 0xFFFFFFFF) return; // zip64 extra fields: LibTorch's to judge
-        if (local + 30 > cdOffset || std::memcmp(bytes + local, "PK\x03\x04", 4) != 0)
-            refuse("entry " + std::to_string(i + 1) + " points to no local header");
+        const std::string which = "entry " + std::to_string(i + 1);
+        if (entry + 46 > cdEnd || std::memcmp(bytes + entry, "PK\x01\x02", 4) != 0)
+            refuse("central directory " + which + " is missing");
+        const uint64_t method = littleEndian(bytes + entry + 10, 2);
+        uint64_t packed = littleEndian(bytes + entry + 20, 4), unpacked = littleEndian(bytes + entry + 24, 4);
+        uint64_t local = littleEndian(bytes + entry + 42, 4);
+        const uint64_t nameLength = littleEndian(bytes + entry + 28, 2), extraLength = littleEndian(bytes + entry + 30, 2);
+        const uint64_t entryEnd = entry + 46 + nameLength + extraLength + littleEndian(bytes + entry + 32, 2);
+        if (entryEnd > cdEnd) refuse("central directory " + which + " is cut off");
+        if (unpacked == 0xFFFFFFFF || packed == 0xFFFFFFFF || local == 0xFFFFFFFF) {
+            // Zip64 extra field (id 1): 8-byte values for exactly the fields at their escape value, in this order.
+            uint64_t field = entry + 46 + nameLength;
+            const uint64_t fieldsEnd = field + extraLength;
+            bool found = false;
+            while (!found && field + 4 <= fieldsEnd) {
+                const uint64_t id = littleEndian(bytes + field, 2), length = littleEndian(bytes + field + 2, 2);
+                if (field + 4 + length > fieldsEnd) break;
+                if (id == 1) {
+                    uint64_t value = field + 4;
+                    const uint64_t valuesEnd = value + length;
+                    for (uint64_t* v : {&unpacked, &packed, &local}) {
+                        if (*v != 0xFFFFFFFF) continue;
+                        if (value + 8 > valuesEnd) refuse(which + "'s zip64 sizes are cut off");
+                        *v = littleEndian(bytes + value, 8);
+                        value += 8;
+                    }
+                    found = true;
+                }
+                field += 4 + length;
+            }
+            if (!found) refuse(which + " has no zip64 sizes");
+        }
+        if (local > cdOffset || cdOffset - local < 30 || std::memcmp(bytes + local, "PK\x03\x04", 4) != 0)
+            refuse(which + " points to no local header");
         const uint64_t dataStart = local + 30 + littleEndian(bytes + local + 26, 2) + littleEndian(bytes + local + 28, 2);
-        if (dataStart > cdOffset || packed > cdOffset - dataStart)
-            refuse("entry " + std::to_string(i + 1) + " runs past the central directory");
-        at = entryEnd;
+        if (dataStart > cdOffset || packed > cdOffset - dataStart) refuse(which + " runs past the central directory");
+        // Stored records (all PyTorch writes) are as long unpacked as packed; deflate expands at most ~1032x.
+        if (method == 0 ? unpacked != packed : unpacked / 1032 > packed + 1)
+            refuse(which + " claims " + std::to_string(unpacked) + " bytes from " + std::to_string(packed));
+        entry = entryEnd;
     }
 }
 
