@@ -93,8 +93,8 @@ if [ "$WHAT" = fashion-mnist ] || [ "$WHAT" = all ]; then
   publish fashion-mnist
 fi
 if [ "$WHAT" = conditional ] || [ "$WHAT" = all ]; then
-  train_points 8gaussians-cond 8000 --conditional
-  train_points moons-cond 8000 --conditional
+  train_points 8gaussians-cond 8000 --conditional --no-x-skip
+  train_points moons-cond 8000 --conditional --no-x-skip
 fi
 if [ "$WHAT" = fashion-mnist-cond ] || [ "$WHAT" = all ]; then
   threads=()
