@@ -40,7 +40,11 @@ c10::Dict<c10::IValue, c10::IValue> readRunDict(const std::string& path, nlohman
     const auto data = readWholeFile(path);
     bytes = data.size();
     const std::string notRun = "'" + path + "' is not a Diffusion Lens run file";
-    checkPickleLengths(data.data(), data.size(), path);
+    try {
+        checkPickleLengths(data.data(), data.size(), path);
+    } catch (const DataError& e) { // a damaged archive: said the way every other damaged run file is
+        throw DataError(notRun + ", or it is damaged or truncated: " + e.what());
+    }
     c10::IValue value;
     try {
         value = torch::pickle_load(data);

@@ -1,7 +1,7 @@
 # Reliability tests (included by tests/CMakeLists.txt with the desktop build): the memory estimates and limits,
 # the inputs the fuzzers found, crash-safe writes under SIGKILL, and the corrupt-package corpus.
 # Memory estimates against real nets and allocations, the limit's messages, the GUI's recording cap.
-difflens_add_test(test_resources SOURCES test_resources.cpp LIBS difflens_gui_lib TIMEOUT 120)
+difflens_add_test(test_resources SOURCES test_resources.cpp LIBS difflens_gui_lib ${OpenCV_LIBS} TIMEOUT 120)
 # The harness bodies of tests/fuzz compiled as functions, fed the saved crash inputs and the seed corpora.
 file(GLOB _difflens_harnesses ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_*.cpp)
 difflens_add_test(test_fuzz_regressions SOURCES test_fuzz_regressions.cpp ${_difflens_harnesses}

@@ -6,6 +6,7 @@
 #include "app/logic/model_runtime.h"
 #include "app/logic/sampling_controller.h"
 #include "core/errors.h"
+#include "core/image_decode.h"
 #include "core/resources.h"
 #include "core/tensor_io.h"
 #include "core/trajectory.h"
@@ -204,6 +205,58 @@ private Q_SLOTS:
         } catch (const DataError& e) {
             QVERIFY2(QString(e.what()).contains("claims a string of 2147483647 bytes where the file has"), e.what());
         }
+    }
+
+    void zipAndImageHeadersAreCheckedBeforeAllocating()
+    {
+        // A .pt whose central directory says a stored record holds 4 GB (it holds 24 bytes): LibTorch's getRecord
+        // would allocate the claim before reading (fuzz_tensor_file); the zip check refuses it with the numbers.
+        QTemporaryDir dir;
+        const std::string good = dir.filePath("good.pt").toStdString(), bad = dir.filePath("bad.pt").toStdString();
+        saveTensor(good, torch::arange(6, torch::kFloat32));
+        QFile in(QString::fromStdString(good));
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QByteArray bytes = in.readAll();
+        const int entry = bytes.lastIndexOf(QByteArray("PK\x01\x02", 4), bytes.indexOf(QByteArray("PK\x05\x06", 4)));
+        QVERIFY2(entry > 0, "no central directory entry");
+        int first = bytes.indexOf(QByteArray("PK\x01\x02", 4));
+        for (int i = 0; i < 4; ++i) bytes[first + 24 + i] = char(i == 0 ? 0xfe : 0xff); // unpacked 0xFFFFFFFE
+        QFile out(QString::fromStdString(bad));
+        QVERIFY(out.open(QIODevice::WriteOnly) && out.write(bytes) == bytes.size());
+        out.close();
+        try {
+            loadTensor(bad);
+            QFAIL("loaded a record that claims 4 GB");
+        } catch (const DataError& e) {
+            QVERIFY2(QString(e.what()).contains("damaged zip archive") && QString(e.what()).contains("claims 4294967294 bytes"),
+                     e.what());
+        }
+
+        // Image headers that claim more than 8192 x 8192 pixels are refused before OpenCV allocates them.
+        const auto write = [&](const QString& name, const QByteArray& data) {
+            QFile f(dir.filePath(name));
+            if (!f.open(QIODevice::WriteOnly) || f.write(data) != data.size()) return std::string();
+            return dir.filePath(name).toStdString();
+        };
+        const auto refused = [](const std::string& path, const char* claim) {
+            try {
+                decodeImageFile(path, cv::IMREAD_UNCHANGED);
+            } catch (const DataError& e) {
+                return QString(e.what()).contains(QString("claims ") + claim + " pixels");
+            }
+            return false;
+        };
+        QByteArray png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\x01\x86\xa0\0\x01\x86\xa0\x08\x00\0\0\0", 29); // 100000^2
+        QVERIFY(refused(write("big.png", png), "10000000000"));
+        QByteArray jpeg("\xff\xd8\xff\xe0\0\x04\0\0\xff\xc0\0\x11\x08\xea\x60\xea\x60\x03", 18); // 60000^2
+        QVERIFY(refused(write("big.jpg", jpeg), "3600000000"));
+        QVERIFY(refused(write("big.pgm", QByteArray("P5\n# big\n20000 20000\n255\n")), "400000000"));
+        // Under the limit the decoder decides, as before: a valid 2 x 2 PGM decodes.
+        const cv::Mat small = decodeImageFile(write("small.pgm", QByteArray("P5 2 2 255\n\x10\x20\x30\x40", 15)),
+                                              cv::IMREAD_UNCHANGED);
+        QCOMPARE(small.rows, 2);
+        QCOMPARE(small.cols, 2);
+        QCOMPARE(int(small.at<unsigned char>(1, 1)), 0x40);
     }
 
     void cliRefusesWithTheNumbers_data()
