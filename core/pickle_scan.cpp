@@ -88,7 +88,6 @@ void checkZipStructure(const unsigned char* bytes, size_t size, const std::strin
         throw DataError("'" + path + "' is a damaged zip archive (" + what + "); a file written by torch.save or "
                         "torch.jit.save is a whole zip archive");
     };
-    const auto at = [&](uint64_t offset, uint64_t length) { return offset <= size && length <= size - offset; };
     // End of central directory: "PK\5\6" and 18 bytes of fields, then a comment of up to 65,535 bytes.
     const size_t kEnd = 22;
     if (size < kEnd) refuse("too short for its end record");
@@ -107,7 +106,7 @@ void checkZipStructure(const unsigned char* bytes, size_t size, const std::strin
         // ("PK\6\6": disk numbers at +16 and +20, entries at +24 and +32, size at +40, offset at +48).
         if (eocd < 20 || std::memcmp(bytes + eocd - 20, "PK\x06\x07", 4) != 0) refuse("no zip64 end locator");
         const uint64_t record = littleEndian(bytes + eocd - 20 + 8, 8);
-        if (!at(record, 56) || record + 56 > eocd - 20 || std::memcmp(bytes + record, "PK\x06\x06", 4) != 0)
+        if (record > eocd - 20 || eocd - 20 - record < 56 || std::memcmp(bytes + record, "PK\x06\x06", 4) != 0)
             refuse("no zip64 end record");
         disk = littleEndian(bytes + record + 16, 4);
         cdDisk = littleEndian(bytes + record + 20, 4);

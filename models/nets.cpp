@@ -325,7 +325,8 @@ torch::Tensor UnetNet::forwardConditional(torch::Tensor x, torch::Tensor t, torc
 
 double MlpConfig::parameterCount() const
 {
-    // Mirrors MlpNet's layers: input Linear, `blocks` hidden Linears, LayerNorm, output Linear.
+    // Mirrors MlpNet's layers: input Linear, `blocks` hidden Linears, LayerNorm, output Linear, the x_skip gain
+    // Linear and the class embedding.
     const double h = hidden, in = static_cast<double>(dim + 1) * embed, out = learnVariance ? 2.0 * dim : dim;
     const double gain = xSkip ? (embed + 1.0) * dim : 0.0, classes = numClasses > 0 ? (numClasses + 1.0) * embed : 0.0;
     return (in + 1) * h + blocks * (h + 1) * h + 2 * h + (h + 1) * out + gain + classes;
