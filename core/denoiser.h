@@ -87,8 +87,11 @@ private:
 class TorchScriptDenoiser final : public Denoiser
 {
 public:
-    /** Throws ModelError when the file is missing, not TorchScript, or has no forward. */
-    TorchScriptDenoiser(const std::string& path, torch::Device device);
+    /**
+     * Throws ModelError when the file is missing, not TorchScript, or has no forward. freeze: run a frozen
+     * copy (torch::jit::freeze, numerics kept) when the module allows it; false runs the module as loaded.
+     */
+    TorchScriptDenoiser(const std::string& path, torch::Device device, bool freeze = true);
     ~TorchScriptDenoiser() override;
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t) override;
     torch::Device device() const override { return m_device; }
@@ -107,6 +110,7 @@ private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
     torch::Device m_device;
+    bool m_freeze = true;
     bool m_takesClass = false;
     int64_t m_numClasses = 0;
 };

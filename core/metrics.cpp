@@ -7,6 +7,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace difflens::metrics {
@@ -35,6 +36,21 @@ double slicedWasserstein(const torch::Tensor& a, const torch::Tensor& b, int pro
         return sorted.index_select(0, idx);
     };
     return (quantiles(pa) - quantiles(pb)).pow(2).mean().sqrt().item<double>();
+}
+
+DataFloor dataFloor(const Dataset& dataset, int64_t n, at::Generator& gen,
+                    const std::function<double(const torch::Tensor&)>& distance, int draws)
+{
+    if (draws < 1) throw ConfigError("a data floor needs at least one draw");
+    DataFloor f;
+    f.draws = draws;
+    for (int i = 0; i < draws; ++i) {
+        const double d = distance(dataset.sample(n, gen));
+        f.mean += d / draws;
+        f.min = i == 0 ? d : std::min(f.min, d);
+        f.max = i == 0 ? d : std::max(f.max, d);
+    }
+    return f;
 }
 
 double mmd(const torch::Tensor& a, const torch::Tensor& b)

@@ -74,7 +74,9 @@ NfeSweepResult runNfeSweep(const NfeSweepOptions& o, const std::function<void(in
     if (!judge.images) {
         const auto dataset = openDataset(spec.dataset, spec.shape);
         judge.data = dataset->sample(n, gen);
-        judge.floor = metrics::slicedWasserstein(dataset->sample(n, gen), judge.data, 256, o.seed);
+        judge.floor = metrics::dataFloor(*dataset, n, gen, [&](const torch::Tensor& a) {
+                          return metrics::slicedWasserstein(a, judge.data, 256, o.seed);
+                      }).mean;
     } else {
         if (!o.classifierPath) throw ConfigError("judging images needs the Fashion-MNIST classifier");
         const auto train = readFashionMnist(fashionMnistDir(), "train");

@@ -228,6 +228,18 @@ private Q_SLOTS:
         auto ds = openDataset("fashion-mnist");
         QCOMPARE(ds->size(), int64_t(60000));
         QCOMPARE(ds->first(8).sizes().vec(), (std::vector<int64_t>{8, 1, 28, 28}));
+        // The dataset keeps the 8-bit pixels and decodes what it hands out: the same values, bitwise, as indexing
+        // the decoded training set with the same seeded permutation (first) or the same draws (sample).
+        torch::Tensor trainLabels, firstLabels;
+        const auto train = readFashionMnist(fashionMnistDir(), "train", &trainLabels);
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
+        const auto perm = torch::randperm(60000, gen, torch::kInt64).slice(0, 0, 300);
+        const auto first = ds->first(300, 5, &firstLabels);
+        QVERIFY(torch::equal(first, train.index_select(0, perm)));
+        QVERIFY(torch::equal(firstLabels, trainLabels.index_select(0, perm)));
+        auto g1 = at::make_generator<at::CPUGeneratorImpl>(9), g2 = at::make_generator<at::CPUGeneratorImpl>(9);
+        const auto idx = torch::randint(60000, {64}, g2, torch::kInt64);
+        QVERIFY(torch::equal(ds->sample(64, g1), train.index_select(0, idx)));
     }
     void missingFashionMnistSaysWhatToInstall()
     {
@@ -302,6 +314,28 @@ private Q_SLOTS:
         const auto nn = metrics::nearestNeighbours(a.slice(0, 0, 50), a);
         QVERIFY(nn.distance.max().item<double>() < 1e-3);
         QVERIFY(torch::equal(nn.index, torch::arange(50)));
+    }
+
+    void dataFloorAveragesFreshDraws()
+    {
+        // gmm1d's mean is sum_k pi_k m_k; the mean over 8 draws of 500 points of each draw's sample mean must be
+        // within 4 standard errors of it, and the draws must differ (the generator moves on between them).
+        const auto ds = openDataset("gmm1d");
+        const auto* mix = ds->mixture();
+        QVERIFY(mix);
+        const double mean = (mix->weights.to(torch::kFloat64) * mix->means.to(torch::kFloat64).squeeze(1)).sum().item<double>();
+        const double var = (mix->weights.to(torch::kFloat64) *
+                            (mix->stds.to(torch::kFloat64).pow(2) + mix->means.to(torch::kFloat64).squeeze(1).pow(2)))
+                               .sum()
+                               .item<double>() -
+                           mean * mean;
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
+        const auto f = metrics::dataFloor(*ds, 500, gen, [](const torch::Tensor& x) { return x.to(torch::kFloat64).mean().item<double>(); });
+        QCOMPARE(f.draws, metrics::kFloorDraws);
+        QVERIFY(f.min < f.mean && f.mean < f.max);
+        const double stderrOfMean = std::sqrt(var / (500.0 * f.draws));
+        QVERIFY2(std::abs(f.mean - mean) < 4 * stderrOfMean, qPrintable(QString("%1 vs %2").arg(f.mean).arg(mean)));
+        QVERIFY_EXCEPTION_THROWN(metrics::dataFloor(*ds, 10, gen, [](const torch::Tensor&) { return 0.0; }, 0), ConfigError);
     }
 };
 

@@ -1,8 +1,11 @@
 // PointView: draws points where the data says, the reference only when there is one, clicks pick data.
+#include "widgets/paint_helpers.h"
 #include "widgets/palette.h"
 #include "widgets/point_view.h"
 
+#include <QImage>
 #include <QLineF>
+#include <QPainter>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTest>
@@ -338,6 +341,66 @@ private Q_SLOTS:
         o.showField = false;
         view.setOptions(o);
         QCOMPARE(countPurple(view.renderToImage(view.size())), 0);
+    }
+
+    void dotStampMatchesTheEllipseItStandsFor()
+    {
+        // The stamped disc (pre-rendered, quarter-pixel copies) against drawEllipse at the same centres, for a
+        // filled dot with an outline and an outline-only ring, at device pixel ratio 1 and 2: the images may
+        // differ only by the quarter-pixel rounding of the position along the discs' edges.
+        struct Mark
+        {
+            QColor fill;
+            QPen pen;
+        };
+        const Mark marks[] = {{QColor(40, 120, 220), QPen(Qt::white, 0.6)}, {QColor(), QPen(QColor(200, 60, 30), 1.0)}};
+        for (const qreal dpr : {1.0, 2.0}) {
+            for (const Mark& m : marks) {
+                auto canvas = [&] {
+                    QImage img(QSize(120, 60) * dpr, QImage::Format_ARGB32_Premultiplied);
+                    img.setDevicePixelRatio(dpr);
+                    img.fill(Qt::black);
+                    return img;
+                };
+                QImage stamped = canvas(), drawn = canvas();
+                paint::DotStamp stamp(4.5, m.fill, m.pen);
+                QPainter ps(&stamped), pd(&drawn);
+                pd.setRenderHint(QPainter::Antialiasing, true);
+                pd.setPen(m.pen);
+                pd.setBrush(m.fill.isValid() ? QBrush(m.fill) : QBrush(Qt::NoBrush));
+                for (int i = 0; i < 9; ++i) {
+                    const QPointF c(10.0 + 11.37 * i, 20.0 + 2.61 * i); // fractional positions
+                    stamp.draw(ps, c);
+                    pd.drawEllipse(c, 4.5, 4.5);
+                }
+                ps.end();
+                pd.end();
+                double sum = 0, diffSum = 0;
+                for (int y = 0; y < drawn.height(); ++y)
+                    for (int x = 0; x < drawn.width(); ++x) {
+                        const QRgb a = drawn.pixel(x, y), b = stamped.pixel(x, y);
+                        const int d = std::abs(qRed(a) - qRed(b)) + std::abs(qGreen(a) - qGreen(b)) +
+                                      std::abs(qBlue(a) - qBlue(b));
+                        sum += qRed(a) + qGreen(a) + qBlue(a);
+                        diffSum += d;
+                    }
+                QVERIFY(sum > 0); // something was drawn
+                // Relative L1 difference: a quarter pixel of edge offset moves well under 15% of the ink.
+                QVERIFY2(diffSum / sum < 0.15, qPrintable(QString("dpr %1: relative difference %2").arg(dpr).arg(diffSum / sum)));
+                // And a stamp one pixel off would differ by far more (the test can fail).
+                QImage shifted = canvas();
+                QPainter pshift(&shifted);
+                for (int i = 0; i < 9; ++i) stamp.draw(pshift, QPointF(11.0 + 11.37 * i, 20.0 + 2.61 * i));
+                pshift.end();
+                double shiftSum = 0;
+                for (int y = 0; y < drawn.height(); ++y)
+                    for (int x = 0; x < drawn.width(); ++x) {
+                        const QRgb a = drawn.pixel(x, y), b = shifted.pixel(x, y);
+                        shiftSum += std::abs(qRed(a) - qRed(b)) + std::abs(qGreen(a) - qGreen(b)) + std::abs(qBlue(a) - qBlue(b));
+                    }
+                QVERIFY2(shiftSum > 2 * diffSum, qPrintable(QString("shifted %1 vs stamped %2").arg(shiftSum).arg(diffSum)));
+            }
+        }
     }
 
     void emptyFrameShowsPlaceholderNotCrash()

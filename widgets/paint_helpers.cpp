@@ -388,4 +388,54 @@ QVector<QPointF> normalCurve(double mean, double sd, double left, double right, 
     return points;
 }
 
+DotStamp::DotStamp(double radius, const QColor& fill, const QPen& pen) : m_radius(radius), m_fill(fill), m_pen(pen) {}
+
+void DotStamp::render(double scale)
+{
+    m_scale = scale;
+    const double penHalf = m_pen.style() == Qt::NoPen ? 0.0 : 0.5 * std::max(1.0, m_pen.widthF());
+    m_half = static_cast<int>(std::ceil((m_radius + penHalf) * scale)) + 2;
+    const int side = 2 * m_half + 1;
+    QPen pen = m_pen;
+    pen.setWidthF(m_pen.widthF() * scale);
+    for (int k = 0; k < 16; ++k) {
+        QImage& img = m_images[k];
+        img = QImage(side, side, QImage::Format_ARGB32_Premultiplied);
+        img.fill(Qt::transparent);
+        QPainter q(&img);
+        q.setRenderHint(QPainter::Antialiasing, true);
+        q.setPen(pen);
+        q.setBrush(m_fill.isValid() ? QBrush(m_fill) : QBrush(Qt::NoBrush));
+        // The disc's centre at (half + shift), shift in quarter pixels; +0.5: pixel centres.
+        q.drawEllipse(QPointF(m_half + 0.5 + 0.25 * (k % 4), m_half + 0.5 + 0.25 * (k / 4)), m_radius * scale,
+                      m_radius * scale);
+    }
+}
+
+void DotStamp::draw(QPainter& painter, const QPointF& centre)
+{
+    const QTransform& t = painter.deviceTransform();
+    if (t.type() > QTransform::TxScale || t.m11() != t.m22() || t.m11() <= 0) {
+        painter.save();
+        painter.setPen(m_pen);
+        painter.setBrush(m_fill.isValid() ? QBrush(m_fill) : QBrush(Qt::NoBrush));
+        painter.drawEllipse(centre, m_radius, m_radius);
+        painter.restore();
+        return;
+    }
+    const double scale = t.m11();
+    if (scale != m_scale) render(scale);
+    const QPointF device = t.map(centre) - QPointF(0.5, 0.5); // pixel (i, j) covers [i, i + 1)
+    const double fx = std::floor(device.x()), fy = std::floor(device.y());
+    const int sx = std::min(3, static_cast<int>(std::lround((device.x() - fx) * 4))),
+              sy = std::min(3, static_cast<int>(std::lround((device.y() - fy) * 4)));
+    // A shift that rounds to a whole pixel moves the corner instead.
+    const double cx = fx + ((device.x() - fx) * 4 > 3.5 ? 1 : 0), cy = fy + ((device.y() - fy) * 4 > 3.5 ? 1 : 0);
+    const int k = ((device.x() - fx) * 4 > 3.5 ? 0 : sx) + 4 * ((device.y() - fy) * 4 > 3.5 ? 0 : sy);
+    // Back to logical coordinates for the image's corner (device corner = centre pixel - half).
+    const QPointF corner((cx - m_half - t.dx()) / scale, (cy - m_half - t.dy()) / scale);
+    const QImage& img = m_images[k];
+    painter.drawImage(QRectF(corner, QSizeF(img.width() / scale, img.height() / scale)), img);
+}
+
 } // namespace difflens::widgets::paint

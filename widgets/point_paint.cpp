@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 namespace difflens::widgets {
@@ -70,12 +71,23 @@ void paint2d(QPainter& p, const PointFrame& f, const PointPaintOptions& o, const
         std::iota(order.begin(), order.end(), 0);
         if (weighted)
             std::sort(order.begin(), order.end(), [&](int a, int b) { return f.weights[a] < f.weights[b]; });
+        // One stamp per level of sqrt(w) (64 levels: colour steps below what the eye tells apart).
+        constexpr int kLevels = 64;
+        std::map<int, paint::DotStamp> stamps;
         for (int i : order) {
-            const double w = weighted ? std::clamp(f.weights[i], 0.0, 1.0) : 0.0;
-            p.setBrush(weighted ? mix(palette::data(), palette::reference(), std::sqrt(w))
-                                : palette::withAlpha(palette::data(), 0.8));
-            const double radius = r * (0.75 + 1.3 * std::sqrt(w));
-            p.drawEllipse(T.map(f.data[i]), radius, radius);
+            const int level =
+                weighted ? static_cast<int>(std::lround(std::sqrt(std::clamp(f.weights[i], 0.0, 1.0)) * kLevels)) : 0;
+            auto it = stamps.find(level);
+            if (it == stamps.end()) {
+                const double sw = static_cast<double>(level) / kLevels;
+                it = stamps
+                         .emplace(level, paint::DotStamp(r * (0.75 + 1.3 * sw),
+                                                         weighted ? mix(palette::data(), palette::reference(), sw)
+                                                                  : palette::withAlpha(palette::data(), 0.8),
+                                                         Qt::NoPen))
+                         .first;
+            }
+            it->second.draw(p, T.map(f.data[i]));
         }
     }
 
@@ -104,10 +116,9 @@ void paint2d(QPainter& p, const PointFrame& f, const PointPaintOptions& o, const
     const int maxArrows = std::max(1, o.maxArrows);
     const int stride = std::max(1, (n + maxArrows - 1) / maxArrows);
     if (o.showPredictions && f.x0Pred.size() == n && n > 0) {
-        p.setPen(QPen(palette::withAlpha(palette::model(), 0.8), 1.0));
-        p.setBrush(Qt::NoBrush);
+        paint::DotStamp ring(r * 0.9, QColor(), QPen(palette::withAlpha(palette::model(), 0.8), 1.0));
         for (int i = 0; i < n; i += stride)
-            p.drawEllipse(T.map(f.x0Pred[i]), r * 0.9, r * 0.9);
+            ring.draw(p, T.map(f.x0Pred[i]));
     }
     if (o.showArrows && f.meanModel.size() == n && n > 0) {
         p.setPen(QPen(palette::model(), 1.2));
@@ -122,16 +133,14 @@ void paint2d(QPainter& p, const PointFrame& f, const PointPaintOptions& o, const
             p.drawLine(T.map(f.xt[i]), T.map(f.paired[i]));
     }
     if (n > 0) {
-        p.setPen(QPen(palette::background(), 0.6));
-        p.setBrush(palette::xt());
+        paint::DotStamp dot(r, palette::xt(), QPen(palette::background(), 0.6));
         for (const QPointF& x : f.xt)
-            p.drawEllipse(T.map(x), r, r);
+            dot.draw(p, T.map(x));
     }
     if (f.paired.size() == n && n > 0) {
-        p.setPen(QPen(palette::background(), 0.6));
-        p.setBrush(palette::pairedRun());
+        paint::DotStamp dot(r, palette::pairedRun(), QPen(palette::background(), 0.6));
         for (const QPointF& x : f.paired)
-            p.drawEllipse(T.map(x), r, r);
+            dot.draw(p, T.map(x));
     }
 
     // The selected sample, its model mean, and (with a reference) the posterior mean and the gap.

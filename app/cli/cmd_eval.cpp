@@ -31,6 +31,15 @@ nlohmann::json triple(double model, double floor, double ceiling)
     return {{"model", model}, {"floor", floor}, {"ceiling", ceiling}, {"ratio_to_floor", model / floor}};
 }
 
+/** The same with a floor averaged over several data samples: its mean, and the spread of the draws. */
+nlohmann::json triple(double model, const metrics::DataFloor& floor, double ceiling)
+{
+    auto j = triple(model, floor.mean, ceiling);
+    j["floor_draws"] = floor.draws;
+    j["floor_range"] = {floor.min, floor.max};
+    return j;
+}
+
 } // namespace
 
 std::string defaultClassifierPath(const ModelPackage& pkg)
@@ -107,12 +116,13 @@ int cmdEval(const EvalArgs& args)
 
     auto gen = at::make_generator<at::CPUGeneratorImpl>(seed + 1000);
     if (!spec.isImage()) {
-        const auto data = dataset->sample(n, gen), data2 = dataset->sample(n, gen);
+        const auto data = dataset->sample(n, gen);
         const auto noise = torch::randn(data.sizes(), gen, torch::kFloat32);
-        j["sliced_wasserstein"] = triple(metrics::slicedWasserstein(samples, data, 256, seed),
-                                         metrics::slicedWasserstein(data2, data, 256, seed),
-                                         metrics::slicedWasserstein(noise, data, 256, seed));
-        j["mmd"] = triple(metrics::mmd(samples, data), metrics::mmd(data2, data), metrics::mmd(noise, data));
+        // The floors: fresh data against the same reference, averaged over metrics::kFloorDraws samples.
+        const auto sliced = [&](const torch::Tensor& a) { return metrics::slicedWasserstein(a, data, 256, seed); };
+        const auto mmd = [&](const torch::Tensor& a) { return metrics::mmd(a, data); };
+        j["sliced_wasserstein"] = triple(sliced(samples), metrics::dataFloor(*dataset, n, gen, sliced), sliced(noise));
+        j["mmd"] = triple(mmd(samples), metrics::dataFloor(*dataset, n, gen, mmd), mmd(noise));
         if (const auto* mix = dataset->mixture()) {
             j["log_likelihood"] = {{"model", metrics::mixtureLogLikelihood(samples, *mix)},
                                    {"data", metrics::mixtureLogLikelihood(data, *mix)},

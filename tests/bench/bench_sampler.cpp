@@ -183,10 +183,10 @@ struct CppResult
     double msPerStep = 0, modelShare = 0, checksum = 0;
 };
 
-CppResult runCpp(const std::string& dir, const Case& c, int repeats)
+CppResult runCpp(const std::string& dir, const Case& c, int repeats, bool freeze)
 {
     const auto pkg = difflens::ModelPackage::read(dir);
-    difflens::TorchScriptDenoiser model(pkg.modelFile, torch::kCPU);
+    difflens::TorchScriptDenoiser model(pkg.modelFile, torch::kCPU, freeze);
     difflens::SamplerOptions o;
     o.seed = 0;
     o.batch = c.batch;
@@ -306,21 +306,25 @@ int main(int argc, char** argv)
     std::printf("DDPM, seed 0, median of %d runs after a 5-step warm-up; 'model' = share of the C++ step in "
                 "forward()\n\n",
                 repeats);
-    std::printf("%-26s %6s %12s %8s %15s %11s  %s\n", "case", "steps", "C++ ms/step", "model",
-                "Python ms/step", "Python/C++", "same sample");
+    std::printf("%-26s %6s %12s %8s %15s %11s %15s  %s\n", "case", "steps", "C++ ms/step", "model",
+                "Python ms/step", "Python/C++", "C++ unfrozen", "same sample");
     std::fflush(stdout);
     for (const auto& c : cases) {
         const std::string key = c.model + ":" + std::to_string(c.batch) + ":" + std::to_string(c.steps);
         auto py = runPython("--case " + key);
-        const auto cpp = runCpp(models + "/" + c.model, c, repeats);
+        const auto cpp = runCpp(models + "/" + c.model, c, repeats, true);
+        // The module as loaded (not frozen), in the same run: what freezing buys.
+        const auto unfrozen = runCpp(models + "/" + c.model, c, repeats, false);
         const bool have = py.count(key) > 0;
         const double pyMs = have ? py[key]["ms_per_step"].get<double>() : 0.0;
         const double pySum = have ? py[key]["checksum"].get<double>() : 0.0;
-        std::printf("%-26s %6d %12.4f %7.0f%% %15.4f %10.2fx  %s\n", c.label.c_str(), c.steps, cpp.msPerStep,
-                    100.0 * cpp.modelShare, pyMs, have ? pyMs / cpp.msPerStep : 0.0,
-                    !have                   ? "-"
-                    : pySum == cpp.checksum ? "yes (bitwise checksum)"
-                                            : "NO");
+        std::printf("%-26s %6d %12.4f %7.0f%% %15.4f %10.2fx %8.4f (%.2fx)  %s\n", c.label.c_str(), c.steps,
+                    cpp.msPerStep, 100.0 * cpp.modelShare, pyMs, have ? pyMs / cpp.msPerStep : 0.0,
+                    unfrozen.msPerStep, unfrozen.msPerStep / cpp.msPerStep,
+                    !have                        ? "-"
+                    : pySum == cpp.checksum      ? "yes (bitwise checksum)"
+                    : pySum == unfrozen.checksum ? "unfrozen only"
+                                                 : "NO");
         std::fflush(stdout);
     }
     benchBuiltinUnet(source);
