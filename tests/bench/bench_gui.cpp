@@ -1,5 +1,5 @@
 // bench_gui: the desktop app's responsiveness, offscreen.
-//  1. Memory: resident size for a 1000-step trajectory of 64 28x28 images (float16 storage). Target < 300 MB.
+//  1. Memory: peak resident size (VmHWM) for a 1000-step run of 64 28x28 images (float16 storage). Target < 400 MB.
 //  2. Scrubbing 1000 recorded steps in random order (the frame cache never helps): frame build + the views
 //     updated + the centre view painted (QWidget::grab). p50 / p95 / p99, for a 2-D point model and a 28x28
 //     image model. Target p95 < 16 ms.
@@ -345,9 +345,9 @@ void benchMemory(bool quick)
     std::printf("  %d steps x 64 images sampled in %.1f s; trajectory storage %.1f MB (float16)\n",
                 controller.recordedSteps(), t.nsecsElapsed() / 1e9, controller.trajectoryBytes() / 1e6);
     std::printf(
-        "  resident after the run: %.0f MB (peak %.0f MB; anonymous %.0f MB, the rest is mapped libraries)   "
-        "(target < 300 MB: %s)\n",
-        rssMb(), peakMb(), anonMb(), rssMb() < 300 ? "met" : "MISSED");
+        "  resident after the run: %.0f MB (peak %.0f MB, the kernel's VmHWM; anonymous %.0f MB, the rest is mapped "
+        "libraries)   (issue 16: peak < 400 MB: %s)\n",
+        rssMb(), peakMb(), anonMb(), peakMb() < 400 ? "met" : "MISSED");
 }
 
 } // namespace
