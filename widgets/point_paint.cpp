@@ -94,6 +94,10 @@ void paint2d(QPainter& p, const PointFrame& f, const PointPaintOptions& o, const
     // Trajectories fade from old (faint) to recent (strong).
     if (o.showTrajectories) {
         // A few alpha bands drawn as polylines: one pen per band instead of one per segment (scrub speed).
+        // At one device pixel per logical pixel the lines are 1-px cosmetic: Qt's raster engine strokes those
+        // with its fast antialiased line drawer, where a 1.4-px round-capped pen goes through the general
+        // stroker (500 paths x 6 bands: 13 of the 2-D frame's 20 ms). On a high-DPI device the wider pen stays.
+        const bool thin = p.deviceTransform().m11() <= 1.25;
         constexpr int kBands = 6;
         for (const QVector<QPointF>& path : f.trajectories) {
             const int n = path.size();
@@ -104,8 +108,10 @@ void paint2d(QPainter& p, const PointFrame& f, const PointPaintOptions& o, const
                 const int from = (n - 1) * b / kBands, to = (n - 1) * (b + 1) / kBands;
                 if (to <= from) continue;
                 const double age = (b + 0.5) / kBands;
-                p.setPen(QPen(palette::withAlpha(palette::xt(), 0.12 + 0.6 * age), 1.4, Qt::SolidLine, Qt::RoundCap,
-                              Qt::RoundJoin));
+                const QColor colour = palette::withAlpha(palette::xt(), 0.12 + 0.6 * age);
+                QPen pen = thin ? QPen(colour, 1.0) : QPen(colour, 1.4, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
+                pen.setCosmetic(thin);
+                p.setPen(pen);
                 p.drawPolyline(mapped.constData() + from, to - from + 1);
             }
         }
