@@ -1,19 +1,18 @@
 #include "core/datasets.h"
 
 #include "core/errors.h"
+#include "core/fashion_mnist_io.h"
 #include "core/image_decode.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 
@@ -44,12 +43,6 @@ const std::vector<std::string>& fashionMnistClassNames()
 }
 
 namespace {
-
-/** Fashion-MNIST's 8-bit pixels as values in [-1, 1]: p / 127.5 - 1, in float32. */
-torch::Tensor decodeFashionMnistBytes(const torch::Tensor& bytes)
-{
-    return bytes.to(torch::kFloat32).div_(127.5).sub_(1.0);
-}
 
 constexpr double kPi = 3.14159265358979323846;
 
@@ -259,38 +252,6 @@ torch::Tensor rings(int64_t n, at::Generator& gen, torch::Tensor* labels)
 
 // ---- images ----
 
-std::vector<unsigned char> readGzip(const std::string& path)
-{
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (!f) throw DataError("cannot open '" + path + "'");
-    std::vector<unsigned char> out;
-    // Reserve what the gzip trailer says the data holds (its size mod 2^32), bounded by deflate's largest ratio
-    // (1032:1) of the file's size: growing the vector by doubling held up to twice the data at once.
-    std::error_code ec;
-    const auto packed = fs::file_size(path, ec);
-    if (!ec && packed >= 18) {
-        std::ifstream in(path, std::ios::binary);
-        unsigned char tail[4] = {};
-        in.seekg(-4, std::ios::end);
-        if (in.read(reinterpret_cast<char*>(tail), 4)) {
-            const uint64_t size = uint64_t(tail[0]) | uint64_t(tail[1]) << 8 | uint64_t(tail[2]) << 16 | uint64_t(tail[3]) << 24;
-            out.reserve(static_cast<size_t>(std::min<uint64_t>(size, uint64_t(packed) * 1032)));
-        }
-    }
-    unsigned char buf[1 << 16];
-    int got;
-    while ((got = gzread(f, buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + got);
-    const bool bad = got < 0;
-    gzclose(f);
-    if (bad) throw DataError("'" + path + "' is not a valid gzip file");
-    return out;
-}
-
-uint32_t be32(const unsigned char* p)
-{
-    return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
-}
-
 torch::Tensor matToTensor(const cv::Mat& img, int channels, int height, int width)
 {
     cv::Mat m;
@@ -392,72 +353,20 @@ torch::Tensor Dataset::first(int64_t n, uint64_t seed, torch::Tensor* labels) co
 {
     auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
     if (labels && numClasses() == 0) return sample(n, gen, labels); // sample() says why there are no labels
-    if (const auto* set = dynamic_cast<const TensorDataset*>(this)) {
-        // Finite sets: a seeded permutation's first n (n = size() keeps everything, in a shuffled order), the
+    if (const auto* set = dynamic_cast<const TensorDataset*>(this)) { // the finite sets
+        // A seeded permutation's first n (n = size() keeps everything, in a shuffled order), the
         // permutation sample() draws for n == size(); only the n kept items are copied (and decoded).
         const int64_t m = std::min(n, size());
         return set->take(torch::randperm(size(), gen, torch::kInt64).slice(0, 0, m), labels);
     }
-    if (size() > 0) {
-        const int64_t m = std::min(n, size());
-        auto all = sample(size(), gen, labels); // sample() of a finite set with n == size returns a permutation
-        if (labels) *labels = labels->slice(0, 0, m).clone();
-        return all.slice(0, 0, m).clone(); // a slice would keep all size() items alive
-    }
-    return sample(n, gen, labels);
+    return sample(n, gen, labels); // the generated datasets (size() 0): n fresh draws
 }
-
 
 const std::vector<std::string>& datasetNames()
 {
     static const std::vector<std::string> names = {"gmm1d",        "moons",   "8gaussians", "swissroll",
                                                    "checkerboard", "spirals", "rings",      "fashion-mnist"};
     return names;
-}
-
-std::string fashionMnistDir()
-{
-    if (const char* env = std::getenv("DIFFLENS_FASHION_MNIST_DIR")) return env;
-    return "/usr/share/datasets/fashion-mnist";
-}
-
-namespace {
-/** The IDX file's images as they are stored: uint8 [n, 1, rows, cols] (readFashionMnist decodes them). */
-torch::Tensor readFashionMnistBytes(const std::string& dir, const std::string& split, torch::Tensor* labels)
-{
-    const std::string prefix = split == "test" ? "t10k" : "train";
-    const std::string imagesPath = dir + "/" + prefix + "-images-idx3-ubyte.gz";
-    if (!fs::exists(imagesPath))
-        throw DataError("Fashion-MNIST is not installed ('" + imagesPath +
-                        "' is missing): install Debian's package with 'sudo apt-get install dataset-fashion-mnist'");
-    const auto bytes = readGzip(imagesPath);
-    if (bytes.size() < 16 || be32(bytes.data()) != 2051)
-        throw DataError("'" + imagesPath + "' is not an IDX image file");
-    const int64_t n = be32(bytes.data() + 4), rows = be32(bytes.data() + 8), cols = be32(bytes.data() + 12);
-    // Each count is up to 2^32: bound the image size first so n * rows * cols cannot overflow (tests/fuzz).
-    if (rows < 1 || cols < 1 || rows > 4096 || cols > 4096)
-        throw DataError("'" + imagesPath + "' claims images of " + std::to_string(rows) + "x" +
-                        std::to_string(cols) + " pixels: not an IDX image file");
-    if (n > static_cast<int64_t>(bytes.size() - 16) / (rows * cols))
-        throw DataError("'" + imagesPath + "' is truncated: it claims " + std::to_string(n) + " images of " +
-                        std::to_string(rows) + "x" + std::to_string(cols) + " but holds " +
-                        std::to_string(bytes.size() - 16) + " bytes of pixels");
-    auto images = torch::from_blob(const_cast<unsigned char*>(bytes.data() + 16), {n, 1, rows, cols}, torch::kUInt8)
-                      .clone();
-    if (labels) {
-        const std::string labelsPath = dir + "/" + prefix + "-labels-idx1-ubyte.gz";
-        const auto lb = readGzip(labelsPath);
-        if (lb.size() < 8 + static_cast<size_t>(n) || be32(lb.data()) != 2049)
-            throw DataError("'" + labelsPath + "' is not an IDX label file");
-        *labels = torch::from_blob(const_cast<unsigned char*>(lb.data() + 8), {n}, torch::kUInt8).to(torch::kInt64);
-    }
-    return images;
-}
-} // namespace
-
-torch::Tensor readFashionMnist(const std::string& dir, const std::string& split, torch::Tensor* labels)
-{
-    return decodeFashionMnistBytes(readFashionMnistBytes(dir, split, labels));
 }
 
 std::unique_ptr<Dataset> openDataset(const std::string& nameOrPath, std::vector<int64_t> imageSize)

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <tuple>
 
 namespace difflens::widgets::paint {
 
@@ -390,26 +392,30 @@ QVector<QPointF> normalCurve(double mean, double sd, double left, double right, 
 
 DotStamp::DotStamp(double radius, const QColor& fill, const QPen& pen) : m_radius(radius), m_fill(fill), m_pen(pen) {}
 
-void DotStamp::render(double scale)
+const QImage& DotStamp::image(double scale, int k)
 {
-    m_scale = scale;
-    const double penHalf = m_pen.style() == Qt::NoPen ? 0.0 : 0.5 * std::max(1.0, m_pen.widthF());
-    m_half = static_cast<int>(std::ceil((m_radius + penHalf) * scale)) + 2;
-    const int side = 2 * m_half + 1;
-    QPen pen = m_pen;
-    pen.setWidthF(m_pen.widthF() * scale);
-    for (int k = 0; k < 16; ++k) {
-        QImage& img = m_images[k];
+    if (scale != m_scale) {
+        m_scale = scale;
+        const double penHalf = m_pen.style() == Qt::NoPen ? 0.0 : 0.5 * std::max(1.0, m_pen.widthF());
+        m_half = static_cast<int>(std::ceil((m_radius + penHalf) * scale)) + 2;
+        for (QImage& img : m_images) img = QImage();
+    }
+    QImage& img = m_images[k];
+    if (img.isNull()) { // each shift is painted the first time it is asked for
+        const int side = 2 * m_half + 1;
         img = QImage(side, side, QImage::Format_ARGB32_Premultiplied);
         img.fill(Qt::transparent);
         QPainter q(&img);
         q.setRenderHint(QPainter::Antialiasing, true);
+        QPen pen = m_pen;
+        pen.setWidthF(m_pen.widthF() * scale);
         q.setPen(pen);
         q.setBrush(m_fill.isValid() ? QBrush(m_fill) : QBrush(Qt::NoBrush));
-        // The disc's centre at (half + shift), shift in quarter pixels; +0.5: pixel centres.
+        // The disc's centre half a pixel into pixel (half, half), shifted by k % 4 and k / 4 quarter pixels.
         q.drawEllipse(QPointF(m_half + 0.5 + 0.25 * (k % 4), m_half + 0.5 + 0.25 * (k / 4)), m_radius * scale,
                       m_radius * scale);
     }
+    return img;
 }
 
 void DotStamp::draw(QPainter& painter, const QPointF& centre)
@@ -424,18 +430,31 @@ void DotStamp::draw(QPainter& painter, const QPointF& centre)
         return;
     }
     const double scale = t.m11();
-    if (scale != m_scale) render(scale);
-    const QPointF device = t.map(centre) - QPointF(0.5, 0.5); // pixel (i, j) covers [i, i + 1)
-    const double fx = std::floor(device.x()), fy = std::floor(device.y());
-    const int sx = std::min(3, static_cast<int>(std::lround((device.x() - fx) * 4))),
-              sy = std::min(3, static_cast<int>(std::lround((device.y() - fy) * 4)));
-    // A shift that rounds to a whole pixel moves the corner instead.
-    const double cx = fx + ((device.x() - fx) * 4 > 3.5 ? 1 : 0), cy = fy + ((device.y() - fy) * 4 > 3.5 ? 1 : 0);
-    const int k = ((device.x() - fx) * 4 > 3.5 ? 0 : sx) + 4 * ((device.y() - fy) * 4 > 3.5 ? 0 : sy);
-    // Back to logical coordinates for the image's corner (device corner = centre pixel - half).
-    const QPointF corner((cx - m_half - t.dx()) / scale, (cy - m_half - t.dy()) / scale);
-    const QImage& img = m_images[k];
+    // The centre in device pixels less the half pixel the images put it at, rounded to a quarter pixel: the
+    // whole pixels place the image, the quarters pick the shifted copy.
+    const QPointF device = t.map(centre) - QPointF(0.5, 0.5);
+    const long qx = std::lround(device.x() * 4), qy = std::lround(device.y() * 4);
+    const long px = static_cast<long>(std::floor(qx / 4.0)), py = static_cast<long>(std::floor(qy / 4.0));
+    const QImage& img = image(scale, static_cast<int>((qx - 4 * px) + 4 * (qy - 4 * py)));
+    // The image's corner (device pixel - half) back in the painter's logical coordinates.
+    const QPointF corner((px - m_half - t.dx()) / scale, (py - m_half - t.dy()) / scale);
     painter.drawImage(QRectF(corner, QSizeF(img.width() / scale, img.height() / scale)), img);
+}
+
+DotStamp& cachedDotStamp(double radius, const QColor& fill, const QPen& pen)
+{
+    // Per thread (frames are painted on the GUI thread and on export jobs); a frame asks for a handful of
+    // stamps, weighted scatters up to 65, so a few hundred entries cover every view and the cache is cleared
+    // past that rather than grown.
+    using Key = std::tuple<double, QRgb, bool, QRgb, double, int>;
+    thread_local std::map<Key, DotStamp> cache;
+    const Key key{radius, fill.rgba(), fill.isValid(), pen.color().rgba(), pen.widthF(), static_cast<int>(pen.style())};
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+        if (cache.size() >= 512) cache.clear();
+        it = cache.emplace(key, DotStamp(radius, fill, pen)).first;
+    }
+    return it->second;
 }
 
 } // namespace difflens::widgets::paint

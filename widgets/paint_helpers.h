@@ -59,8 +59,8 @@ void drawArrow(QPainter& painter, const QPointF& from, const QPointF& to, double
  * A disc (filled and/or outlined, antialiased) painted once and then stamped at every position: a scatter of
  * hundreds of dots drawn with drawEllipse each went through a Bezier path and the rasteriser (a 500-point 2-D
  * frame took 20-30 ms to paint); a stamp is one small image blend. Positions keep quarter-pixel accuracy
- * (16 copies shifted by quarter pixels). Under a painter transform other than a uniform scale and translation
- * (the device pixel ratio, an offset) it draws the ellipse itself, so the picture is the same either way.
+ * (up to 16 copies shifted by quarter pixels, each painted when first used). Under a painter transform other
+ * than a uniform scale and translation it draws the ellipse itself, so the picture is the same either way.
  */
 class DotStamp
 {
@@ -71,14 +71,17 @@ public:
     void draw(QPainter& painter, const QPointF& centre);
 
 private:
-    void render(double scale);
+    /** Copy k (shifted k % 4, k / 4 quarter pixels) at this device scale. */
+    const QImage& image(double scale, int k);
     double m_radius = 0;
     QColor m_fill;
     QPen m_pen;
     double m_scale = 0; // the device scale the copies were rendered for
-    int m_half = 0;     // device pixels from an image's corner to its disc's centre (before the shift)
+    int m_half = 0;     // device pixels from an image's corner to its disc's centre pixel
     QImage m_images[16];
 };
+/** The stamp for these parameters, kept between frames (per thread), so its copies are painted once. */
+DotStamp& cachedDotStamp(double radius, const QColor& fill, const QPen& pen);
 
 /** A five-pointed star (the reference x_0). */
 void drawStar(QPainter& painter, const QPointF& center, double radius);

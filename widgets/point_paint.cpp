@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <numeric>
 
 namespace difflens::widgets {
@@ -73,21 +72,14 @@ void paint2d(QPainter& p, const PointFrame& f, const PointPaintOptions& o, const
             std::sort(order.begin(), order.end(), [&](int a, int b) { return f.weights[a] < f.weights[b]; });
         // One stamp per level of sqrt(w) (64 levels: colour steps below what the eye tells apart).
         constexpr int kLevels = 64;
-        std::map<int, paint::DotStamp> stamps;
         for (int i : order) {
-            const int level =
-                weighted ? static_cast<int>(std::lround(std::sqrt(std::clamp(f.weights[i], 0.0, 1.0)) * kLevels)) : 0;
-            auto it = stamps.find(level);
-            if (it == stamps.end()) {
-                const double sw = static_cast<double>(level) / kLevels;
-                it = stamps
-                         .emplace(level, paint::DotStamp(r * (0.75 + 1.3 * sw),
-                                                         weighted ? mix(palette::data(), palette::reference(), sw)
-                                                                  : palette::withAlpha(palette::data(), 0.8),
-                                                         Qt::NoPen))
-                         .first;
-            }
-            it->second.draw(p, T.map(f.data[i]));
+            const double sw =
+                weighted ? std::round(std::sqrt(std::clamp(f.weights[i], 0.0, 1.0)) * kLevels) / kLevels : 0.0;
+            paint::cachedDotStamp(r * (0.75 + 1.3 * sw),
+                                  weighted ? mix(palette::data(), palette::reference(), sw)
+                                           : palette::withAlpha(palette::data(), 0.8),
+                                  Qt::NoPen)
+                .draw(p, T.map(f.data[i]));
         }
     }
 
@@ -122,7 +114,7 @@ void paint2d(QPainter& p, const PointFrame& f, const PointPaintOptions& o, const
     const int maxArrows = std::max(1, o.maxArrows);
     const int stride = std::max(1, (n + maxArrows - 1) / maxArrows);
     if (o.showPredictions && f.x0Pred.size() == n && n > 0) {
-        paint::DotStamp ring(r * 0.9, QColor(), QPen(palette::withAlpha(palette::model(), 0.8), 1.0));
+        auto& ring = paint::cachedDotStamp(r * 0.9, QColor(), QPen(palette::withAlpha(palette::model(), 0.8), 1.0));
         for (int i = 0; i < n; i += stride)
             ring.draw(p, T.map(f.x0Pred[i]));
     }
@@ -139,12 +131,12 @@ void paint2d(QPainter& p, const PointFrame& f, const PointPaintOptions& o, const
             p.drawLine(T.map(f.xt[i]), T.map(f.paired[i]));
     }
     if (n > 0) {
-        paint::DotStamp dot(r, palette::xt(), QPen(palette::background(), 0.6));
+        auto& dot = paint::cachedDotStamp(r, palette::xt(), QPen(palette::background(), 0.6));
         for (const QPointF& x : f.xt)
             dot.draw(p, T.map(x));
     }
     if (f.paired.size() == n && n > 0) {
-        paint::DotStamp dot(r, palette::pairedRun(), QPen(palette::background(), 0.6));
+        auto& dot = paint::cachedDotStamp(r, palette::pairedRun(), QPen(palette::background(), 0.6));
         for (const QPointF& x : f.paired)
             dot.draw(p, T.map(x));
     }
