@@ -2,7 +2,9 @@
 
 #include "core/diffusion.h"
 #include "core/errors.h"
+#include "core/exact_kernel.h"
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -45,6 +47,28 @@ void GaussianMixtureDenoiser::moveTo(torch::Device device)
 }
 
 namespace {
+/** E[x_0|x] of a finite set through kernels::fusedPosteriorMean: flat [B, D] and means [K, D] float32 on the CPU. */
+torch::Tensor fusedExpectedX0(const torch::Tensor& flat, const torch::Tensor& means, const torch::Tensor& bias,
+                              double gain, double dropBelow)
+{
+    const auto x = flat.contiguous();
+    const auto b = bias.contiguous();
+    auto out = torch::empty_like(x);
+    kernels::PosteriorMeanArgs args;
+    args.x = x.data_ptr<float>();
+    args.set = means.data_ptr<float>();
+    args.bias = b.data_ptr<float>();
+    args.B = x.size(0);
+    args.K = means.size(0);
+    args.D = means.size(1);
+    args.gain = static_cast<float>(gain);
+    args.dropBelow = static_cast<float>(dropBelow);
+    args.threads = torch::get_num_threads();
+    args.parallel = [](int64_t n, const std::function<void(int64_t, int64_t)>& body) { at::parallel_for(0, n, 1, body); };
+    kernels::fusedPosteriorMean(args, out.data_ptr<float>());
+    return out;
+}
+
 PathPoint vpPoint(double ab)
 {
     PathPoint p;
@@ -156,20 +180,25 @@ torch::Tensor GaussianMixtureDenoiser::expectedX0(const torch::Tensor& x, const 
     if (m_isPointSet && m_means.size(1) <= kBlockwiseMaxDim) {
         e = pointSetExpectedX0(flat, pt);
     } else if (m_isPointSet) {
-        // Images: one [B, K] product keeps BLAS busy; blocks of a few rows would starve it (bench_exact: 60,000
-        // Fashion-MNIST images, 16 samples, 603 ms blockwise). The logits as in pointSetExpectedX0 (the |x|^2
+        // Images. On a CPU with AVX-512, one fused pass over the set (core/exact_kernel.h: both products and the
+        // online softmax per block of 64 rows, in registers; bench_exact prints it beside this path). Otherwise
+        // one [B, K] product keeps BLAS busy; blocks of a few rows would starve it (bench_exact: 60,000
+        // Fashion-MNIST images, 16 samples, 603 ms blockwise through torch). The logits as in pointSetExpectedX0 (the |x|^2
         // term dropped, the bias folded into the product), in float32 and in place: one addmm, one pass for
         // max / exp, a second product, the normalisation on the [B, D] result; no float64 [B, K] temporaries.
         const auto bias = (m_logWeights - (0.5 * pt.a2 / pt.s2) * m_meanNormSq).to(torch::kFloat32); // [K]
+        // An item left out weighs < 1e-7 / K of its row's largest weight (1 after the max subtraction), so
+        // all of them together move E[x_0|x_t] by < 1e-7 of the data's range; the sum is taken in full.
+        const double dropBelow = 1e-7 / static_cast<double>(m_means.size(0));
+        if (m_device.is_cpu() && kernels::fusedPosteriorMeanAvailable())
+            return fusedExpectedX0(flat, m_means, bias, pt.a / pt.s2, dropBelow).reshape(x.sizes()).to(x.scalar_type());
         auto w = torch::addmm(bias.unsqueeze(0), flat, m_means.t(), 1.0, pt.a / pt.s2);           // [B, K]
         w.sub_(w.amax(1, true).clamp_min_(std::numeric_limits<float>::lowest())).exp_();
         // Late in a run the posterior is sparse (a DDIM 50 run of Fashion-MNIST against all 60,000 images: fewer
         // than 15,000 items above 1e-7 / K in its last 12 steps, 16 in its last 8): the second product then runs
         // over the items some sample weights.
-        // An item left out weighs < 1e-7 / K of its row's largest weight (1 after the max subtraction), so
-        // all of them together move E[x_0|x_t] by < 1e-7 of the data's range; the sum is taken in full.
         const int64_t K = w.size(1);
-        const auto kept = (w.amax(0) > 1e-7 / static_cast<double>(K)).nonzero().squeeze(1);
+        const auto kept = (w.amax(0) > dropBelow).nonzero().squeeze(1);
         if (kept.size(0) * 4 < K)
             e = torch::mm(w.index_select(1, kept), m_means.index_select(0, kept)).div_(w.sum(1, true));
         else

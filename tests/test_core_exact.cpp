@@ -4,6 +4,7 @@
 #include "core/diffusion.h"
 #include "core/errors.h"
 #include "core/exact.h"
+#include "core/exact_kernel.h"
 #include "core/metrics.h"
 #include "core/sampler.h"
 
@@ -13,6 +14,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <limits>
 
 using namespace difflens;
 
@@ -50,17 +52,27 @@ private Q_SLOTS:
             QVERIFY2((w - brute).abs().max().item<double>() < 2e-5, qPrintable(QString("t=%1").arg(t)));
         }
     }
-    // E[x_0|x_t] of a finite set, both fast paths (blockwise online softmax for points, the float32 [B, K]
-    // product for images), against the weighted mean computed in float64 by brute force.
+    // E[x_0|x_t] of a finite set, every fast path (blockwise online softmax for points; for images the fused
+    // AVX-512 kernel where the CPU has it, and the float32 [B, K] BLAS products), against the weighted mean
+    // computed in float64 by brute force. D = 100 leaves 4 of the last 16 lanes, batch 20 a second chunk of queries.
     void expectedX0MatchesBruteForce_data()
     {
         QTest::addColumn<int>("dim");
-        QTest::newRow("points, D = 2 (blockwise)") << 2;
-        QTest::newRow("images, D = 784 ([B, K] product)") << 784;
+        QTest::addColumn<int>("batch");
+        QTest::addColumn<bool>("fused");
+        QTest::newRow("points, D = 2 (blockwise)") << 2 << 16 << false;
+        QTest::newRow("images, D = 784 (BLAS products)") << 784 << 16 << false;
+        QTest::newRow("images, D = 784 (fused kernel)") << 784 << 16 << true;
+        QTest::newRow("D = 100, batch 20 (fused kernel)") << 100 << 20 << true;
+        QTest::newRow("D = 100, batch 3 (fused kernel)") << 100 << 3 << true;
     }
     void expectedX0MatchesBruteForce()
     {
         QFETCH(int, dim);
+        QFETCH(int, batch);
+        QFETCH(bool, fused);
+        if (fused && !kernels::fusedPosteriorMeanAvailable()) QSKIP("this CPU has no AVX-512: the fused kernel does not run");
+        kernels::setFusedPosteriorMean(fused);
         const auto sched = NoiseSchedule::fromConfig(config(1000));
         auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
         const int64_t n = dim > 64 ? 1000 : 3000;
@@ -70,14 +82,45 @@ private Q_SLOTS:
         for (int t : {0, 30, 200, 600, 999}) {
             const double ab = sched.alphaBars()[t];
             // x_t near the set (a noised item) and far from it (pure noise).
-            const auto x0 = items.slice(0, 0, 16);
-            const auto xt = (std::sqrt(ab) * x0 + std::sqrt(1.0 - ab) * torch::randn({16, dim}, gen, torch::kFloat32));
+            const auto x0 = items.slice(0, 0, batch);
+            const auto xt = (std::sqrt(ab) * x0 + std::sqrt(1.0 - ab) * torch::randn({batch, dim}, gen, torch::kFloat32));
             const auto d2 = (xt.to(torch::kFloat64).unsqueeze(1) - std::sqrt(ab) * items64.unsqueeze(0)).pow(2).sum(2);
             const auto w = torch::softmax(-d2 / (2.0 * (1.0 - ab)), 1);
             const auto brute = torch::matmul(w, items64);
             const double err = (exact.expectedX0(xt, ab).to(torch::kFloat64) - brute).abs().max().item<double>();
             QVERIFY2(err < 2e-4, qPrintable(QString("t=%1 max |diff| %2").arg(t).arg(err)));
         }
+        kernels::setFusedPosteriorMean(true);
+    }
+    // The fused kernel: the same bits for any number of threads (fixed ranges merged in order), items of zero
+    // weight left out (log 0 = -inf logits), and a NaN query gives a NaN row without touching the others.
+    void fusedKernelThreadsZeroWeightsAndNaN()
+    {
+        if (!kernels::fusedPosteriorMeanAvailable()) QSKIP("this CPU has no AVX-512: the fused kernel does not run");
+        const auto sched = NoiseSchedule::fromConfig(config(1000));
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(8);
+        const auto items = torch::rand({6000, 784}, gen, torch::kFloat32) * 2.0 - 1.0;
+        auto weights = torch::ones({6000}, torch::kFloat64);
+        weights.slice(0, 3000).zero_();
+        GaussianMixtureDenoiser exact(sched, items, torch::Tensor(), weights);
+        GaussianMixtureDenoiser firstHalf(sched, items.slice(0, 0, 3000).clone());
+        const double ab = sched.alphaBars()[800]; // weights spread over many items
+        auto xt = std::sqrt(ab) * items.slice(0, 0, 16) + std::sqrt(1.0 - ab) * torch::randn({16, 784}, gen);
+        const int threads = torch::get_num_threads();
+        torch::set_num_threads(1);
+        const auto one = exact.expectedX0(xt, ab);
+        torch::set_num_threads(2);
+        const auto two = exact.expectedX0(xt, ab);
+        torch::set_num_threads(threads);
+        QVERIFY(torch::equal(one, two));
+        const double err = (one - firstHalf.expectedX0(xt, ab)).abs().max().item<double>();
+        QVERIFY2(err < 1e-5, qPrintable(QString("zero-weight items moved E[x0|xt] by %1").arg(err)));
+        // The spread posterior really is spread (the check above would be weak on one winning item).
+        QVERIFY(1.0 / exact.weights(xt.slice(0, 0, 1), ab).pow(2).sum().item<double>() > 10.0);
+        xt[3][100] = std::numeric_limits<float>::quiet_NaN();
+        const auto withNaN = exact.expectedX0(xt, ab);
+        QVERIFY(torch::isnan(withNaN[3]).all().item<bool>());
+        QVERIFY(torch::allclose(withNaN.narrow(0, 0, 3), one.narrow(0, 0, 3), 0, 1e-6));
     }
     // q(x_{t-1}|x_t) pointwise against Bayes: q(x_t|x_{t-1}) q_{t-1}(x_{t-1}) / q_t(x_t), with the one-step
     // kernel N(sqrt(abar_t/abar_prev) x_{t-1}, 1 - abar_t/abar_prev) (also for strided steps), for a

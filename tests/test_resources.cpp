@@ -5,7 +5,10 @@
 // --max-memory), and the GUI's sampling controller recording only what its budget allows and saying so.
 #include "app/logic/model_runtime.h"
 #include "app/logic/sampling_controller.h"
+#include "core/datasets.h"
 #include "core/errors.h"
+#include "core/exact.h"
+#include "core/exact_guidance.h"
 #include "core/image_decode.h"
 #include "core/resources.h"
 #include "core/tensor_io.h"
@@ -179,6 +182,24 @@ private Q_SLOTS:
                 e.what());
         }
         QCOMPARE(openModel("exact:moons?n=200", torch::kCPU).denoiser->kind(), std::string("exact-set"));
+    }
+
+    // Without n, exact: takes a training set whole (the GUI's default image entry) and 1,000 draws of a
+    // generated point set; n= still picks a part.
+    void exactSpecDefaultsToTheWholeTrainingSet()
+    {
+        const auto items = [](const std::string& spec) {
+            return exactMixtureOf(openModel(spec, torch::kCPU).denoiser)->components();
+        };
+        QCOMPARE(items("exact:moons"), int64_t{1000});
+        try {
+            const int64_t all = openDataset("fashion-mnist")->size();
+            QVERIFY(all >= 10000);
+            QCOMPARE(items("exact:fashion-mnist"), all);
+            QCOMPARE(items("exact:fashion-mnist?n=1000"), int64_t{1000});
+        } catch (const DataError& e) {
+            QSKIP(e.what()); // no Fashion-MNIST on this machine
+        }
     }
 
     // A damaged .pt whose pickle claims a 2 GB string: LibTorch's unpickler would zero-fill that much before it

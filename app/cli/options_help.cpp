@@ -15,7 +15,8 @@ scaled by 1000/T), scaled_linear, squaredcos_cap_v2 (= cosine), sigmoid (diffuse
 
 const char* const kSampleFooter =
     R"(PATH: a model package folder, a TorchScript file (scheduler_config.json and difflens.json beside it are
-read when present), or exact:DATASET[?n=N&seed=S&path=flow].
+read when present), or exact:DATASET[?n=N&seed=S&path=flow] (n: how many items of the data; default the
+whole training set for images, 1000 draws for point sets).
 Samplers: ddpm, ddim (the DDPM chain) | euler, heun (the probability-flow ODE) | sde (Euler-Maruyama with
 noise g_t = S s_t, --sde-noise S, default 1; 0 is the ODE) | dpmpp-2m, dpmpp-3m (DPM-Solver++ multistep,
 orders 2 and 3; dpmpp-1m is first order) | euler-ancestral. On DDPM models euler, heun, euler-ancestral and

@@ -16,6 +16,7 @@
 // where the steps below t ~ T/2 are cheaper (the posterior is sparse there; core/exact.cpp).
 #include "core/datasets.h"
 #include "core/exact.h"
+#include "core/exact_kernel.h"
 #include "core/runtime.h"
 #include "core/sampler.h"
 #include "machine_bounds.h"
@@ -42,7 +43,7 @@ long rssKb()
 
 struct Machine
 {
-    double gflops = 0, gbs = 0, gexp = 0;
+    double gflops = 0, gbs = 0, gexp = 0, gfma = 0;
 };
 
 void runCase(const char* label, const torch::Tensor& set, int64_t batch, int reps, const Machine& m, bool images,
@@ -80,6 +81,20 @@ void runCase(const char* label, const torch::Tensor& set, int64_t batch, int rep
     std::printf("%-20s N=%6lld B=%3lld %9.3f ms/step %7.1f steps/s  %5.1f%% of the bound (%s)  RSS %+ld kB\n", label,
                 static_cast<long long>(set.size(0)), static_cast<long long>(batch), 1e3 * s, 1.0 / s,
                 100.0 * bound / s, why, after - before);
+    if (images && m.gfma > 0)
+        std::printf("%-20s   the two products at the FMA peak: %.2f ms, this step %.1f%% of it\n", "",
+                    1e3 * 4.0 * B * K * D / (m.gfma * 1e9), 100.0 * 4.0 * B * K * D / (m.gfma * 1e9) / s);
+    if (images && kernels::fusedPosteriorMeanAvailable()) {
+        // The same step through the two BLAS products (the path of CPUs without AVX-512), same run.
+        kernels::setFusedPosteriorMean(false);
+        const double sBlas = bench::bestSeconds(reps, [&] { exact.forward(x, t); });
+        const auto blasX0 = exact.expectedX0(x, ab);
+        kernels::setFusedPosteriorMean(true);
+        const double diff = (exact.expectedX0(x, ab) - blasX0).abs().max().item<double>();
+        std::printf("%-20s   BLAS products (no AVX-512 kernel) %9.3f ms/step, %5.1f%% of the bound: the fused kernel is "
+                    "%.2fx faster, max |diff| of E[x0|xt] %.2e\n",
+                    "", 1e3 * sBlas, 100.0 * bound / sBlas, sBlas / s, diff);
+    }
     if (unfused) {
         const auto reference = [&] {
             return torch::matmul(exact.weights(x, ab).to(torch::kFloat32), exact.means());
@@ -103,9 +118,10 @@ int main(int argc, char** argv)
     m.gflops = bench::matmulGflops();
     m.gbs = bench::readBandwidthGBs();
     m.gexp = bench::expGelems();
+    m.gfma = bench::fmaPeakGflops();
     std::printf("threads: %d; this run: matmul %.1f GFLOP/s (1024^3 float32), memory read %.1f GB/s (sum of 256 MiB), "
-                "exp %.2f Gelem/s (float32, in cache)\n",
-                torch::get_num_threads(), m.gflops, m.gbs, m.gexp);
+                "exp %.2f Gelem/s (float32, in cache), AVX-512 FMA peak %.1f GFLOP/s (0: no AVX-512)\n",
+                torch::get_num_threads(), m.gflops, m.gbs, m.gexp, m.gfma);
     auto moons = openDataset("moons");
     for (int64_t n : quick ? std::vector<int64_t>{60000} : std::vector<int64_t>{1000, 10000, 60000})
         runCase("points (moons)", moons->first(n), 256, quick ? 5 : 10, m, false, true);

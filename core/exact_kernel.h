@@ -1,0 +1,43 @@
+#pragma once
+// The exact denoiser's hot loop for a finite set of images, E[x_0|x] = sum_k softmax_k(b_k + g x.m_k) m_k, as one
+// pass over the set (core/MATH.md, "Why p_theta is needed"; core/exact.cpp says where it is used). Plain C++ on
+// raw float arrays: no LibTorch, so this translation unit stays cheap to build.
+//
+// Why not two BLAS products: with 16 queries each element of the set is used 16 times per product, too few for
+// a general GEMM to amortise its packing; OpenBLAS reached about 40% of its own 1024^3 rate here. This kernel
+// reads each block of the set once from memory, for both products, with the softmax normalised online (flash
+// attention's schedule), in AVX-512 registers blocked for 16 queries.
+#include <cstdint>
+#include <functional>
+
+namespace difflens::kernels {
+
+/** Whether this CPU runs the fused kernel (AVX-512F), and it is switched on (setFusedPosteriorMean). */
+bool fusedPosteriorMeanAvailable();
+/** Switch the kernel off (true: on where the CPU has it). For benchmarks comparing it with the BLAS path. */
+void setFusedPosteriorMean(bool on);
+
+struct PosteriorMeanArgs
+{
+    const float* x = nullptr;    ///< [B, D] queries, row-major
+    const float* set = nullptr;  ///< [K, D] the set m_k, row-major
+    const float* bias = nullptr; ///< [K] b_k (-inf: an item of zero weight)
+    int64_t B = 0, K = 0, D = 0;
+    float gain = 0;              ///< g
+    /** An item whose weight is below this fraction of its row's running maximum for every query is left out of
+     * the weighted sum (0: none is). */
+    float dropBelow = 0;
+    int threads = 1; ///< worker threads (the result does not depend on it)
+    /** Runs body(begin, end) over [0, n) split among threads (LibTorch's at::parallel_for: its OpenMP pool,
+     * whose threads would otherwise spin beside ours). Empty: std::threads of our own. */
+    std::function<void(int64_t n, const std::function<void(int64_t, int64_t)>& body)> parallel;
+};
+
+/**
+ * out [B, D] = sum_k w_bk m_k with w_b = softmax(bias + gain x_b.m). Requires fusedPosteriorMeanAvailable().
+ * The set is cut into a fixed number of ranges, each reduced on its own and merged in order, so the result is the
+ * same for any thread count.
+ */
+void fusedPosteriorMean(const PosteriorMeanArgs& args, float* out);
+
+} // namespace difflens::kernels
