@@ -4,10 +4,11 @@
 #include "core/errors.h"
 #include "core/exact_kernel.h"
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <functional>
+#include <vector>
 #include <cmath>
 #include <limits>
 
@@ -47,24 +48,36 @@ void GaussianMixtureDenoiser::moveTo(torch::Device device)
 }
 
 namespace {
-/** E[x_0|x] of a finite set through kernels::fusedPosteriorMean: flat [B, D] and means [K, D] float32 on the CPU. */
-torch::Tensor fusedExpectedX0(const torch::Tensor& flat, const torch::Tensor& means, const torch::Tensor& bias,
-                              double gain, double dropBelow)
+/**
+ * E[x_0|x] of a finite set through kernels::fusedPosteriorMean: flat [B, D] and means [K, D] float32 on the CPU,
+ * b_k = log pi_k - c |m_k|^2 (logWeights, normSq [K] float64). The bias is made in a plain loop, not by tensor
+ * operations: one of 60,000 elements runs on LibTorch's OpenMP threads, which then spin for a while on the cores
+ * the kernel's threads need (bench_exact: 14 ms a step instead of 9).
+ */
+torch::Tensor fusedExpectedX0(const torch::Tensor& flat, const torch::Tensor& means, const torch::Tensor& logWeights,
+                              const torch::Tensor& normSq, double c, double gain, double dropBelow,
+                              float* logits = nullptr, int64_t weightedQueries = -1)
 {
     const auto x = flat.contiguous();
-    const auto b = bias.contiguous();
+    const int64_t K = means.size(0);
+    const auto lw = logWeights.contiguous(), n2 = normSq.contiguous();
+    const double* lwp = lw.data_ptr<double>();
+    const double* n2p = n2.data_ptr<double>();
+    std::vector<float> bias(static_cast<size_t>(K));
+    for (int64_t k = 0; k < K; ++k) bias[static_cast<size_t>(k)] = static_cast<float>(lwp[k] - c * n2p[k]);
     auto out = torch::empty_like(x);
     kernels::PosteriorMeanArgs args;
     args.x = x.data_ptr<float>();
     args.set = means.data_ptr<float>();
-    args.bias = b.data_ptr<float>();
+    args.bias = bias.data();
     args.B = x.size(0);
-    args.K = means.size(0);
+    args.K = K;
     args.D = means.size(1);
     args.gain = static_cast<float>(gain);
     args.dropBelow = static_cast<float>(dropBelow);
+    args.logits = logits;
+    args.weightedQueries = weightedQueries;
     args.threads = torch::get_num_threads();
-    args.parallel = [](int64_t n, const std::function<void(int64_t, int64_t)>& body) { at::parallel_for(0, n, 1, body); };
     kernels::fusedPosteriorMean(args, out.data_ptr<float>());
     return out;
 }
@@ -186,12 +199,14 @@ torch::Tensor GaussianMixtureDenoiser::expectedX0(const torch::Tensor& x, const 
         // Fashion-MNIST images, 16 samples, 603 ms blockwise through torch). The logits as in pointSetExpectedX0 (the |x|^2
         // term dropped, the bias folded into the product), in float32 and in place: one addmm, one pass for
         // max / exp, a second product, the normalisation on the [B, D] result; no float64 [B, K] temporaries.
-        const auto bias = (m_logWeights - (0.5 * pt.a2 / pt.s2) * m_meanNormSq).to(torch::kFloat32); // [K]
         // An item left out weighs < 1e-7 / K of its row's largest weight (1 after the max subtraction), so
         // all of them together move E[x_0|x_t] by < 1e-7 of the data's range; the sum is taken in full.
         const double dropBelow = 1e-7 / static_cast<double>(m_means.size(0));
         if (m_device.is_cpu() && kernels::fusedPosteriorMeanAvailable())
-            return fusedExpectedX0(flat, m_means, bias, pt.a / pt.s2, dropBelow).reshape(x.sizes()).to(x.scalar_type());
+            return fusedExpectedX0(flat, m_means, m_logWeights, m_meanNormSq, 0.5 * pt.a2 / pt.s2, pt.a / pt.s2, dropBelow)
+                .reshape(x.sizes())
+                .to(x.scalar_type());
+        const auto bias = (m_logWeights - (0.5 * pt.a2 / pt.s2) * m_meanNormSq).to(torch::kFloat32); // [K]
         auto w = torch::addmm(bias.unsqueeze(0), flat, m_means.t(), 1.0, pt.a / pt.s2);           // [B, K]
         w.sub_(w.amax(1, true).clamp_min_(std::numeric_limits<float>::lowest())).exp_();
         // Late in a run the posterior is sparse (a DDIM 50 run of Fashion-MNIST against all 60,000 images: fewer
@@ -273,6 +288,52 @@ ReverseMixture GaussianMixtureDenoiser::reverseStep(const torch::Tensor& x, doub
     r.means = post.c1 * x0Mean + post.c2 * xt;
     r.variances = post.variance + post.c1 * post.c1 * x0Var;
     return r;
+}
+
+PosteriorView GaussianMixtureDenoiser::posteriorView(const torch::Tensor& x, double ab, const torch::Tensor& y) const
+{
+    PosteriorView v;
+    const int64_t K = m_means.size(0), D = m_means.size(1);
+    // The nearest item from the logits needs equal item weights (log pi_k drops out of the ranking).
+    const auto lw = m_logWeights.to(torch::kCPU).contiguous();
+    const bool uniform = std::adjacent_find(lw.data_ptr<double>(), lw.data_ptr<double>() + lw.numel(),
+                                            std::not_equal_to<double>()) == lw.data_ptr<double>() + lw.numel();
+    if (!(m_isPointSet && D > kBlockwiseMaxDim && m_device.is_cpu() && kernels::fusedPosteriorMeanAvailable() &&
+          (uniform || !y.defined()))) {
+        v.weights = weights(x, ab).squeeze(0).to(torch::kCPU, torch::kFloat64);
+        v.expectedX0 = expectedX0(x, ab);
+        if (y.defined()) std::tie(v.nearest, v.nearestSquared) = nearest(y);
+        return v;
+    }
+    if (x.numel() != D || (y.defined() && y.numel() != D))
+        throw ModelError("posteriorView takes one sample of " + std::to_string(D) + " values");
+    const PathPoint pt = vpPoint(ab);
+    // Query 2 is a y: its logit g (a y).m_k + b_k = (a^2 / s^2) (y.m_k - |m_k|^2 / 2) + log pi, the largest for
+    // the item nearest to y.
+    auto queries = x.reshape({1, D}).to(torch::kCPU, torch::kFloat32);
+    if (y.defined()) queries = torch::cat({queries, pt.a * y.reshape({1, D}).to(torch::kCPU, torch::kFloat32)});
+    queries = queries.contiguous();
+    auto logits = torch::empty({queries.size(0), K}, torch::kFloat32);
+    // Only x_t's weighted sum is formed (y's would be a posterior mean at another temperature, unused).
+    const auto e = fusedExpectedX0(queries, m_means, m_logWeights, m_meanNormSq, 0.5 * pt.a2 / pt.s2, pt.a / pt.s2,
+                                   1e-7 / static_cast<double>(K), logits.data_ptr<float>(), 1);
+    v.expectedX0 = e[0].reshape(x.sizes()).to(x.scalar_type());
+    // The softmax and the argmax in plain loops too (tensor operations of 60,000 elements wake the OpenMP
+    // threads, which then spin beside the next frame's kernel).
+    v.weights = torch::empty({K}, torch::kFloat64);
+    const float* l0 = logits.data_ptr<float>();
+    double* w = v.weights.data_ptr<double>();
+    const float top = *std::max_element(l0, l0 + K);
+    double total = 0;
+    for (int64_t k = 0; k < K; ++k) total += (w[k] = std::exp(static_cast<double>(l0[k]) - top));
+    for (int64_t k = 0; k < K; ++k) w[k] /= total;
+    if (y.defined()) {
+        const float* l1 = l0 + K;
+        v.nearest = std::max_element(l1, l1 + K) - l1;
+        v.nearestSquared =
+            (y.reshape({D}).to(torch::kCPU, torch::kFloat64) - m_means[v.nearest].to(torch::kFloat64)).pow(2).sum().item<double>();
+    }
+    return v;
 }
 
 std::pair<int64_t, double> GaussianMixtureDenoiser::nearest(const torch::Tensor& x) const

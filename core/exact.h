@@ -9,6 +9,7 @@
 
 #include <torch/types.h>
 
+#include <limits>
 #include <utility>
 
 namespace difflens {
@@ -31,6 +32,15 @@ struct ReverseMixture
     torch::Tensor mean() const;
     /** 1 / sum_k w_k^2: how many components share the step (1: the step follows one training point). */
     double effectiveComponents() const;
+};
+
+/** What the Exact q tab shows of one sample of a finite set (GaussianMixtureDenoiser::posteriorView). */
+struct PosteriorView
+{
+    torch::Tensor expectedX0; ///< E[x_0|x_t], the sample's shape
+    torch::Tensor weights;    ///< w_k(x_t), [K] float64
+    int64_t nearest = -1;     ///< the item nearest to y (-1: no y)
+    double nearestSquared = std::numeric_limits<double>::quiet_NaN(); ///< its squared distance (flattened)
 };
 
 class GaussianMixtureDenoiser final : public Denoiser
@@ -74,6 +84,12 @@ public:
     /** q(x_{t-1}|x_t) of one sample x ([1, ...] or [...]) between abar_t = alphaBar and abar_{t-1} =
      * alphaBarPrev. */
     ReverseMixture reverseStep(const torch::Tensor& x, double alphaBar, double alphaBarPrev) const;
+    /**
+     * expectedX0, weights and nearest(y) of one sample at once: for a finite image set on a CPU with the fused
+     * kernel one pass over the set (y joins as a second query, a y, whose logits rank the items by distance to
+     * y), else the three calls. y may be undefined.
+     */
+    PosteriorView posteriorView(const torch::Tensor& x, double alphaBar, const torch::Tensor& y) const;
     const torch::Tensor& means() const { return m_means; }
     /** The component mean nearest to one sample x (memorisation), and its squared distance (flattened). */
     std::pair<int64_t, double> nearest(const torch::Tensor& x) const;

@@ -134,16 +134,19 @@ DIFFLENS_AVX512 void logits(const Plan& p, const float* xt, const float* const r
     for (int r = 0; r < R; ++r) _mm512_store_ps(P[r], _mm512_fmadd_ps(acc[r], g, _mm512_set1_ps(bias[r])));
 }
 
-/** num[q][cols of this group] += sum over the kept rows of P[j][q] m_j, for COLS 16-lane columns from col0. */
-template <int COLS>
+/**
+ * num[q][cols of this group] += sum over the kept rows of P[j][q] m_j, for COLS 16-lane columns from col0 and the
+ * queries in blocks of QB (8 for a full chunk; 4 or 1 for the few queries of the Exact q tab).
+ */
+template <int QB, int COLS>
 DIFFLENS_AVX512 void accumulate(const Plan& p, State& st, const float* const* kept, const float (*P)[kChunk],
                                 const int64_t* keptIdx, int64_t nKept, int64_t queries, int64_t col0)
 {
     const bool tail = p.tailMask && col0 + COLS - 1 == p.full; // the last column of the group is partial
-    for (int64_t q0 = 0; q0 < queries; q0 += 8) {
-        __m512 acc[8][COLS];
+    for (int64_t q0 = 0; q0 < queries; q0 += QB) {
+        __m512 acc[QB][COLS];
 #pragma GCC unroll 8
-        for (int q = 0; q < 8; ++q)
+        for (int q = 0; q < QB; ++q)
 #pragma GCC unroll 8
             for (int i = 0; i < COLS; ++i)
                 acc[q][i] = _mm512_loadu_ps(st.num.data() + (q0 + q) * p.Dp + (col0 + i) * kLanes);
@@ -157,23 +160,36 @@ DIFFLENS_AVX512 void accumulate(const Plan& p, State& st, const float* const* ke
             }
             const float* w = P[keptIdx[k]] + q0;
 #pragma GCC unroll 8
-            for (int q = 0; q < 8; ++q) {
+            for (int q = 0; q < QB; ++q) {
                 const __m512 wq = _mm512_set1_ps(w[q]);
 #pragma GCC unroll 8
                 for (int i = 0; i < COLS; ++i) acc[q][i] = _mm512_fmadd_ps(wq, y[i], acc[q][i]);
             }
         }
 #pragma GCC unroll 8
-        for (int q = 0; q < 8; ++q)
+        for (int q = 0; q < QB; ++q)
 #pragma GCC unroll 8
             for (int i = 0; i < COLS; ++i)
                 _mm512_storeu_ps(st.num.data() + (q0 + q) * p.Dp + (col0 + i) * kLanes, acc[q][i]);
     }
 }
 
-/** One panel of rows [j0, j0 + n) of the set for one chunk of queries: logits, online softmax, weighted sum. */
-DIFFLENS_AVX512 void panel(const Plan& p, State& st, const float* xt, int64_t queries, int64_t j0, int64_t n)
+/** accumulate over every column, in groups of 3 columns (24 accumulators for QB = 8) and the rest. */
+template <int QB>
+DIFFLENS_AVX512 void accumulateAll(const Plan& p, State& st, const float* const* kept, const float (*P)[kChunk],
+                                   const int64_t* keptIdx, int64_t nKept, int64_t queries)
 {
+    const int64_t cols = p.full + (p.tailMask ? 1 : 0);
+    int64_t c = 0;
+    for (; c + 3 <= cols; c += 3) accumulate<QB, 3>(p, st, kept, P, keptIdx, nKept, queries, c);
+    if (cols - c == 2) accumulate<QB, 2>(p, st, kept, P, keptIdx, nKept, queries, c);
+    if (cols - c == 1) accumulate<QB, 1>(p, st, kept, P, keptIdx, nKept, queries, c);
+}
+
+/** One panel of rows [j0, j0 + n) of the set for one chunk of queries: logits, online softmax, weighted sum. */
+DIFFLENS_AVX512 void panel(const Plan& p, State& st, int64_t chunk, int64_t queries, int64_t j0, int64_t n)
+{
+    const float* xt = p.xt[static_cast<size_t>(chunk * p.a.D)].v;
     const float* set = p.a.set;
     const int64_t D = p.a.D;
     alignas(64) float P[kPanel][kChunk]; // logits, then weights relative to the running max; a query per lane
@@ -188,9 +204,18 @@ DIFFLENS_AVX512 void panel(const Plan& p, State& st, const float* xt, int64_t qu
         }
         logits<kRowBlock>(p, xt, rows, bias, P + j);
     }
+    if (p.a.logits) {
+        float* chunkLogits = p.a.logits + chunk * kChunk * p.a.K;
+        for (int64_t q = 0; q < queries; ++q)
+            for (int64_t j = 0; j < n; ++j) chunkLogits[q * p.a.K + j0 + j] = P[j][q];
+    }
     // Online softmax, all queries at once. max_ps(a, b) returns b where a is NaN: a NaN logit (a NaN query)
     // never becomes the running max, and its weight below is 0.
-    const __mmask16 live = static_cast<__mmask16>(queries >= kChunk ? 0xFFFF : (1u << queries) - 1);
+    // The queries whose weighted sum is formed (the first ones of the chunk): only they weigh rows.
+    const int64_t weighted =
+        p.a.weightedQueries < 0 ? queries
+                                : std::clamp<int64_t>(p.a.weightedQueries - chunk * kChunk, 0, queries);
+    const __mmask16 live = static_cast<__mmask16>(weighted >= kChunk ? 0xFFFF : (1u << weighted) - 1);
     __m512 panelMax = _mm512_set1_ps(std::numeric_limits<float>::lowest());
     for (int64_t j = 0; j < n; ++j) panelMax = _mm512_max_ps(_mm512_load_ps(P[j]), panelMax);
     const __m512 oldMax = _mm512_load_ps(st.max);
@@ -221,11 +246,12 @@ DIFFLENS_AVX512 void panel(const Plan& p, State& st, const float* xt, int64_t qu
     }
     _mm512_store_ps(st.sum, sum);
     if (nKept == 0) return;
-    const int64_t cols = p.full + (p.tailMask ? 1 : 0);
-    int64_t c = 0;
-    for (; c + 3 <= cols; c += 3) accumulate<3>(p, st, kept, P, keptIdx, nKept, queries, c);
-    if (cols - c == 2) accumulate<2>(p, st, kept, P, keptIdx, nKept, queries, c);
-    if (cols - c == 1) accumulate<1>(p, st, kept, P, keptIdx, nKept, queries, c);
+    if (weighted > 4)
+        accumulateAll<8>(p, st, kept, P, keptIdx, nKept, weighted);
+    else if (weighted > 1)
+        accumulateAll<4>(p, st, kept, P, keptIdx, nKept, weighted);
+    else
+        accumulateAll<1>(p, st, kept, P, keptIdx, nKept, weighted);
 }
 } // namespace
 
@@ -256,26 +282,23 @@ void fusedPosteriorMean(const PosteriorMeanArgs& a, float* out)
         const int64_t k0 = r * a.K / ranges, k1 = (r + 1) * a.K / ranges;
         for (int64_t j0 = k0; j0 < k1; j0 += kPanel)
             for (int64_t c = 0; c < p.chunks; ++c)
-                panel(p, states[r * p.chunks + c], p.xt[static_cast<size_t>(c * a.D)].v,
+                panel(p, states[r * p.chunks + c], c,
                       std::min(kChunk, a.B - c * kChunk), j0, std::min(kPanel, k1 - j0));
     };
-    // Small problems stay on the calling thread (a parallel region costs tens of microseconds).
+    // Small problems stay on the calling thread (starting a thread costs tens of microseconds).
     const int threads = a.B * a.K * a.D < (int64_t{1} << 22) ? 1 : std::max(1, std::min<int>(a.threads, ranges));
-    if (threads > 1 && a.parallel) {
-        a.parallel(ranges, [&](int64_t first, int64_t last) {
-            for (int64_t r = first; r < last; ++r) runRange(r);
+    // Our own threads: through at::parallel_for (LibTorch's OpenMP pool) the same work took twice as long
+    // (bench_exact, 60,000 images: 16.1 against 8.3 ms).
+    std::vector<std::thread> workers;
+    for (int t = 1; t < threads; ++t)
+        workers.emplace_back([&, t] {
+            for (int64_t r = t; r < ranges; r += threads) runRange(r);
         });
-    } else {
-        std::vector<std::thread> workers;
-        for (int t = 1; t < threads; ++t)
-            workers.emplace_back([&, t] {
-                for (int64_t r = t; r < ranges; r += threads) runRange(r);
-            });
-        for (int64_t r = 0; r < ranges; r += threads) runRange(r);
-        for (auto& w : workers) w.join();
-    }
+    for (int64_t r = 0; r < ranges; r += threads) runRange(r);
+    for (auto& w : workers) w.join();
     // Merge the ranges in order.
-    for (int64_t b = 0; b < a.B; ++b) {
+    const int64_t weighted = a.weightedQueries < 0 ? a.B : std::min(a.weightedQueries, a.B);
+    for (int64_t b = 0; b < weighted; ++b) {
         float* o = out + b * a.D;
         if (!finite[b]) {
             std::fill(o, o + a.D, std::numeric_limits<float>::quiet_NaN());

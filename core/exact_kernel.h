@@ -8,7 +8,6 @@
 // reads each block of the set once from memory, for both products, with the softmax normalised online (flash
 // attention's schedule), in AVX-512 registers blocked for 16 queries.
 #include <cstdint>
-#include <functional>
 
 namespace difflens::kernels {
 
@@ -27,10 +26,12 @@ struct PosteriorMeanArgs
     /** An item whose weight is below this fraction of its row's running maximum for every query is left out of
      * the weighted sum (0: none is). */
     float dropBelow = 0;
+    /** When set, [B, K]: the logits b_k + g x_b.m_k themselves (the Exact q tab's weights and nearest item). */
+    float* logits = nullptr;
+    /** The weighted sum is formed for the first this many queries (-1: all); the others only give logits, and
+     * their rows of out are left as they were. */
+    int64_t weightedQueries = -1;
     int threads = 1; ///< worker threads (the result does not depend on it)
-    /** Runs body(begin, end) over [0, n) split among threads (LibTorch's at::parallel_for: its OpenMP pool,
-     * whose threads would otherwise spin beside ours). Empty: std::threads of our own. */
-    std::function<void(int64_t n, const std::function<void(int64_t, int64_t)>& body)> parallel;
 };
 
 /**

@@ -13,7 +13,9 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include <atomic>
 #include <cmath>
+#include <thread>
 #include <limits>
 
 using namespace difflens;
@@ -91,6 +93,57 @@ private Q_SLOTS:
             QVERIFY2(err < 2e-4, qPrintable(QString("t=%1 max |diff| %2").arg(t).arg(err)));
         }
         kernels::setFusedPosteriorMean(true);
+    }
+    // The Exact q tab's one pass (posteriorView: x_t and a y as two queries) against the three calls it replaces.
+    void posteriorViewMatchesTheSeparateCalls()
+    {
+        const auto sched = NoiseSchedule::fromConfig(config(1000));
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(10);
+        const auto items = torch::rand({3000, 1, 28, 28}, gen, torch::kFloat32) * 2.0 - 1.0;
+        GaussianMixtureDenoiser exact(sched, items);
+        for (int t : {20, 300, 900}) {
+            const double ab = sched.alphaBars()[t];
+            const auto x = std::sqrt(ab) * items[7] + std::sqrt(1.0 - ab) * torch::randn({1, 28, 28}, gen);
+            // y near item 42, but not on it.
+            const auto y = items[42] + 0.05 * torch::randn({1, 28, 28}, gen);
+            const PosteriorView v = exact.posteriorView(x.unsqueeze(0), ab, y);
+            const auto w = exact.weights(x.unsqueeze(0), ab).squeeze(0).to(torch::kFloat64);
+            QVERIFY2((v.weights - w).abs().max().item<double>() < 1e-5, qPrintable(QString("t=%1").arg(t)));
+            QVERIFY((v.expectedX0 - exact.expectedX0(x.unsqueeze(0), ab)).abs().max().item<double>() < 1e-5);
+            const auto [index, squared] = exact.nearest(y);
+            QCOMPARE(v.nearest, index);
+            QCOMPARE(index, int64_t{42});
+            QVERIFY(std::abs(v.nearestSquared - squared) < 1e-3 * squared);
+            const PosteriorView noY = exact.posteriorView(x.unsqueeze(0), ab, torch::Tensor());
+            QCOMPARE(noY.nearest, int64_t{-1});
+            QVERIFY(torch::allclose(noY.weights, v.weights, 0, 1e-9));
+        }
+    }
+    // The app calls the exact denoiser from several threads at once (the sampling job, the bound, the frames):
+    // two threads, each running the kernel's parallel regions on its own team, get the bits of a lone call.
+    void fusedKernelFromTwoThreadsAtOnce()
+    {
+        const auto sched = NoiseSchedule::fromConfig(config(1000));
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(9);
+        const auto items = torch::rand({6000, 784}, gen, torch::kFloat32) * 2.0 - 1.0;
+        GaussianMixtureDenoiser exact(sched, items);
+        const double ab = sched.alphaBars()[700];
+        const auto xa = std::sqrt(ab) * items.slice(0, 0, 16) + std::sqrt(1.0 - ab) * torch::randn({16, 784}, gen);
+        const auto xb = std::sqrt(ab) * items.slice(0, 16, 32) + std::sqrt(1.0 - ab) * torch::randn({16, 784}, gen);
+        const auto alone = [&](const torch::Tensor& x) {
+            c10::InferenceMode guard;
+            return exact.expectedX0(x, ab);
+        };
+        const auto ea = alone(xa), eb = alone(xb);
+        std::atomic<int> mismatches{0};
+        const auto hammer = [&](const torch::Tensor& x, const torch::Tensor& expected) {
+            for (int i = 0; i < 20; ++i)
+                if (!torch::equal(alone(x), expected)) ++mismatches;
+        };
+        std::thread other([&] { hammer(xb, eb); });
+        hammer(xa, ea);
+        other.join();
+        QCOMPARE(mismatches.load(), 0);
     }
     // The fused kernel: the same bits for any number of threads (fixed ranges merged in order), items of zero
     // weight left out (log 0 = -inf logits), and a NaN query gives a NaN row without touching the others.

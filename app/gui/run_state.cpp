@@ -86,6 +86,7 @@ void RunState::startReverse(const SamplingParams& params, const RunSettings& set
 {
     m_runClock.start();
     m_firstFrameMs = -1;
+    m_lastFrameClock.invalidate(); // the run's first step is drawn at once (scheduleFrame paces the ones after)
     m_sampler->start(params);
     m_lastRun = settings;
     m_hasRun = true;

@@ -84,6 +84,18 @@ void runCase(const char* label, const torch::Tensor& set, int64_t batch, int rep
     if (images && m.gfma > 0)
         std::printf("%-20s   the two products at the FMA peak: %.2f ms, this step %.1f%% of it\n", "",
                     1e3 * 4.0 * B * K * D / (m.gfma * 1e9), 100.0 * 4.0 * B * K * D / (m.gfma * 1e9) / s);
+    if (images) {
+        // The Exact q tab's view of sample #1: E[x0|xt], the weights and the item nearest x0^ (posteriorView).
+        const auto x1 = x.narrow(0, 0, 1), y = set[1];
+        const double sView = bench::bestSeconds(reps, [&] { exact.posteriorView(x1, ab, y); });
+        const double sThree = bench::bestSeconds(std::max(1, reps / 2), [&] {
+            exact.weights(x1, ab);
+            exact.expectedX0(x1, ab);
+            exact.nearest(y);
+        });
+        std::printf("%-20s   the Exact q tab's view of one sample: %.3f ms in one pass (%.3f ms as three calls)\n", "",
+                    1e3 * sView, 1e3 * sThree);
+    }
     if (images && kernels::fusedPosteriorMeanAvailable()) {
         // The same step through the two BLAS products (the path of CPUs without AVX-512), same run.
         kernels::setFusedPosteriorMean(false);
