@@ -6,14 +6,25 @@
 // Why not two BLAS products: with 16 queries each element of the set is used 16 times per product, too few
 // for a general GEMM to amortise its packing; OpenBLAS reached about 40% of its own 1024^3 rate here. This
 // kernel reads each block of the set once from memory, for both products, with the softmax normalised online
-// (flash attention's schedule), in AVX-512 registers blocked for 16 queries.
+// (flash attention's schedule), in AVX-512 registers blocked for 16 queries, or AVX2 ones for 8.
 #include <cstdint>
 
 namespace difflens::kernels {
 
-/** Whether this CPU runs the fused kernel (AVX-512F), and it is switched on (setFusedPosteriorMean). */
+/** The instruction sets the kernel is written for, in order. */
+enum class KernelIsa
+{
+    Off = 0,
+    Avx2 = 1,
+    Avx512 = 2
+};
+/** What the kernel runs on here: the best this CPU has, up to the limit (setFusedKernelLimit). */
+KernelIsa fusedKernelIsa();
+/** At most this instruction set (Off: the BLAS path everywhere). For tests and benchmarks; default Avx512. */
+void setFusedKernelLimit(KernelIsa most);
+/** Whether the kernel runs here (fusedKernelIsa() != Off). */
 bool fusedPosteriorMeanAvailable();
-/** Switch the kernel off (true: on where the CPU has it). For benchmarks comparing it with the BLAS path. */
+/** setFusedKernelLimit(on ? Avx512 : Off). */
 void setFusedPosteriorMean(bool on);
 
 struct PosteriorMeanArgs

@@ -61,20 +61,29 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("dim");
         QTest::addColumn<int>("batch");
-        QTest::addColumn<bool>("fused");
-        QTest::newRow("points, D = 2 (blockwise)") << 2 << 16 << false;
-        QTest::newRow("images, D = 784 (BLAS products)") << 784 << 16 << false;
-        QTest::newRow("images, D = 784 (fused kernel)") << 784 << 16 << true;
-        QTest::newRow("D = 100, batch 20 (fused kernel)") << 100 << 20 << true;
-        QTest::newRow("D = 100, batch 3 (fused kernel)") << 100 << 3 << true;
+        QTest::addColumn<int>("isa"); // kernels::KernelIsa: 0 the BLAS products, 1 AVX2, 2 AVX-512
+        QTest::newRow("points, D = 2 (blockwise)") << 2 << 16 << 0;
+        QTest::newRow("images, D = 784 (BLAS products)") << 784 << 16 << 0;
+        for (int isa : {1, 2}) {
+            const char* name = isa == 1 ? "AVX2" : "AVX-512";
+            QTest::addRow("images, D = 784 (kernel, %s)", name) << 784 << 16 << isa;
+            QTest::addRow("D = 100, batch 20 (kernel, %s)", name) << 100 << 20 << isa;
+            QTest::addRow("D = 100, batch 3 (kernel, %s)", name) << 100 << 3 << isa;
+        }
+    }
+    /** Limits the kernel to `isa` for one test; false (and the test skips) where this CPU has less. */
+    static bool useKernel(int isa)
+    {
+        kernels::setFusedKernelLimit(static_cast<kernels::KernelIsa>(isa));
+        return static_cast<int>(kernels::fusedKernelIsa()) == isa;
     }
     void expectedX0MatchesBruteForce()
     {
         QFETCH(int, dim);
         QFETCH(int, batch);
-        QFETCH(bool, fused);
-        if (fused && !kernels::fusedPosteriorMeanAvailable()) QSKIP("this CPU has no AVX-512: the fused kernel does not run");
-        kernels::setFusedPosteriorMean(fused);
+        QFETCH(int, isa);
+        const auto restore = qScopeGuard([] { kernels::setFusedKernelLimit(kernels::KernelIsa::Avx512); });
+        if (!useKernel(isa)) QSKIP("this CPU does not have that instruction set");
         const auto sched = NoiseSchedule::fromConfig(config(1000));
         auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
         const int64_t n = dim > 64 ? 1000 : 3000;
@@ -92,7 +101,6 @@ private Q_SLOTS:
             const double err = (exact.expectedX0(xt, ab).to(torch::kFloat64) - brute).abs().max().item<double>();
             QVERIFY2(err < 2e-4, qPrintable(QString("t=%1 max |diff| %2").arg(t).arg(err)));
         }
-        kernels::setFusedPosteriorMean(true);
     }
     // The Exact q tab's one pass (posteriorView: x_t and a y as two queries) against the three calls it replaces.
     void posteriorViewMatchesTheSeparateCalls()
@@ -147,9 +155,17 @@ private Q_SLOTS:
     }
     // The fused kernel: the same bits for any number of threads (fixed ranges merged in order), items of zero
     // weight left out (log 0 = -inf logits), and a NaN query gives a NaN row without touching the others.
+    void fusedKernelThreadsZeroWeightsAndNaN_data()
+    {
+        QTest::addColumn<int>("isa");
+        QTest::newRow("AVX2") << 1;
+        QTest::newRow("AVX-512") << 2;
+    }
     void fusedKernelThreadsZeroWeightsAndNaN()
     {
-        if (!kernels::fusedPosteriorMeanAvailable()) QSKIP("this CPU has no AVX-512: the fused kernel does not run");
+        QFETCH(int, isa);
+        const auto restore = qScopeGuard([] { kernels::setFusedKernelLimit(kernels::KernelIsa::Avx512); });
+        if (!useKernel(isa)) QSKIP("this CPU does not have that instruction set");
         const auto sched = NoiseSchedule::fromConfig(config(1000));
         auto gen = at::make_generator<at::CPUGeneratorImpl>(8);
         const auto items = torch::rand({6000, 784}, gen, torch::kFloat32) * 2.0 - 1.0;

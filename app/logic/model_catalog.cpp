@@ -22,9 +22,9 @@ QString canonical(const QString& spec)
 QStringList ModelCatalog::exactSpecs()
 {
     // Fashion-MNIST twice: the whole training set (interactive on 2 cores with the fused kernel: about 100 DDIM
-    // steps a second, README "Benchmarks") and 1,000 images (a set small enough to see every sample memorise one
-    // of them). The whole set comes first where the CPU runs the kernel; elsewhere (the BLAS products, about 24
-    // steps a second and 40 ms an Exact q frame) the small one does.
+    // steps a second with AVX-512, 50 with AVX2, README "Benchmarks") and 1,000 images (a set small enough to see
+    // every sample memorise one of them). The whole set comes first where the CPU runs the kernel; elsewhere
+    // (the BLAS products, about 24 steps a second and 40 ms an Exact q frame) the small one does.
     const QString all = QStringLiteral("exact:fashion-mnist"), small = QStringLiteral("exact:fashion-mnist?n=1000");
     const bool fast = kernels::fusedPosteriorMeanAvailable();
     return {QStringLiteral("exact:8gaussians"), QStringLiteral("exact:gmm1d"), QStringLiteral("exact:moons?n=500"),
