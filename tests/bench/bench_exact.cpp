@@ -6,6 +6,8 @@
 // One step is forward(x_t, t) at t = 500 (E[x_0|x_t] plus a few [B, D] operations). Its bound:
 // - images (Fashion-MNIST, D = 784, batch 16): two products of [B, D] by [D, K] (4 B K D flops) at the matmul
 //   rate of this run, or one read of the K x D float32 set at this run's memory bandwidth, whichever is longer;
+//   also the two products at this run's AVX-512 FMA peak (the CPU's own bound where OpenBLAS's kernels are
+//   older than the CPU), and the step on the lesser paths (the AVX2 kernel, the BLAS products);
 // - 2-D points (moons, batch 256): the set (480 kB) stays in cache, nothing of size [B, K] reaches memory, so
 //   the bound is B K exponentials at this run's exp rate (the memory bandwidth bound of writing and reading
 //   the [B, K] float32 logits once, what an unfused step needs at least, is printed beside it).
