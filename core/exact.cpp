@@ -7,10 +7,10 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <functional>
-#include <vector>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <vector>
 
 namespace difflens {
 
@@ -193,8 +193,8 @@ torch::Tensor GaussianMixtureDenoiser::expectedX0(const torch::Tensor& x, const 
     if (m_isPointSet && m_means.size(1) <= kBlockwiseMaxDim) {
         e = pointSetExpectedX0(flat, pt);
     } else if (m_isPointSet) {
-        // Images. On a CPU with AVX-512, one fused pass over the set (core/exact_kernel.h: both products and the
-        // online softmax per block of 64 rows, in registers; bench_exact prints it beside this path). Otherwise
+        // Images. On a CPU with AVX-512 or AVX2, one fused pass over the set (core/exact_kernel.h: both products
+        // and the online softmax per block of 64 rows, in registers; bench_exact prints it beside this path). Else
         // one [B, K] product keeps BLAS busy; blocks of a few rows would starve it (bench_exact: 60,000
         // Fashion-MNIST images, 16 samples, 603 ms blockwise through torch). The logits as in pointSetExpectedX0 (the |x|^2
         // term dropped, the bias folded into the product), in float32 and in place: one addmm, one pass for
