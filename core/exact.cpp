@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <vector>
 
@@ -35,6 +34,7 @@ GaussianMixtureDenoiser::GaussianMixtureDenoiser(const NoiseSchedule& schedule, 
     if ((w < 0).any().item<bool>() || w.sum().item<double>() <= 0)
         throw DataError("mixture weights must be non-negative with a positive sum");
     m_logWeights = (w / w.sum()).log();
+    m_uniformWeights = (w == w[0]).all().item<bool>();
     moveTo(device);
 }
 
@@ -295,11 +295,8 @@ PosteriorView GaussianMixtureDenoiser::posteriorView(const torch::Tensor& x, dou
     PosteriorView v;
     const int64_t K = m_means.size(0), D = m_means.size(1);
     // The nearest item from the logits needs equal item weights (log pi_k drops out of the ranking).
-    const auto lw = m_logWeights.to(torch::kCPU).contiguous();
-    const bool uniform = std::adjacent_find(lw.data_ptr<double>(), lw.data_ptr<double>() + lw.numel(),
-                                            std::not_equal_to<double>()) == lw.data_ptr<double>() + lw.numel();
     if (!(m_isPointSet && D > kBlockwiseMaxDim && m_device.is_cpu() && kernels::fusedPosteriorMeanAvailable() &&
-          (uniform || !y.defined()))) {
+          (m_uniformWeights || !y.defined()))) {
         v.weights = weights(x, ab).squeeze(0).to(torch::kCPU, torch::kFloat64);
         v.expectedX0 = expectedX0(x, ab);
         if (y.defined()) std::tie(v.nearest, v.nearestSquared) = nearest(y);

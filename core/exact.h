@@ -111,6 +111,7 @@ private:
     std::vector<int64_t> m_sampleShape;
     torch::Device m_device;
     bool m_isPointSet = true;
+    bool m_uniformWeights = true; // all pi_k equal: log pi_k drops out of any ranking of the items
 };
 
 } // namespace difflens

@@ -54,11 +54,6 @@ bool fusedPosteriorMeanAvailable()
     return fusedKernelIsa() != KernelIsa::Off;
 }
 
-void setFusedPosteriorMean(bool on)
-{
-    setFusedKernelLimit(on ? KernelIsa::Avx512 : KernelIsa::Off);
-}
-
 #ifdef DIFFLENS_X86_KERNELS
 namespace {
 

@@ -24,8 +24,6 @@ KernelIsa fusedKernelIsa();
 void setFusedKernelLimit(KernelIsa most);
 /** Whether the kernel runs here (fusedKernelIsa() != Off). */
 bool fusedPosteriorMeanAvailable();
-/** setFusedKernelLimit(on ? Avx512 : Off). */
-void setFusedPosteriorMean(bool on);
 
 struct PosteriorMeanArgs
 {

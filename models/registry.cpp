@@ -148,7 +148,7 @@ LoadedModel openExact(const std::string& spec, torch::Device device)
         p.description = "exact denoiser of the " + name + " mixture (closed-form q(x_t), score and E[x_0|x_t])";
         m.denoiser = make(mixture->means, mixture->stds, mixture->weights, dataset->componentClasses());
     } else {
-        // Without n: a training set (Fashion-MNIST) whole, a generated point set 1,000 draws.
+        // Without n: a finite set (Fashion-MNIST, a folder of images) whole, a generated point set 1,000 draws.
         const long long n = parsed.n > 0 ? parsed.n : (dataset->size() > 0 ? dataset->size() : 1000);
         const int64_t items = dataset->size() > 0 ? std::min<int64_t>(n, dataset->size()) : n;
         checkMemory("the exact denoiser of " + std::to_string(items) + " items of " + name,

@@ -55,8 +55,9 @@ private Q_SLOTS:
         }
     }
     // E[x_0|x_t] of a finite set, every fast path (blockwise online softmax for points; for images the fused
-    // AVX-512 kernel where the CPU has it, and the float32 [B, K] BLAS products), against the weighted mean
-    // computed in float64 by brute force. D = 100 leaves 4 of the last 16 lanes, batch 20 a second chunk of queries.
+    // kernel on each instruction set the CPU has, and the float32 [B, K] BLAS products), against the weighted mean
+    // computed in float64 by brute force. D = 100 leaves a partial last register, batch 20 a second chunk of
+    // queries.
     void expectedX0MatchesBruteForce_data()
     {
         QTest::addColumn<int>("dim");
@@ -128,7 +129,7 @@ private Q_SLOTS:
         }
     }
     // The app calls the exact denoiser from several threads at once (the sampling job, the bound, the frames):
-    // two threads, each running the kernel's parallel regions on its own team, get the bits of a lone call.
+    // two threads, each starting the kernel's own worker threads, get the bits of a lone call.
     void fusedKernelFromTwoThreadsAtOnce()
     {
         const auto sched = NoiseSchedule::fromConfig(config(1000));

@@ -36,13 +36,13 @@ void FrameBuilder::Impl::addExact(Frame& f, const torch::Tensor& x, long t, long
             f.points.selected = 0;
     }
     if (!exactEnabled) return;
-    // Nearest training item to x0^ (memorisation: a smooth p_theta lands between items, the exact one on
-    // one); the distance is the rms over dimensions.
     // Images of the exact model's own set: E[x_0|x_t], the weights and the nearest item in one pass over the set
     // (60,000 Fashion-MNIST images: three passes took 31 ms a frame, bench_gui).
     const bool onePass = in.isImage && set == rt.exactData;
     PosteriorView view;
     if (onePass) view = rt.exactData->posteriorView(x, ab, x0Pred.defined() ? x0Pred : torch::Tensor());
+    // Nearest training item to x0^ (memorisation: a smooth p_theta lands between items, the exact one on
+    // one); the distance is the rms over dimensions.
     int nearest = -1;
     double nearestDist = kNaN;
     if (x0Pred.defined() && set) {

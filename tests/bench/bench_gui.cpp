@@ -278,24 +278,26 @@ void benchAppVersusCli(const QString& model, const QString& settingsFile, int st
         }
         {
             QSignalSpy done(w.get(), &MainWindow::runFinished);
+            QSignalSpy jobDone(w->sampler(), &SamplingController::finished); // the job's own seconds
             QElapsedTimer t;
             t.start();
             w->sample(s);
             if (!waitFor(done, 600000)) break;
             app.push_back(t.nsecsElapsed() / 1e6 / steps);
-            // The run's own time, from the status line "N steps in S s (X ms per step)": the job on its thread,
-            // without the window's start and end.
-            const QString status = done.takeFirst().value(1).toString();
-            const int open = status.lastIndexOf(QLatin1Char('('));
-            job.push_back(open >= 0 ? status.mid(open + 1).section(QLatin1Char(' '), 0, 0).toDouble() : 0.0);
+            // The job on its thread, without the window's start and end.
+            job.push_back(jobDone.isEmpty() ? 0.0 : jobDone.takeFirst().value(0).toDouble() * 1e3 / steps);
         }
         QApplication::processEvents();
     }
     if (app.empty()) return;
     // Each round's ratio sets the app against the CLI run just before it (the machine's load moves both);
     // the median of those.
-    std::vector<double> ratios;
-    for (size_t i = 0; i < app.size(); ++i) ratios.push_back(app[i] / cli[i]);
+    const auto toCli = [&cli](const std::vector<double>& v) {
+        std::vector<double> r;
+        for (size_t i = 0; i < v.size(); ++i) r.push_back(v[i] / cli[i]);
+        return r;
+    };
+    const std::vector<double> ratios = toCli(app);
     const double ratio = percentile(ratios, 50);
     const double a = percentile(app, 50), c = percentile(cli, 50);
     std::printf("\nThe app against the CLI: %s, DDIM %d steps, 16 samples, %d alternating rounds\n",
@@ -304,12 +306,10 @@ void benchAppVersusCli(const QString& model, const QString& settingsFile, int st
                 "%.2fx (median of the rounds' ratios, %.2f-%.2f; target <= 1.10x: %s)\n",
                 c, a, ratio, *std::min_element(ratios.begin(), ratios.end()),
                 *std::max_element(ratios.begin(), ratios.end()), ratio <= 1.10 ? "met" : "MISSED");
-    std::vector<double> jobRatios;
-    for (size_t i = 0; i < job.size(); ++i) jobRatios.push_back(job[i] / cli[i]);
     const double j = percentile(job, 50);
     std::printf("  of which the sampling job on its thread %.1f ms/step (%.2fx the CLI loop, median of the rounds); the "
                 "window's start, first frame and end %.1f ms/step\n",
-                j, percentile(jobRatios, 50), a - j);
+                j, percentile(toCli(job), 50), a - j);
 }
 
 void benchMemory(bool quick)
